@@ -1,0 +1,101 @@
+/*
+ * zova_internal.h - what every C file of the core shares: the database and
+ * statement handle structs, the handle lock, the last-error slot, the status
+ * mapping helpers, the cached internal statements and the transaction helpers.
+ *
+ * Naming: functions shared between C files start with zv_ and are hidden from
+ * the shared library; nothing here starts with "zova" (c-abi section 1 symbol
+ * hygiene: every exported zova* symbol must start with zova_).
+ */
+#ifndef ZOVA_INTERNAL_H
+#define ZOVA_INTERNAL_H
+
+#include "zova.h"
+#include "sqlite3.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZV_HIDDEN __attribute__((visibility("hidden")))
+
+/* Internal prepared statements are cached per handle, keyed by the address of
+ * their static SQL text. */
+#define ZV_STMT_CACHE_SIZE 64
+
+typedef struct zv_cached_stmt {
+    const char *sql;
+    sqlite3_stmt *stmt;
+} zv_cached_stmt;
+
+struct zova_database {
+    sqlite3 *sql;
+    pthread_mutex_t lock;          /* c-abi 5.7: one non-recursive mutex per handle */
+    char *last_error;              /* owned; NULL means "" */
+    int error_set;                 /* a message was stored during the current call */
+    size_t live_statements;        /* c-abi 5.8 */
+    size_t live_writers;
+    int read_only;
+    zv_cached_stmt stmt_cache[ZV_STMT_CACHE_SIZE];
+    size_t stmt_cache_len;
+    /* Vector search state owned by the vector code; released on close. */
+    void *vector_state;
+    void (*release_vector_state)(zova_database *db);
+};
+
+struct zova_statement {
+    zova_database *db;
+    sqlite3_stmt *stmt;
+};
+
+/* ---- status.c: names and mapping ---- */
+ZV_HIDDEN zova_status zv_status_from_sqlite(int rc);
+/* Upstream failure-kind name ("ObjectNotFound", ...) used as message text. */
+ZV_HIDDEN const char *zv_status_kind(zova_status status);
+
+/* ---- database.c: lock and last error ---- */
+ZV_HIDDEN void zv_lock(zova_database *db);
+/* Clears the last error on OK, stores the kind name for a failure that set no
+ * message of its own, unlocks, and returns status. Every locked call ends here. */
+ZV_HIDDEN zova_status zv_unlock(zova_database *db, zova_status status);
+/* Records an SQLite failure: maps rc and stores SQLite's message. */
+ZV_HIDDEN zova_status zv_sqlite_fail(zova_database *db, int rc);
+/* Records a failure with an explicit message. */
+ZV_HIDDEN zova_status zv_fail_message(zova_database *db, zova_status status, const char *message);
+
+/* Cached internal statement for static SQL text (reset and unbound, ready to
+ * bind). Returns NULL and stores the error (*status) on failure. Callers must
+ * sqlite3_reset() it when done (zv_stmt_release). */
+ZV_HIDDEN sqlite3_stmt *zv_stmt(zova_database *db, const char *sql, zova_status *status);
+ZV_HIDDEN void zv_stmt_release(sqlite3_stmt *stmt);
+
+/* c-abi 5.9: outside autocommit, or any read/write transaction open. */
+ZV_HIDDEN int zv_transaction_active(zova_database *db);
+ZV_HIDDEN zova_status zv_begin_immediate(zova_database *db);
+ZV_HIDDEN zova_status zv_commit(zova_database *db);
+ZV_HIDDEN void zv_rollback(zova_database *db);
+
+/* ---- paths.c: file-system checks shared by create/open/copies ---- */
+ZV_HIDDEN int zv_has_zova_suffix(const char *path);
+/* c-abi 5.10: status for an absent/present destination (OK when creatable). */
+ZV_HIDDEN zova_status zv_destination_available(const char *path);
+/* Exclusively creates an empty file (33 if present, 13 otherwise). */
+ZV_HIDDEN zova_status zv_create_exclusive(const char *path);
+/* Removes a file and its -journal/-wal/-shm companions (best effort). */
+ZV_HIDDEN void zv_remove_database_files(const char *path);
+
+/* ---- schema.c: file-format section 1-2 ---- */
+ZV_HIDDEN zova_status zv_schema_create(sqlite3 *sql);
+ZV_HIDDEN zova_status zv_schema_validate(sqlite3 *sql);
+
+/* ---- database.c: open a handle on a path with full validation ---- */
+ZV_HIDDEN zova_status zv_database_open_path(const char *path, int read_only, uint32_t busy_timeout_ms,
+                                            zova_database **out_db);
+
+/* ---- vector_sql.c: SQL helpers registered on every connection (c-abi 8) ---- */
+ZV_HIDDEN int zv_vector_sql_register(sqlite3 *sql);
+
+/* ---- memory helpers ---- */
+ZV_HIDDEN char *zv_strndup(const char *s, size_t len);
+
+#endif

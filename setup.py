@@ -1,0 +1,4 @@
+"""setuptools hook for the cffi extension; all metadata lives in pyproject.toml."""
+from setuptools import setup
+
+setup(cffi_modules=["build.py:ffibuilder"])
