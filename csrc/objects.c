@@ -77,3 +77,8 @@ zova_status zova_object_assemble_from_chunks(const zova_object_assemble_from_chu
     (void)request;
     return ZOVA_SQLITE_ERROR;
 }
+
+zova_status zova_object_put_many(const zova_object_put_many_request *request) {
+    (void)request;
+    return ZOVA_SQLITE_ERROR;
+}

@@ -665,6 +665,22 @@ zova_status zova_vector_search_by_id_in(const zova_vector_search_by_id_in_reques
 zova_status zova_vector_search_by_id_within(const zova_vector_search_by_id_within_request *request);
 zova_status zova_vector_search_by_id_in_within(const zova_vector_search_by_id_in_within_request *request);
 
+/*
+ * Additions beyond upstream 0.17.0: new functions only; nothing above changes.
+ */
+
+/* Stores count objects in one transaction (all or nothing). out_ids receives
+ * count ids on success. Same statuses as zova_object_put. */
+typedef struct zova_object_put_many_request {
+    zova_database *db;
+    const uint8_t *const *data;
+    const size_t *lens;
+    size_t count;
+    zova_object_id *out_ids;
+} zova_object_put_many_request;
+
+zova_status zova_object_put_many(const zova_object_put_many_request *request);
+
 #ifdef __cplusplus
 }
 #endif
