@@ -22,6 +22,7 @@ import cffi
 
 ROOT = Path(__file__).resolve().parent
 INCLUDE_DIR = ROOT / "include"
+PYTHON_SHIMS = ROOT / "python" / "zova" / "_native_shims.h"
 CSRC_DIR = ROOT / "csrc"
 SQLITE_DIR = ROOT / "vendor" / "sqlite-3.53.2"
 VERSION = "0.17.0"
@@ -49,12 +50,18 @@ def header_cdef() -> str:
     return text.replace("1u << 0", "1")
 
 
+def shim_cdef() -> str:
+    """Prototypes of the Python-only shims (each `static T name(args) {` line)."""
+    signatures = re.findall(r"^static (.+?) \{$", PYTHON_SHIMS.read_text(), flags=re.M)
+    return "\n".join(signature + ";" for signature in signatures)
+
+
 def make_ffibuilder() -> cffi.FFI:
     builder = cffi.FFI()
-    builder.cdef(header_cdef())
+    builder.cdef(header_cdef() + "\n" + shim_cdef())
     builder.set_source(
         "zova._native",
-        '#include "zova.h"\n',
+        '#include "zova.h"\n' + PYTHON_SHIMS.read_text(),
         sources=[relative(path) for path in c_sources()],
         include_dirs=[relative(INCLUDE_DIR), relative(CSRC_DIR), relative(SQLITE_DIR)],
         define_macros=DEFINES,

@@ -1,0 +1,47 @@
+"""Exceptions raised by the zova package (cli-and-bindings §2.6)."""
+from __future__ import annotations
+
+from ._native import ffi, lib
+
+__all__ = ["ZovaError", "ClosedHandleError"]
+
+
+def status_name(status: int) -> str:
+    return ffi.string(lib.zova_status_name(status)).decode("ascii")
+
+
+class ZovaError(Exception):
+    """A non-OK status from the C core.
+
+    ``status`` is the raw code, ``status_name`` its ``ZOVA_*`` name and ``message``
+    the diagnostic copied right after the failing call (or None).
+    """
+
+    def __init__(self, status: int, message: str | None = None) -> None:
+        self.status = int(status)
+        self.status_name = status_name(self.status)
+        self.message = message if message else None
+        super().__init__(f"{self.status_name}: {message}" if message else self.status_name)
+
+
+class ClosedHandleError(RuntimeError):
+    """A call on a database, statement or object writer that was closed."""
+
+
+def take_message(message) -> str | None:
+    """Copies and frees an owned ``zova_message`` filled by create/open/convert/restore."""
+    if message.data == ffi.NULL:
+        return None
+    text = ffi.string(message.data, message.len).decode("utf-8", "replace")
+    lib.zova_message_free(message)
+    return text
+
+
+def encode_str(value: str, context: str) -> bytes:
+    """UTF-8 bytes for a C string argument; interior NUL is a ValueError (§2.6)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{context} must be str, not {type(value).__name__}")
+    data = value.encode("utf-8")
+    if b"\0" in data:
+        raise ValueError(f"{context} contains an interior NUL byte")
+    return data
