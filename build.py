@@ -51,9 +51,12 @@ def header_cdef() -> str:
 
 
 def shim_cdef() -> str:
-    """Prototypes of the Python-only shims (each `static T name(args) {` line)."""
-    signatures = re.findall(r"^static (.+?) \{$", PYTHON_SHIMS.read_text(), flags=re.M)
-    return "\n".join(signature + ";" for signature in signatures)
+    """The struct typedefs and prototypes (each `static T name(args) {` line) of
+    the Python-only shims."""
+    text = re.sub(r"/\*.*?\*/", "", PYTHON_SHIMS.read_text(), flags=re.S)
+    structs = re.findall(r"^typedef struct .*?^\} \w+;$", text, flags=re.M | re.S)
+    signatures = re.findall(r"^static (.+?) \{$", text, flags=re.M)
+    return "\n".join(structs + [signature + ";" for signature in signatures])
 
 
 def make_ffibuilder() -> cffi.FFI:

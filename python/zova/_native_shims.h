@@ -63,3 +63,123 @@ static int zv_py_column_blob(zova_statement *s, int index, zova_buffer *out) {
     zova_statement_column_blob_request request = {s, index, out};
     return zova_statement_column_blob(&request);
 }
+
+/*
+ * Batched row fetch for Statement iteration: steps up to `capacity` rows under
+ * one lock and stores them column by column, so Python turns whole columns into
+ * lists with one call each. Payload pointers are copied into the batch, so the
+ * rows stay valid after the statement moves on.
+ */
+#include "zova_internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct zv_py_column {
+    int *types;
+    int64_t *ints;
+    double *floats;
+    size_t *offsets;  /* rows + 1 payload offsets into bytes */
+    char *bytes;      /* text and blob payloads; each text is followed by NUL */
+    size_t bytes_len;
+    size_t bytes_cap;
+    int uniform_type; /* SQLite type code (= zova_column_type) of every row, 0 when mixed */
+    int text_has_nul; /* some text payload contains NUL */
+} zv_py_column;
+
+typedef struct zv_py_batch {
+    int columns;
+    int capacity;
+    zv_py_column *cols;
+} zv_py_batch;
+
+static void zv_py_batch_free(zv_py_batch *batch) {
+    int c;
+    if (!batch) return;
+    for (c = 0; c < batch->columns && batch->cols; c++) {
+        zv_py_column *col = &batch->cols[c];
+        free(col->types); free(col->ints); free(col->floats); free(col->offsets); free(col->bytes);
+    }
+    free(batch->cols);
+    free(batch);
+}
+
+static zv_py_batch *zv_py_batch_new(int columns, int capacity) {
+    int c;
+    zv_py_batch *batch = (zv_py_batch *)calloc(1, sizeof(*batch));
+    if (!batch) return NULL;
+    batch->columns = columns;
+    batch->capacity = capacity;
+    batch->cols = (zv_py_column *)calloc(columns > 0 ? (size_t)columns : 1, sizeof(zv_py_column));
+    if (!batch->cols) { free(batch); return NULL; }
+    for (c = 0; c < columns; c++) {
+        zv_py_column *col = &batch->cols[c];
+        col->types = (int *)malloc(sizeof(int) * (size_t)capacity);
+        col->ints = (int64_t *)malloc(sizeof(int64_t) * (size_t)capacity);
+        col->floats = (double *)malloc(sizeof(double) * (size_t)capacity);
+        col->offsets = (size_t *)malloc(sizeof(size_t) * ((size_t)capacity + 1));
+        if (!col->types || !col->ints || !col->floats || !col->offsets) { zv_py_batch_free(batch); return NULL; }
+    }
+    return batch;
+}
+
+static int zv_py_append(zv_py_column *col, const void *data, size_t len, int terminate) {
+    size_t need = col->bytes_len + len + 1;
+    if (need > col->bytes_cap) {
+        size_t cap = col->bytes_cap ? col->bytes_cap : 4096;
+        char *grown;
+        while (cap < need) cap *= 2;
+        grown = (char *)realloc(col->bytes, cap);
+        if (!grown) return 0;
+        col->bytes = grown;
+        col->bytes_cap = cap;
+    }
+    if (len) memcpy(col->bytes + col->bytes_len, data, len);
+    col->bytes_len += len;
+    if (terminate) col->bytes[col->bytes_len++] = '\0';
+    return 1;
+}
+
+/* Returns the number of rows fetched (0 at the end) or -status. */
+static int zv_py_fetch_batch(zova_statement *s, zv_py_batch *batch) {
+    zova_database *db = s->db;
+    int rows = 0, c, rc = SQLITE_ROW;
+    zv_lock(db);
+    for (c = 0; c < batch->columns; c++) {
+        batch->cols[c].bytes_len = 0;
+        batch->cols[c].text_has_nul = 0;
+        batch->cols[c].offsets[0] = 0;
+    }
+    while (rows < batch->capacity) {
+        rc = sqlite3_step(s->stmt);
+        if (rc != SQLITE_ROW) break;
+        for (c = 0; c < batch->columns; c++) {
+            zv_py_column *col = &batch->cols[c];
+            int type = sqlite3_column_type(s->stmt, c);
+            col->types[rows] = type;
+            if (rows == 0) col->uniform_type = type;
+            else if (col->uniform_type != type) col->uniform_type = 0;
+            if (type == SQLITE_INTEGER) {
+                col->ints[rows] = sqlite3_column_int64(s->stmt, c);
+            } else if (type == SQLITE_FLOAT) {
+                col->floats[rows] = sqlite3_column_double(s->stmt, c);
+            } else if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
+                const void *data = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(s->stmt, c)
+                                                       : sqlite3_column_blob(s->stmt, c);
+                size_t len = (size_t)sqlite3_column_bytes(s->stmt, c);
+                if ((len && !data) || !zv_py_append(col, data, len, type == SQLITE_TEXT)) {
+                    rc = SQLITE_NOMEM;
+                    break;
+                }
+                if (type == SQLITE_TEXT && len && memchr(data, 0, len)) col->text_has_nul = 1;
+            }
+            col->offsets[rows + 1] = col->bytes_len;
+        }
+        if (rc != SQLITE_ROW) break;
+        rows++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return -(int)zv_unlock(db, rc == SQLITE_NOMEM ? ZOVA_OUT_OF_MEMORY : zv_sqlite_fail(db, rc));
+    }
+    zv_unlock(db, ZOVA_OK);
+    return rows;
+}

@@ -36,7 +36,7 @@ def _blob_arg(value):
 class Statement:
     """One compiled SQL statement. Keeps its database's native handle alive."""
 
-    __slots__ = ("_native", "_ptr", "_text", "_buffer", "__weakref__")
+    __slots__ = ("_native", "_ptr", "_text", "_buffer", "_batch", "__weakref__")
 
     def __init__(self, *args, **kwargs) -> None:
         raise TypeError("Statement has no public constructor; use Database.prepare")
@@ -48,6 +48,7 @@ class Statement:
         self._ptr = ptr
         self._text = ffi.new("zova_text *")
         self._buffer = ffi.new("zova_buffer *")
+        self._batch = None
         return self
 
     def _live(self):
@@ -63,6 +64,9 @@ class Statement:
     def close(self) -> None:
         ptr, self._ptr = self._ptr, None
         if ptr is not None:
+            if self._batch is not None:
+                lib.zv_py_batch_free(self._batch)
+                self._batch = None
             lib.zova_statement_finalize(ptr)
             self._native.release()
 
@@ -178,3 +182,71 @@ class Statement:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ValueError("SQL text column is not valid UTF-8") from None
+
+    # ---- whole rows (an addition to the upstream API) ----
+
+    def __iter__(self):
+        """Steps to the end, yielding each row as a tuple of Python values
+        (int, float, str, bytes or None). Rows are fetched in batches."""
+        ptr = self._live()
+        columns = lib.zv_py_column_count(ptr)
+        if self._batch is None:
+            self._batch = lib.zv_py_batch_new(columns, _BATCH_ROWS)
+            if self._batch == ffi.NULL:
+                self._batch = None
+                raise MemoryError("cannot allocate a row batch")
+        batch = self._batch
+        while True:
+            rows = lib.zv_py_fetch_batch(self._live(), batch)
+            if rows < 0:
+                raise ZovaError(-rows, self._native.last_error())
+            if rows == 0:
+                return
+            if columns == 0:
+                yield from [()] * rows
+            else:
+                yield from zip(*[_column_values(batch.cols[c], rows) for c in range(columns)])
+            if rows < _BATCH_ROWS:
+                return
+
+    def fetchall(self) -> list[tuple]:
+        """All remaining rows as a list of tuples."""
+        return list(self)
+
+
+_BATCH_ROWS = 256
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("SQL text column is not valid UTF-8") from None
+
+
+def _column_values(column, rows: int) -> list:
+    kind = column.uniform_type
+    if kind == lib.ZOVA_COLUMN_INTEGER:
+        return ffi.unpack(column.ints, rows)
+    if kind == lib.ZOVA_COLUMN_FLOAT:
+        return ffi.unpack(column.floats, rows)
+    if kind == lib.ZOVA_COLUMN_NULL:
+        return [None] * rows
+    payload = ffi.unpack(column.bytes, column.bytes_len) if column.bytes_len else b""
+    if kind == lib.ZOVA_COLUMN_TEXT and not column.text_has_nul:
+        return _decode(payload).split("\0", rows)[:rows]
+    offsets = ffi.unpack(column.offsets, rows + 1)
+    types = ffi.unpack(column.types, rows)
+    values = []
+    for row, kind in enumerate(types):
+        if kind == lib.ZOVA_COLUMN_INTEGER:
+            values.append(column.ints[row])
+        elif kind == lib.ZOVA_COLUMN_FLOAT:
+            values.append(column.floats[row])
+        elif kind == lib.ZOVA_COLUMN_TEXT:
+            values.append(_decode(payload[offsets[row]:offsets[row + 1] - 1]))
+        elif kind == lib.ZOVA_COLUMN_BLOB:
+            values.append(payload[offsets[row]:offsets[row + 1]])
+        else:
+            values.append(None)
+    return values
