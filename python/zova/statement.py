@@ -170,7 +170,7 @@ class Statement:
         if buffer.data == ffi.NULL:
             # {NULL, 0} is both SQL NULL and an empty blob (c-abi §0.2 item 2).
             return None if lib.zv_py_column_type(ptr, index) == lib.ZOVA_COLUMN_NULL else b""
-        data = ffi.unpack(buffer.data, buffer.len)
+        data = ffi.buffer(buffer.data, buffer.len)[:]
         lib.zova_buffer_free(buffer)
         return data
 
