@@ -6,6 +6,10 @@
   for C, Go and Rust programs (link with `-lzova_c -lpthread -ldl -lm`).
   `python build.py install --prefix DIR` also installs the header, both
   libraries and a pkg-config file under DIR.
+* Sanitizers: `python build.py lib --sanitize` builds an AddressSanitizer +
+  UndefinedBehaviorSanitizer library into build/lib-sanitize, and
+  `ZOVA_SANITIZE=1 pip install .` builds the extension the same way (run Python
+  with the runtimes preloaded; tests/run_sanitized.sh does all of it).
 """
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ VERSION = "0.17.0"
 # c-abi section 1: SQLite built thread-safe with FTS5, default settings otherwise.
 DEFINES = [("SQLITE_THREADSAFE", "1"), ("SQLITE_ENABLE_FTS5", None)]
 CFLAGS = ["-O2", "-fPIC", "-std=c99", "-Wall"]
+SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer",
+                  "-g", "-O1"]
 LINK_LIBS = ["pthread", "dl", "m"]
 
 
@@ -60,6 +66,7 @@ def shim_cdef() -> str:
 
 
 def make_ffibuilder() -> cffi.FFI:
+    sanitize = os.environ.get("ZOVA_SANITIZE") == "1"
     builder = cffi.FFI()
     builder.cdef(header_cdef() + "\n" + shim_cdef())
     builder.set_source(
@@ -68,7 +75,8 @@ def make_ffibuilder() -> cffi.FFI:
         sources=[relative(path) for path in c_sources()],
         include_dirs=[relative(INCLUDE_DIR), relative(CSRC_DIR), relative(SQLITE_DIR)],
         define_macros=DEFINES,
-        extra_compile_args=["-O2"],
+        extra_compile_args=SANITIZE_FLAGS if sanitize else ["-O2"],
+        extra_link_args=SANITIZE_FLAGS[:1] if sanitize else [],
         libraries=LINK_LIBS,
     )
     return builder
@@ -144,12 +152,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     lib = commands.add_parser("lib", help="build build/lib/libzova_c.a and libzova_c.so")
-    lib.add_argument("--out", type=Path, default=ROOT / "build" / "lib")
+    lib.add_argument("--out", type=Path, help="output directory (default build/lib or build/lib-sanitize)")
+    lib.add_argument("--sanitize", action="store_true", help="AddressSanitizer + UndefinedBehaviorSanitizer")
     inst = commands.add_parser("install", help="install header, libraries and zova.pc")
     inst.add_argument("--prefix", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "lib":
-        archive, shared = build_library(args.out)
+        out = args.out or ROOT / "build" / ("lib-sanitize" if args.sanitize else "lib")
+        archive, shared = build_library(out, SANITIZE_FLAGS if args.sanitize else None)
         print(archive)
         print(shared)
     else:
