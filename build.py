@@ -6,6 +6,8 @@
   for C, Go and Rust programs (link with `-lzova_c -lpthread -ldl -lm`).
   `python build.py install --prefix DIR` also installs the header, both
   libraries and a pkg-config file under DIR.
+* `python build.py develop` rebuilds the extension in place (python/zova/)
+  from the same cached objects, for a fast edit-and-test loop.
 * Sanitizers: `python build.py lib --sanitize` builds an AddressSanitizer +
   UndefinedBehaviorSanitizer library into build/lib-sanitize, and
   `ZOVA_SANITIZE=1 pip install .` builds the extension the same way (run Python
@@ -65,15 +67,18 @@ def shim_cdef() -> str:
     return "\n".join(structs + [signature + ";" for signature in signatures])
 
 
-def make_ffibuilder() -> cffi.FFI:
+def make_ffibuilder(prebuilt_objects: list[str] | None = None) -> cffi.FFI:
+    """The extension's builder; with prebuilt_objects it links those instead of
+    compiling csrc and SQLite again (the `develop` command)."""
     sanitize = os.environ.get("ZOVA_SANITIZE") == "1"
     builder = cffi.FFI()
     builder.cdef(header_cdef() + "\n" + shim_cdef())
     builder.set_source(
         "zova._native",
         '#include "zova.h"\n' + PYTHON_SHIMS.read_text(),
-        sources=[relative(path) for path in c_sources()],
-        include_dirs=[relative(INCLUDE_DIR), relative(CSRC_DIR), relative(SQLITE_DIR)],
+        sources=[] if prebuilt_objects else [relative(path) for path in c_sources()],
+        extra_objects=prebuilt_objects or [],
+        include_dirs=[str(d) if prebuilt_objects else relative(d) for d in (INCLUDE_DIR, CSRC_DIR, SQLITE_DIR)],
         define_macros=DEFINES,
         extra_compile_args=SANITIZE_FLAGS if sanitize else ["-O2"],
         extra_link_args=SANITIZE_FLAGS[:1] if sanitize else [],
@@ -148,12 +153,27 @@ def install(prefix: Path, lib_dir: Path) -> None:
     print(f"installed zova {VERSION} under {prefix}")
 
 
+def develop() -> Path:
+    """Rebuilds python/zova/_native in place, linking the cached objects of
+    `lib`: the fast edit-and-test loop (run tests with an editable install or
+    PYTHONPATH=python). Only changed C files are recompiled."""
+    lib_dir = ROOT / "build" / "lib"
+    build_library(lib_dir)
+    objects = [str(lib_dir.parent / "obj" / lib_dir.name / (source.stem + ".o")) for source in c_sources()]
+    tmpdir = ROOT / "build" / "develop"
+    built = Path(make_ffibuilder(objects).compile(tmpdir=str(tmpdir)))
+    target = ROOT / "python" / "zova" / built.name
+    shutil.copy2(built, target)
+    return target
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     lib = commands.add_parser("lib", help="build build/lib/libzova_c.a and libzova_c.so")
     lib.add_argument("--out", type=Path, help="output directory (default build/lib or build/lib-sanitize)")
     lib.add_argument("--sanitize", action="store_true", help="AddressSanitizer + UndefinedBehaviorSanitizer")
+    commands.add_parser("develop", help="rebuild python/zova/_native in place from cached objects")
     inst = commands.add_parser("install", help="install header, libraries and zova.pc")
     inst.add_argument("--prefix", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -162,6 +182,8 @@ def main(argv: list[str]) -> int:
         archive, shared = build_library(out, SANITIZE_FLAGS if args.sanitize else None)
         print(archive)
         print(shared)
+    elif args.command == "develop":
+        print(develop())
     else:
         install(args.prefix.resolve(), ROOT / "build" / "lib")
     return 0
