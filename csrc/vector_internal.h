@@ -57,6 +57,8 @@ typedef struct zv_vec_collection {
 ZV_HIDDEN int zv_vec_state_attach(sqlite3 *sql);
 ZV_HIDDEN zv_vec_state *zv_vec_state_of(sqlite3 *sql);
 ZV_HIDDEN void zv_vec_ctx_init(zv_vec_ctx *ctx, sqlite3 *sql, int cache_statements);
+/* Context for a C ABI call on db (links db->vector_state on first use). */
+ZV_HIDDEN void zv_vec_db_ctx(zova_database *db, zv_vec_ctx *ctx);
 ZV_HIDDEN sqlite3_stmt *zv_vec_stmt(zv_vec_ctx *ctx, const char *sql, zova_status *status);
 ZV_HIDDEN void zv_vec_stmt_done(zv_vec_ctx *ctx, sqlite3_stmt *stmt);
 ZV_HIDDEN zova_status zv_vec_sqlite_status(zv_vec_ctx *ctx, int rc);

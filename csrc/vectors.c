@@ -117,7 +117,7 @@ void zv_vec_ctx_init(zv_vec_ctx *ctx, sqlite3 *sql, int cache_statements) {
     ctx->sqlite_failed = 0;
 }
 
-static void zv_vec_db_ctx(zova_database *db, zv_vec_ctx *ctx) {
+void zv_vec_db_ctx(zova_database *db, zv_vec_ctx *ctx) {
     zv_vec_ctx_init(ctx, db->sql, 1);
     if (!db->vector_state && ctx->state) {
         db->vector_state = ctx->state;
