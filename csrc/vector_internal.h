@@ -127,6 +127,8 @@ ZV_HIDDEN size_t zv_vec_cache_bytes(zv_vec_state *state);
 ZV_HIDDEN void zv_kern_dot_rows(const float *q, const float *m, size_t rows, size_t dims, float *out);
 /* out[i] = float32 sum (q - m_i)^2. */
 ZV_HIDDEN void zv_kern_l2sq_rows(const float *q, const float *m, size_t rows, size_t dims, float *out);
+/* Either kernel (l2 != 0: squared L2) split over worker threads for large inputs. */
+ZV_HIDDEN void zv_kern_rows_parallel(int l2, const float *q, const float *m, size_t rows, size_t dims, float *out);
 ZV_HIDDEN const char *zv_kern_name(void);
 /* Exact double-precision sums in index order (Appendix B). */
 ZV_HIDDEN double zv_exact_dot(const float *a, const float *b, size_t n);

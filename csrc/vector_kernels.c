@@ -6,10 +6,13 @@
  * portable. The exact kernels accumulate in double in index order, which is
  * what Appendix B's distances are defined by.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "vector_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define ZV_HAVE_X86 1
@@ -186,6 +189,68 @@ void zv_kern_l2sq_rows(const float *q, const float *m, size_t rows, size_t dims,
     }
 #endif
     zv_l2sq_rows_portable(q, m, rows, dims, out);
+}
+
+/* ---- parallel scan over row ranges (large matrices only) ---- */
+
+typedef struct zv_rows_job {
+    int l2;
+    const float *q;
+    const float *m;
+    size_t rows;
+    size_t dims;
+    float *out;
+} zv_rows_job;
+
+static void zv_rows_run(const zv_rows_job *job) {
+    if (job->l2) zv_kern_l2sq_rows(job->q, job->m, job->rows, job->dims, job->out);
+    else zv_kern_dot_rows(job->q, job->m, job->rows, job->dims, job->out);
+}
+
+static void *zv_rows_thread(void *arg) {
+    zv_rows_run((const zv_rows_job *)arg);
+    return NULL;
+}
+
+static int zv_kern_threads(void) {
+    static int threads = 0;
+    if (threads == 0) {
+        const char *env = getenv("ZOVA_VECTOR_THREADS");
+        long n = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
+        if (n < 1) n = 1;
+        if (n > 8) n = 8;
+        threads = (int)n;
+    }
+    return threads;
+}
+
+#define ZV_PARALLEL_MIN_FLOATS (1u << 20) /* below ~4 MB one thread is faster */
+
+void zv_kern_rows_parallel(int l2, const float *q, const float *m, size_t rows, size_t dims, float *out) {
+    zv_rows_job jobs[8];
+    pthread_t tids[8];
+    int started[8] = {0};
+    int threads = zv_kern_threads(), t;
+    size_t per, start = 0;
+    if (threads > 1 && rows * dims < ZV_PARALLEL_MIN_FLOATS) threads = 1;
+    if ((size_t)threads > rows) threads = rows ? (int)rows : 1;
+    per = (rows + (size_t)threads - 1) / (size_t)threads;
+    for (t = 0; t < threads; t++) {
+        size_t count = start + per <= rows ? per : rows - start;
+        jobs[t].l2 = l2;
+        jobs[t].q = q;
+        jobs[t].m = m + start * dims;
+        jobs[t].rows = count;
+        jobs[t].dims = dims;
+        jobs[t].out = out + start;
+        start += count;
+    }
+    for (t = 1; t < threads; t++) started[t] = pthread_create(&tids[t], NULL, zv_rows_thread, &jobs[t]) == 0;
+    zv_rows_run(&jobs[0]);
+    for (t = 1; t < threads; t++) {
+        if (started[t]) pthread_join(tids[t], NULL);
+        else zv_rows_run(&jobs[t]); /* could not start a thread: do it here */
+    }
 }
 
 const char *zv_kern_name(void) { return zv_kern_select() == 1 ? "avx2-fma" : "portable"; }

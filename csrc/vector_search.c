@@ -308,11 +308,11 @@ static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *co
         }
         if (coll->metric == ZOVA_VECTOR_METRIC_COSINE) {
             for (i = 0; i < dims; i++) qf[i] = (float)((double)query[i] / q_norm);
-            zv_kern_dot_rows(qf, m->values, n, dims, scores);
+            zv_kern_rows_parallel(0, qf, m->values, n, dims, scores);
         } else if (coll->metric == ZOVA_VECTOR_METRIC_DOT) {
-            zv_kern_dot_rows(query, m->values, n, dims, scores);
+            zv_kern_rows_parallel(0, query, m->values, n, dims, scores);
         } else {
-            zv_kern_l2sq_rows(query, m->values, n, dims, scores);
+            zv_kern_rows_parallel(1, query, m->values, n, dims, scores);
         }
         b.scores = scores;
     }
