@@ -78,6 +78,11 @@ static void zv_vec_state_destroy(void *p) {
     zv_vec_state *state = (zv_vec_state *)p;
     size_t i;
     if (!state) return;
+    /* sqlite3_close runs client-data destructors before rolling back an open
+     * transaction, which would call the rollback hook: unhook first. */
+    sqlite3_update_hook(state->sql, NULL, NULL);
+    sqlite3_rollback_hook(state->sql, NULL, NULL);
+    sqlite3_set_authorizer(state->sql, NULL, NULL);
     for (i = 0; i < state->stmt_count; i++) sqlite3_finalize(state->stmts[i].stmt);
     zv_vec_matrix_free_all(state);
     free(state);
