@@ -112,6 +112,7 @@ static void zv_vec_release_db(zova_database *db) {
     if (!state) return;
     for (i = 0; i < state->stmt_count; i++) sqlite3_finalize(state->stmts[i].stmt);
     state->stmt_count = 0;
+    state->linked = 0;
     zv_vec_matrix_free_all(state);
 }
 
@@ -127,6 +128,7 @@ void zv_vec_db_ctx(zova_database *db, zv_vec_ctx *ctx) {
     if (!db->vector_state && ctx->state) {
         db->vector_state = ctx->state;
         db->release_vector_state = zv_vec_release_db;
+        ctx->state->linked = 1;
     }
 }
 
