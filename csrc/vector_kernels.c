@@ -97,56 +97,95 @@ __attribute__((target("avx2,fma"))) static float zv_hsum256(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+/* Four rows at a time (one query load feeds four rows, four independent load
+ * streams), two accumulators per row; the tail of each row and leftover rows
+ * fall back to the one-row loop. */
+__attribute__((target("avx2,fma"))) static float zv_dot_one_avx2(const float *q, const float *v, size_t dims) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    size_t i;
+    float sum;
+    for (i = 0; i + 16 <= dims; i += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(v + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(v + i + 8), a1);
+    }
+    for (; i + 8 <= dims; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(v + i), a0);
+    sum = zv_hsum256(_mm256_add_ps(a0, a1));
+    for (; i < dims; i++) sum += q[i] * v[i];
+    return sum;
+}
+
+__attribute__((target("avx2,fma"))) static float zv_l2sq_one_avx2(const float *q, const float *v, size_t dims) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    size_t i;
+    float sum;
+    for (i = 0; i + 16 <= dims; i += 16) {
+        __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(v + i));
+        __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(v + i + 8));
+        a0 = _mm256_fmadd_ps(d0, d0, a0);
+        a1 = _mm256_fmadd_ps(d1, d1, a1);
+    }
+    for (; i + 8 <= dims; i += 8) {
+        __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(v + i));
+        a0 = _mm256_fmadd_ps(d0, d0, a0);
+    }
+    sum = zv_hsum256(_mm256_add_ps(a0, a1));
+    for (; i < dims; i++) {
+        float d = q[i] - v[i];
+        sum += d * d;
+    }
+    return sum;
+}
+
 __attribute__((target("avx2,fma"))) static void zv_dot_rows_avx2(const float *q, const float *m, size_t rows,
                                                                  size_t dims, float *out) {
-    size_t r, i;
-    for (r = 0; r < rows; r++) {
-        const float *v = m + r * dims;
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-        __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-        float sum;
-        for (i = 0; i + 32 <= dims; i += 32) {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(v + i), a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(v + i + 8), a1);
-            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 16), _mm256_loadu_ps(v + i + 16), a2);
-            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 24), _mm256_loadu_ps(v + i + 24), a3);
+    size_t r = 0, i;
+    if (dims % 8 == 0) {
+        for (; r + 4 <= rows; r += 4) {
+            const float *v0 = m + r * dims, *v1 = v0 + dims, *v2 = v1 + dims, *v3 = v2 + dims;
+            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps();
+            __m256 a3 = _mm256_setzero_ps();
+            for (i = 0; i < dims; i += 8) {
+                __m256 x = _mm256_loadu_ps(q + i);
+                a0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(v0 + i), a0);
+                a1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(v1 + i), a1);
+                a2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(v2 + i), a2);
+                a3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(v3 + i), a3);
+            }
+            out[r] = zv_hsum256(a0);
+            out[r + 1] = zv_hsum256(a1);
+            out[r + 2] = zv_hsum256(a2);
+            out[r + 3] = zv_hsum256(a3);
         }
-        for (; i + 8 <= dims; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(v + i), a0);
-        sum = zv_hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-        for (; i < dims; i++) sum += q[i] * v[i];
-        out[r] = sum;
     }
+    for (; r < rows; r++) out[r] = zv_dot_one_avx2(q, m + r * dims, dims);
 }
 
 __attribute__((target("avx2,fma"))) static void zv_l2sq_rows_avx2(const float *q, const float *m, size_t rows,
                                                                   size_t dims, float *out) {
-    size_t r, i;
-    for (r = 0; r < rows; r++) {
-        const float *v = m + r * dims;
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-        __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-        float sum;
-        for (i = 0; i + 32 <= dims; i += 32) {
-            __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(v + i));
-            __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(v + i + 8));
-            __m256 d2 = _mm256_sub_ps(_mm256_loadu_ps(q + i + 16), _mm256_loadu_ps(v + i + 16));
-            __m256 d3 = _mm256_sub_ps(_mm256_loadu_ps(q + i + 24), _mm256_loadu_ps(v + i + 24));
-            a0 = _mm256_fmadd_ps(d0, d0, a0);
-            a1 = _mm256_fmadd_ps(d1, d1, a1);
-            a2 = _mm256_fmadd_ps(d2, d2, a2);
-            a3 = _mm256_fmadd_ps(d3, d3, a3);
+    size_t r = 0, i;
+    if (dims % 8 == 0) {
+        for (; r + 4 <= rows; r += 4) {
+            const float *v0 = m + r * dims, *v1 = v0 + dims, *v2 = v1 + dims, *v3 = v2 + dims;
+            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps();
+            __m256 a3 = _mm256_setzero_ps();
+            for (i = 0; i < dims; i += 8) {
+                __m256 x = _mm256_loadu_ps(q + i);
+                __m256 d0 = _mm256_sub_ps(x, _mm256_loadu_ps(v0 + i));
+                __m256 d1 = _mm256_sub_ps(x, _mm256_loadu_ps(v1 + i));
+                __m256 d2 = _mm256_sub_ps(x, _mm256_loadu_ps(v2 + i));
+                __m256 d3 = _mm256_sub_ps(x, _mm256_loadu_ps(v3 + i));
+                a0 = _mm256_fmadd_ps(d0, d0, a0);
+                a1 = _mm256_fmadd_ps(d1, d1, a1);
+                a2 = _mm256_fmadd_ps(d2, d2, a2);
+                a3 = _mm256_fmadd_ps(d3, d3, a3);
+            }
+            out[r] = zv_hsum256(a0);
+            out[r + 1] = zv_hsum256(a1);
+            out[r + 2] = zv_hsum256(a2);
+            out[r + 3] = zv_hsum256(a3);
         }
-        for (; i + 8 <= dims; i += 8) {
-            __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(v + i));
-            a0 = _mm256_fmadd_ps(d0, d0, a0);
-        }
-        sum = zv_hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-        for (; i < dims; i++) {
-            float d = q[i] - v[i];
-            sum += d * d;
-        }
-        out[r] = sum;
     }
+    for (; r < rows; r++) out[r] = zv_l2sq_one_avx2(q, m + r * dims, dims);
 }
 #endif
 
