@@ -133,12 +133,22 @@ zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv
     if (state && !writing) state->dirty = 0;
     ephemeral = !state || (writing && state->dirty);
     if (state) {
+        /* Drop every stale matrix (a changed data version or generation never
+         * becomes current again), then look for this collection's. */
+        link = &state->matrices;
+        while ((m = *link) != NULL) {
+            if (m->data_version != data_version || m->generation != state->generation) {
+                *link = m->next;
+                zv_matrix_free(m);
+            } else {
+                link = &m->next;
+            }
+        }
         for (link = &state->matrices; (m = *link) != NULL; link = &m->next) {
             if (m->name_len == coll->name_len && memcmp(m->name, coll->name, coll->name_len) == 0) break;
         }
         if (m) {
-            if (!ephemeral && m->dims == coll->dims && m->metric == coll->metric &&
-                m->data_version == data_version && m->generation == state->generation) {
+            if (!ephemeral && m->dims == coll->dims && m->metric == coll->metric) {
                 *out = m;
                 return ZOVA_OK;
             }

@@ -288,3 +288,23 @@ def test_values_accept_sequences_and_arrays(vdb):
         vdb.put_vector("l2", "x\0", [1, 2, 3])
     with pytest.raises(TypeError):
         vdb.create_vector_collection("q", (3, 0))
+
+
+def test_value_classes_cli_bindings_2_3(vdb):
+    from zova.vectors import _f32_array
+    array = np.arange(3, dtype=np.float32)
+    assert _f32_array(array) is array  # a C-contiguous float32 array is passed without a copy
+    for cls in (zova.Vector, zova.VectorCollectionInfo, zova.VectorSearchResult):
+        with pytest.raises(TypeError):
+            cls()
+    item = VectorInput("a", array)
+    assert item.id == "a" and item.values == [0.0, 1.0, 2.0] and repr(item) == "VectorInput(id='a', values_len=3)"
+    vdb.put_vector("l2", "a", [1, 2, 3])
+    assert repr(vdb.get_vector("l2", "a")) == "Vector(id='a', values_len=3)"
+    result = vdb.search_vectors("l2", [1, 2, 3], 1)[0]
+    assert (result.id, result.distance) == ("a", 0.0) and "distance=0.0" in repr(result)
+    assert repr(VectorCollectionOptions(3, 1)) == "VectorCollectionOptions(dimensions=3, metric=1)"
+    with pytest.raises(OverflowError):
+        vdb.search_vectors("l2", [1, 2, 3], -1)
+    with pytest.raises(TypeError):
+        vdb.search_vectors_within("l2", [1, 2, 3], "1.0", 1)

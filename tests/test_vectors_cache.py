@@ -169,3 +169,16 @@ def test_close_with_open_transaction_after_vector_writes(path):
     db = zova.Database.open(path)
     assert not db.has_vector("t", "x")
     db.close()
+
+
+def test_stale_matrices_of_other_collections_are_released(db):
+    matrix = np.ones((200, 64), np.float32)
+    for name in ("one", "two"):
+        db.create_vector_collection(name, VectorCollectionOptions(64, 1))
+        db.put_vectors(name, [f"{name}{i}" for i in range(200)], matrix)
+    for name in ("one", "two"):
+        db.search_vectors(name, matrix[0], 1)
+    assert db.vector_cache_bytes() >= 2 * matrix.nbytes
+    db.delete_vector_collection("one")
+    db.search_vectors("two", matrix[0], 1)
+    assert matrix.nbytes <= db.vector_cache_bytes() <= 1.1 * matrix.nbytes

@@ -91,7 +91,7 @@ class VectorCollectionInfo:
     @classmethod
     def _from_c(cls, info) -> "VectorCollectionInfo":
         self = cls.__new__(cls)
-        self._name = ffi.string(info.name, info.name_len).decode("utf-8")
+        self._name = _decode_id(info.name, info.name_len)
         self._dimensions = int(info.dimensions)
         self._metric = int(info.metric)
         self._vector_count = int(info.vector_count)
