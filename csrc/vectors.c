@@ -139,7 +139,17 @@ sqlite3_stmt *zv_vec_stmt(zv_vec_ctx *ctx, const char *sql, zova_status *status)
     size_t i;
     if (ctx->cache_statements) {
         for (i = 0; i < state->stmt_count; i++) {
-            if (state->stmts[i].sql == sql) return state->stmts[i].stmt;
+            if (state->stmts[i].sql != sql) continue;
+            if (!sqlite3_stmt_busy(state->stmts[i].stmt)) return state->stmts[i].stmt;
+            /* In use further up the stack (an SQL helper called while one of
+             * our statements runs): use a one-shot statement instead. */
+            rc = sqlite3_prepare_v2(ctx->sql, sql, -1, &stmt, NULL);
+            if (rc != SQLITE_OK) {
+                *status = zv_vec_sqlite_status(ctx, rc);
+                sqlite3_finalize(stmt);
+                return NULL;
+            }
+            return stmt;
         }
     }
     rc = sqlite3_prepare_v3(ctx->sql, sql, -1, ctx->cache_statements ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, NULL);
