@@ -383,12 +383,14 @@ static zova_status zv_objects_put(zova_database *db, const uint8_t *const *data,
 
 static zova_status zv_object_put_parallel(zova_database *db, const uint8_t *data, size_t len, zova_object_id *out_id) {
     zv_sha256_task task;
+    zv_sha256_ctx object_hash;
     zv_manifest_entry *entries = NULL;
     size_t count = 0, cap = 0, offset = 0;
     int exists = 0, fresh;
     zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
-    zv_sha256_task_start(&task, data, len);
+    zv_sha256_init(&object_hash);
+    zv_sha256_task_start(&task, &object_hash, data, len, NULL, 0);
     while (offset < len && status == ZOVA_OK) {
         size_t n = zv_fastcdc_cut(data + offset, len - offset);
         if (count == cap) {
@@ -407,7 +409,8 @@ static zova_status zv_object_put_parallel(zova_database *db, const uint8_t *data
         offset += n;
         count++;
     }
-    zv_sha256_task_finish(&task, out_id->bytes);
+    zv_sha256_task_finish(&task);
+    zv_sha256_final(&object_hash, out_id->bytes);
     if (status == ZOVA_OK) status = zv_object_exists(db, out_id->bytes, &exists);
     if (status == ZOVA_OK && exists) {
         zv_rollback(db); /* already stored: nothing is written */
