@@ -232,3 +232,45 @@ func TestConcurrentGoroutines(t *testing.T) {
 		t.Fatalf("rows %d groups %d", n, g)
 	}
 }
+
+// c-abi §5.7: concurrent calls on one statement are serialised by the DB mutex.
+func TestConcurrentCallsOnOneStatement(t *testing.T) {
+	db, _ := testDB(t)
+	stmt, err := db.Prepare("select 1 as first, 2 as second")
+	must(t, err)
+	defer stmt.Close()
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				n, err := stmt.ColumnCount()
+				if err != nil || n != 2 {
+					t.Errorf("ColumnCount = %d, %v", n, err)
+					return
+				}
+				name, err := stmt.ColumnName(i % 2)
+				if err != nil || name != []string{"first", "second"}[i%2] {
+					t.Errorf("ColumnName = %q, %v", name, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// cli-and-bindings §3.2: a statement closed by its own Close reports
+// "statement is closed" while the database stays usable.
+func TestStatementClosedDatabaseOpen(t *testing.T) {
+	db, _ := testDB(t)
+	stmt, err := db.Prepare("select 1")
+	must(t, err)
+	must(t, stmt.Close())
+	_, err = stmt.ColumnCount()
+	wantStatus(t, err, StatusMisuse, "statement is closed")
+	_, err = stmt.ParameterCount()
+	wantStatus(t, err, StatusMisuse, "statement is closed")
+	must(t, db.Exec("select 1"))
+}

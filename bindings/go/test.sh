@@ -20,10 +20,14 @@ if [ -z "${ZOVA_LIB_DIR:-}" ]; then
 fi
 
 # Environment flags come before the #cgo directives, so these paths win.
-# -Bstatic links the self-contained archive even when a libzova_c.so sits
-# next to it.
+# On Linux -Bstatic links the self-contained archive even when a
+# libzova_c.so sits next to it.
 CGO_CFLAGS="${CGO_CFLAGS:--O2 -g} -I$ZOVA_INCLUDE_DIR"
-CGO_LDFLAGS="${CGO_LDFLAGS:-} -L$ZOVA_LIB_DIR -Wl,-Bstatic -lzova_c -Wl,-Bdynamic"
+if [ "$(uname -s)" = Linux ]; then
+    CGO_LDFLAGS="${CGO_LDFLAGS:-} -L$ZOVA_LIB_DIR -Wl,-Bstatic -lzova_c -Wl,-Bdynamic"
+else
+    CGO_LDFLAGS="${CGO_LDFLAGS:-} -L$ZOVA_LIB_DIR -lzova_c"
+fi
 GOFLAGS="${GOFLAGS:-} -mod=mod"
 export CGO_ENABLED=1 CGO_CFLAGS CGO_LDFLAGS GOFLAGS GOPROXY=off GOTOOLCHAIN=local
 

@@ -7,6 +7,10 @@
 // writer in writer.go, vectors in vectors.go and operational copies in
 // operations.go.
 //
+// Linking: the archive is found through ZOVA_LIB_DIR (see test.sh) or in the
+// repository's build/lib (`python build.py lib`); on Linux it is linked
+// statically even when libzova_c.so sits next to it.
+//
 // Memory discipline: no Go pointer is ever passed to C. Requests, inputs and
 // out-parameters live in C memory (calloc'd, freed before returning); empty
 // byte slices and strings are passed as NULL with length 0.
@@ -18,8 +22,9 @@ package zova
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../build/lib -L${SRCDIR}/../../zig-out/lib -lzova_c
-#cgo linux LDFLAGS: -lpthread -ldl -lm
+#cgo LDFLAGS: -L${SRCDIR}/../../build/lib -L${SRCDIR}/../../zig-out/lib
+#cgo linux LDFLAGS: -Wl,-Bstatic -lzova_c -Wl,-Bdynamic -lpthread -ldl -lm
+#cgo !linux LDFLAGS: -lzova_c
 #include <stdlib.h>
 #include "zova.h"
 */
