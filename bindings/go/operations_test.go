@@ -126,7 +126,9 @@ func TestConvertSqliteToZova(t *testing.T) {
 	db, zovaPath := testDB(t)
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "plain.db")
-	// Make a plain SQLite file through ATTACH on a Zova handle.
+	// Make a plain SQLite file through ATTACH on a Zova handle (an empty file
+	// is an empty SQLite database; Zova handles do not create files).
+	must(t, os.WriteFile(plain, nil, 0o644))
 	must(t, db.Exec("attach database '"+plain+"' as p; create table p.items(id integer primary key, name text); "+
 		"insert into p.items(name) values ('a'), ('b'); detach database p"))
 	dest := filepath.Join(dir, "converted.zova")
