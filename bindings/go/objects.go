@@ -68,7 +68,7 @@ func (db *DB) PutObject(data []byte) (ObjectID, error) {
 		return ObjectID{}, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_put_request](&m)
 	out := cnew[C.zova_object_id](&m)
@@ -89,7 +89,7 @@ func (db *DB) GetObject(id ObjectID) ([]byte, error) {
 		return nil, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_get_request](&m)
 	out := cnew[C.zova_buffer](&m)
@@ -111,7 +111,7 @@ func (db *DB) ReadObjectRange(id ObjectID, offset uint64, buf []byte) (int, erro
 		return 0, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_read_range_request](&m)
 	out := cnew[C.size_t](&m)
@@ -145,7 +145,7 @@ func (db *DB) HasObject(id ObjectID) (bool, error) {
 		return false, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_exists_request](&m)
 	out := cnew[C.uint8_t](&m)
@@ -165,7 +165,7 @@ func (db *DB) ObjectSize(id ObjectID) (uint64, error) {
 		return 0, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_size_request](&m)
 	out := cnew[C.uint64_t](&m)
@@ -185,7 +185,7 @@ func (db *DB) ObjectChunkCount(id ObjectID) (uint64, error) {
 		return 0, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_chunk_count_request](&m)
 	out := cnew[C.uint64_t](&m)
@@ -205,7 +205,7 @@ func (db *DB) DeleteObject(id ObjectID) error {
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_delete_request](&m)
 	req.db = handle
@@ -220,7 +220,7 @@ func (db *DB) ObjectManifest(id ObjectID) (ObjectManifest, error) {
 		return ObjectManifest{}, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_manifest_get_request](&m)
 	out := cnew[C.zova_object_manifest](&m)
@@ -260,7 +260,7 @@ func (db *DB) GetObjectChunk(hash ObjectChunkID) ([]byte, error) {
 		return nil, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_chunk_get_request](&m)
 	out := cnew[C.zova_buffer](&m)
@@ -294,7 +294,7 @@ func (db *DB) PutObjectChunk(expectedHash ObjectChunkID, data []byte) error {
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_chunk_put_request](&m)
 	req.db = handle
@@ -312,7 +312,7 @@ func (db *DB) DeleteObjectChunk(hash ObjectChunkID) (bool, error) {
 		return false, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_chunk_delete_request](&m)
 	out := cnew[C.uint8_t](&m)
@@ -333,7 +333,7 @@ func (db *DB) AssembleObjectFromChunks(id ObjectID, sizeBytes uint64, chunks []O
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_assemble_from_chunks_request](&m)
 	req.db = handle

@@ -32,7 +32,7 @@ func (db *DB) BackupTo(destination string, options ...BackupOptions) error {
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_backup_request](&m)
 	req.db = handle
@@ -57,7 +57,7 @@ func (db *DB) CompactTo(destination string, options ...CompactOptions) error {
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_compact_request](&m)
 	req.db = handle

@@ -30,7 +30,7 @@ func (db *DB) Prepare(sql string) (*Stmt, error) {
 		return nil, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_prepare_request](&m)
 	out := cnew[*C.zova_statement](&m)
@@ -99,7 +99,7 @@ func (s *Stmt) Step() (Step, error) {
 		return 0, err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_step_request](&m)
 	out := cnew[C.zova_step_result](&m)
@@ -142,7 +142,7 @@ func (s *Stmt) BindNull(index int) error {
 		return err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_bind_null_request](&m)
 	req.statement = handle
@@ -161,7 +161,7 @@ func (s *Stmt) BindInt64(index int, value int64) error {
 		return err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_bind_int64_request](&m)
 	req.statement = handle
@@ -181,7 +181,7 @@ func (s *Stmt) BindFloat64(index int, value float64) error {
 		return err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_bind_double_request](&m)
 	req.statement = handle
@@ -205,12 +205,12 @@ func (s *Stmt) BindText(index int, value string) error {
 		return err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_bind_text_request](&m)
 	req.statement = handle
 	req.index = i
-	req.data = m.bytes([]byte(value))
+	req.data = m.text(value)
 	req.len = C.size_t(len(value))
 	return s.db.check(C.zova_statement_bind_text(req))
 }
@@ -227,7 +227,7 @@ func (s *Stmt) BindBlob(index int, value []byte) error {
 		return err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_bind_blob_request](&m)
 	req.statement = handle
@@ -244,7 +244,7 @@ func (s *Stmt) ParameterCount() (int, error) {
 		return 0, err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_parameter_count_request](&m)
 	out := cnew[C.int](&m)
@@ -267,7 +267,7 @@ func (s *Stmt) ParameterIndex(name string) (int, error) {
 		return 0, err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_parameter_index_request](&m)
 	out := cnew[C.int](&m)
@@ -287,7 +287,7 @@ func (s *Stmt) ColumnCount() (int, error) {
 		return 0, err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_column_count_request](&m)
 	out := cnew[C.int](&m)
@@ -310,7 +310,7 @@ func (s *Stmt) ColumnName(index int) (string, error) {
 		return "", err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_column_name_request](&m)
 	out := cnew[C.zova_text](&m)
@@ -342,7 +342,7 @@ func (s *Stmt) ColumnType(index int) (ColumnType, error) {
 }
 
 func (s *Stmt) columnType(handle *C.zova_statement, i C.int) (ColumnType, error) {
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_column_type_request](&m)
 	out := cnew[C.zova_column_type](&m)
@@ -366,7 +366,7 @@ func (s *Stmt) ColumnInt64(index int) (int64, error) {
 		return 0, err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_column_int64_request](&m)
 	out := cnew[C.int64_t](&m)
@@ -390,7 +390,7 @@ func (s *Stmt) ColumnFloat64(index int) (float64, error) {
 		return 0, err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_column_double_request](&m)
 	out := cnew[C.double](&m)
@@ -414,7 +414,7 @@ func (s *Stmt) ColumnText(index int) (value string, ok bool, err error) {
 		return "", false, err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_column_text_request](&m)
 	out := cnew[C.zova_text](&m)
@@ -443,7 +443,7 @@ func (s *Stmt) ColumnBlob(index int) (value []byte, ok bool, err error) {
 		return nil, false, err
 	}
 	defer s.unlock()
-	var m cmem
+	m := s.db.mem()
 	defer m.free()
 	req := cnew[C.zova_statement_column_blob_request](&m)
 	out := cnew[C.zova_buffer](&m)

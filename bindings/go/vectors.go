@@ -65,7 +65,7 @@ func (db *DB) CreateVectorCollection(name string, options VectorCollectionOption
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_collection_create_request](&m)
 	req.db = handle
@@ -89,7 +89,7 @@ func (db *DB) HasVectorCollection(name string) (bool, error) {
 		return false, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_collection_exists_request](&m)
 	out := cnew[C.uint8_t](&m)
@@ -112,7 +112,7 @@ func (db *DB) VectorCollectionInfo(name string) (VectorCollectionInfo, error) {
 		return VectorCollectionInfo{}, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_collection_info_get_request](&m)
 	out := cnew[C.zova_vector_collection_info](&m)
@@ -133,7 +133,7 @@ func (db *DB) ListVectorCollections() ([]VectorCollectionInfo, error) {
 		return nil, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_collections_list_request](&m)
 	out := cnew[C.zova_vector_collection_list](&m)
@@ -163,7 +163,7 @@ func (db *DB) DeleteVectorCollection(name string) error {
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_collection_delete_request](&m)
 	req.db = handle
@@ -184,7 +184,7 @@ func (db *DB) PutVector(collectionName, vectorID string, values []float32) error
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_put_request](&m)
 	req.db = handle
@@ -211,7 +211,7 @@ func (db *DB) PutVectors(collectionName string, vectors []VectorInput) error {
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_put_many_request](&m)
 	req.db = handle
@@ -244,7 +244,7 @@ func (db *DB) GetVector(collectionName, vectorID string) (Vector, error) {
 		return Vector{}, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_get_request](&m)
 	out := cnew[C.zova_vector](&m)
@@ -276,7 +276,7 @@ func (db *DB) HasVector(collectionName, vectorID string) (bool, error) {
 		return false, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_exists_request](&m)
 	out := cnew[C.uint8_t](&m)
@@ -303,7 +303,7 @@ func (db *DB) DeleteVector(collectionName, vectorID string) error {
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_vector_delete_request](&m)
 	req.db = handle
@@ -355,7 +355,7 @@ func (db *DB) search(fill func(m *cmem, handle *C.zova_database, out *C.zova_vec
 		return nil, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	out := cnew[C.zova_vector_search_results](&m)
 	defer C.zova_vector_search_results_free(out)

@@ -23,7 +23,7 @@ func (db *DB) ObjectWriter() (*ObjectWriter, error) {
 		return nil, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_writer_create_request](&m)
 	out := cnew[*C.zova_object_writer](&m)
@@ -63,7 +63,7 @@ func (w *ObjectWriter) Write(data []byte) (int, error) {
 		return 0, err
 	}
 	defer w.db.mu.Unlock()
-	var m cmem
+	m := w.db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_writer_write_request](&m)
 	req.writer = handle
@@ -84,7 +84,7 @@ func (w *ObjectWriter) Finish() (ObjectID, error) {
 		return ObjectID{}, err
 	}
 	defer w.db.mu.Unlock()
-	var m cmem
+	m := w.db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_writer_finish_request](&m)
 	out := cnew[C.zova_object_id](&m)
@@ -105,7 +105,7 @@ func (w *ObjectWriter) Cancel() error {
 		return err
 	}
 	defer w.db.mu.Unlock()
-	var m cmem
+	m := w.db.mem()
 	defer m.free()
 	req := cnew[C.zova_object_writer_cancel_request](&m)
 	req.writer = handle

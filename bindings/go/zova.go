@@ -179,12 +179,35 @@ func EncodeVectorBlob(values []float32) []byte {
 
 // ---- C memory ----
 
-// cmem collects C allocations made for one call; free releases them all.
-type cmem struct{ ptrs []unsafe.Pointer }
+// scratchSize is the per-DB block of C memory that calls holding the DB's
+// mutex use for their requests and small outputs, instead of calloc/free.
+const scratchSize = 1024
+
+// cmem hands out zeroed C memory for one call and releases it in free. With a
+// DB it first takes memory from the DB's scratch block (stack-like: nested
+// users continue after the outer one, and free rewinds), then falls back to
+// calloc.
+type cmem struct {
+	db    *DB
+	start uintptr
+	ptrs  []unsafe.Pointer
+}
+
+// mem returns the allocator for a call; the caller holds db.mu.
+func (db *DB) mem() cmem { return cmem{db: db, start: db.scratchUsed} }
 
 func (m *cmem) alloc(size uintptr) unsafe.Pointer {
 	if size == 0 {
 		size = 1
+	}
+	if db := m.db; db != nil && db.scratch != nil {
+		offset := (db.scratchUsed + 7) &^ 7
+		if offset+size <= scratchSize {
+			p := unsafe.Add(db.scratch, offset)
+			clear(unsafe.Slice((*byte)(p), size))
+			db.scratchUsed = offset + size
+			return p
+		}
 	}
 	p := C.calloc(1, C.size_t(size))
 	if p == nil {
@@ -199,12 +222,25 @@ func (m *cmem) free() {
 		C.free(p)
 	}
 	m.ptrs = nil
+	if m.db != nil {
+		m.db.scratchUsed = m.start
+	}
 }
 
 // cnew allocates a zeroed C value of type T.
 func cnew[T any](m *cmem) *T {
 	var zero T
 	return (*T)(m.alloc(unsafe.Sizeof(zero)))
+}
+
+// text copies s into C memory (not terminated); empty input gives NULL.
+func (m *cmem) text(s string) *C.uint8_t {
+	if len(s) == 0 {
+		return nil
+	}
+	p := m.alloc(uintptr(len(s)))
+	copy(unsafe.Slice((*byte)(p), len(s)), s)
+	return (*C.uint8_t)(p)
 }
 
 // str copies s into C memory (NUL-terminated).
@@ -274,14 +310,17 @@ type OpenOptions struct {
 // DB is an open .zova database. It is safe for use from several goroutines;
 // calls are serialised by its mutex.
 type DB struct {
-	mu      sync.Mutex
-	handle  *C.zova_database
-	stmts   map[*Stmt]struct{}
-	writers map[*ObjectWriter]struct{}
+	mu          sync.Mutex
+	handle      *C.zova_database
+	stmts       map[*Stmt]struct{}
+	writers     map[*ObjectWriter]struct{}
+	scratch     unsafe.Pointer // scratchSize bytes of C memory, used under mu
+	scratchUsed uintptr
 }
 
 func newDB(handle *C.zova_database) *DB {
-	return &DB{handle: handle, stmts: map[*Stmt]struct{}{}, writers: map[*ObjectWriter]struct{}{}}
+	return &DB{handle: handle, stmts: map[*Stmt]struct{}{}, writers: map[*ObjectWriter]struct{}{},
+		scratch: C.calloc(1, scratchSize)}
 }
 
 // Create creates a new .zova file; it never overwrites an existing file.
@@ -374,6 +413,8 @@ func (db *DB) Close() error {
 		return err
 	}
 	db.handle = nil
+	C.free(db.scratch)
+	db.scratch = nil
 	return nil
 }
 
@@ -387,7 +428,7 @@ func (db *DB) Exec(sql string) error {
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_exec_request](&m)
 	req.db = handle
@@ -401,7 +442,7 @@ func (db *DB) simple(call func(*C.zova_database_simple_request) C.zova_status) e
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_simple_request](&m)
 	req.db = handle
@@ -442,7 +483,7 @@ func (db *DB) savepointCall(name string, call func(*C.zova_database_savepoint_re
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_savepoint_request](&m)
 	req.db = handle
@@ -511,7 +552,7 @@ func (db *DB) SetBusyTimeout(milliseconds uint32) error {
 		return err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_busy_timeout_request](&m)
 	req.db = handle
@@ -526,7 +567,7 @@ func (db *DB) LastInsertRowID() (int64, error) {
 		return 0, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_last_insert_rowid_request](&m)
 	out := cnew[C.int64_t](&m)
@@ -545,7 +586,7 @@ func (db *DB) Changes() (int64, error) {
 		return 0, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_changes_request](&m)
 	out := cnew[C.int64_t](&m)
@@ -564,7 +605,7 @@ func (db *DB) TotalChanges() (int64, error) {
 		return 0, err
 	}
 	defer db.mu.Unlock()
-	var m cmem
+	m := db.mem()
 	defer m.free()
 	req := cnew[C.zova_database_total_changes_request](&m)
 	out := cnew[C.int64_t](&m)
