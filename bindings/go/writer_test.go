@@ -161,3 +161,31 @@ func TestObjectWriterConcurrentWrites(t *testing.T) {
 		t.Fatalf("size %d", size)
 	}
 }
+
+// c-abi §7.7: a failed Finish leaves the writer open, so Finish can be retried;
+// a failed Cancel too.
+func TestObjectWriterRetryAfterFailedFinish(t *testing.T) {
+	db, _ := testDB(t)
+	data := pseudoRandom(90_000, 13)
+	writer, err := db.ObjectWriter()
+	must(t, err)
+	_, err = writer.Write(data)
+	must(t, err)
+	must(t, db.Begin())
+	_, err = writer.Write([]byte("x"))
+	wantStatus(t, err, StatusObjectTransactionActive, "")
+	_, err = writer.Finish()
+	wantStatus(t, err, StatusObjectTransactionActive, "")
+	wantStatus(t, writer.Cancel(), StatusObjectTransactionActive, "")
+	must(t, db.Rollback())
+	id, err := writer.Finish()
+	must(t, err)
+	if id != ObjectIDFor(data) {
+		t.Fatal("retried finish stored other bytes")
+	}
+	got, err := db.GetObject(id)
+	must(t, err)
+	if !bytes.Equal(got, data) {
+		t.Fatal("retried finish object differs")
+	}
+}
