@@ -6,6 +6,7 @@
  */
 #include "zova_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -116,8 +117,12 @@ typedef void (*zv_sha256_blocks_fn)(uint32_t state[8], const uint8_t *data, size
 static zv_sha256_blocks_fn zv_sha256_blocks_impl;
 static pthread_once_t zv_sha256_once = PTHREAD_ONCE_INIT;
 
+/* ZOVA_SHA256_PORTABLE=1 in the environment forces the portable code (tests
+ * compare both paths). */
 static void zv_sha256_choose(void) {
+    const char *portable = getenv("ZOVA_SHA256_PORTABLE");
     zv_sha256_blocks_impl = zv_sha256_blocks_portable;
+    if (portable && strcmp(portable, "1") == 0) return;
 #ifdef ZV_SHA_X86
     if (zv_cpu_has_sha()) zv_sha256_blocks_impl = zv_sha256_blocks_shani;
 #endif
