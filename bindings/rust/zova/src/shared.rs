@@ -1,0 +1,163 @@
+//! `SharedDatabase`: a `Clone + Send + Sync` database (cli-and-bindings §4.3).
+//! The handle sits in an `Arc<Mutex<_>>`; each call holds the Mutex for the C
+//! call and the copy of its error message, so messages never mix between
+//! threads. `with_exclusive`/`transaction*` hold it across a whole closure.
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::database::{self, OpenOptions};
+use crate::error::{Error, Result};
+use crate::handle::{self, Handle};
+use crate::statement::{SharedStatement, Statement};
+use crate::writer::{ObjectWriter, SharedObjectWriter};
+use crate::Database;
+
+/// Locks a shared handle. A panic in another thread while it held the lock
+/// leaves the C handle intact, so poisoning is ignored.
+pub(crate) fn lock(handle: &Mutex<Handle>) -> MutexGuard<'_, Handle> {
+    handle.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A database handle usable from many threads: every method takes `&self`,
+/// clones share one connection, and calls are serialized.
+#[derive(Clone)]
+pub struct SharedDatabase {
+    handle: Arc<Mutex<Handle>>,
+}
+
+impl SharedDatabase {
+    fn wrap(handle: Handle) -> SharedDatabase {
+        SharedDatabase { handle: Arc::new(Mutex::new(handle)) }
+    }
+
+    /// Creates a new `.zova` file (fails if it exists).
+    pub fn create(path: impl AsRef<Path>) -> Result<SharedDatabase> {
+        Ok(Self::wrap(handle::open(path.as_ref(), true, None)?))
+    }
+
+    /// Opens an existing `.zova` file for reading and writing.
+    pub fn open(path: impl AsRef<Path>) -> Result<SharedDatabase> {
+        Ok(Self::wrap(handle::open(path.as_ref(), false, None)?))
+    }
+
+    /// Opens an existing `.zova` file with options.
+    pub fn open_with_options(path: impl AsRef<Path>, options: OpenOptions) -> Result<SharedDatabase> {
+        Ok(Self::wrap(handle::open(path.as_ref(), false, Some(options))?))
+    }
+
+    /// Converts a plain SQLite file into a new `.zova` file.
+    pub fn convert_sqlite_to_zova(source: impl AsRef<Path>, destination: impl AsRef<Path>) -> Result<()> {
+        Database::convert_sqlite_to_zova(source, destination)
+    }
+
+    fn with<R>(&self, call: impl FnOnce(&Handle) -> R) -> R {
+        call(&lock(&self.handle))
+    }
+
+    /// Compiles one SQL statement; the statement is `Send + Sync` and keeps the database alive.
+    pub fn prepare(&self, sql: &str) -> Result<SharedStatement> {
+        SharedStatement::new(Arc::clone(&self.handle), sql)
+    }
+
+    /// Starts a streaming object writer that is `Send` and keeps the database alive.
+    pub fn object_writer(&self) -> Result<SharedObjectWriter> {
+        SharedObjectWriter::new(Arc::clone(&self.handle))
+    }
+
+    /// Runs `body` with the database locked: no other thread's call interleaves.
+    pub fn with_exclusive<R>(&self, body: impl FnOnce(&SharedDatabaseGuard<'_>) -> R) -> R {
+        let guard = SharedDatabaseGuard { handle: lock(&self.handle) };
+        body(&guard)
+    }
+
+    /// `BEGIN`, `body`, `COMMIT` with the database locked throughout. An error from
+    /// `body` or from `COMMIT` rolls back and is returned.
+    pub fn transaction<T, E: From<Error>>(
+        &self,
+        body: impl FnOnce(&SharedDatabaseGuard<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        self.with_exclusive(|guard| run_transaction(guard, false, body))
+    }
+
+    /// As [`transaction`](Self::transaction) with `BEGIN IMMEDIATE`.
+    pub fn transaction_immediate<T, E: From<Error>>(
+        &self,
+        body: impl FnOnce(&SharedDatabaseGuard<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        self.with_exclusive(|guard| run_transaction(guard, true, body))
+    }
+
+    database_methods!();
+}
+
+impl From<Database> for SharedDatabase {
+    /// Moves a `Database`'s handle into a `SharedDatabase`. Panics if owned
+    /// statements or writers of that database still exist; see
+    /// [`Database::into_shared`] for the fallible form.
+    fn from(database: Database) -> SharedDatabase {
+        database.into_shared().unwrap_or_else(|_| panic!("Database still has owned statements or writers"))
+    }
+}
+
+impl Database {
+    /// Turns this database into a [`SharedDatabase`]; gives it back if owned
+    /// statements or writers still share its handle.
+    pub fn into_shared(self) -> std::result::Result<SharedDatabase, Database> {
+        match self.into_handle() {
+            Ok(handle) => Ok(SharedDatabase::wrap(handle)),
+            Err(database) => Err(database),
+        }
+    }
+}
+
+fn run_transaction<T, E: From<Error>>(
+    guard: &SharedDatabaseGuard<'_>,
+    immediate: bool,
+    body: impl FnOnce(&SharedDatabaseGuard<'_>) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    if immediate {
+        guard.handle.begin_immediate()?;
+    } else {
+        guard.handle.begin()?;
+    }
+    let result = body(guard).and_then(|value| guard.handle.commit().map(|()| value).map_err(E::from));
+    if result.is_err() {
+        // Nothing to undo if COMMIT already ended the transaction; ignore that error.
+        let _ = guard.handle.rollback();
+    }
+    result
+}
+
+/// The locked database inside [`SharedDatabase::with_exclusive`] and the
+/// transaction helpers. Statements and writers from it borrow the guard and
+/// run without further locking.
+pub struct SharedDatabaseGuard<'a> {
+    handle: MutexGuard<'a, Handle>,
+}
+
+impl SharedDatabaseGuard<'_> {
+    fn with<R>(&self, call: impl FnOnce(&Handle) -> R) -> R {
+        call(&self.handle)
+    }
+
+    /// Compiles one SQL statement, borrowing the guard.
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        Statement::new(&self.handle, sql)
+    }
+
+    /// Starts a streaming object writer, borrowing the guard.
+    pub fn object_writer(&self) -> Result<ObjectWriter<'_>> {
+        ObjectWriter::new(&self.handle)
+    }
+
+    /// Runs `body` inside `SAVEPOINT name`; see [`Database::with_savepoint`].
+    pub fn with_savepoint<T, E: From<Error>>(
+        &self,
+        name: &str,
+        body: impl FnOnce(&Self) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        database::with_savepoint(self, |guard: &Self| &*guard.handle, name, body)
+    }
+
+    database_methods!();
+}
