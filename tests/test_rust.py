@@ -51,8 +51,12 @@ def test_cargo_test_passes_section_4():
 def test_readme_example_program_runs_section_4_3(tmp_path):
     result = run_cargo("run", "-p", "zova", "--example", "quickstart", "--", str(tmp_path / "example.zova"))
     assert result.returncode == 0, (result.stdout + result.stderr)[-20000:]
+    # The object id is SHA-256(b"hello, zova"); L2 distance from (0,1) to (0,0) is 1.
     assert result.stdout.splitlines() == [
         "1 ada",
         "2 grace",
         "rows: 2",
+        "object: 11 bytes, id 635eaf82364ad847",
+        "nearest: origin at 1.0",
+        "people after threads: 4",
     ], result.stdout

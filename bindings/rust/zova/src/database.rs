@@ -290,3 +290,9 @@ impl Database {
 
     database_methods!();
 }
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("handle", &self.handle.raw()).finish()
+    }
+}

@@ -161,3 +161,15 @@ impl SharedDatabaseGuard<'_> {
 
     database_methods!();
 }
+
+impl std::fmt::Debug for SharedDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedDatabase").field("handle", &lock(&self.handle).raw()).finish()
+    }
+}
+
+impl std::fmt::Debug for SharedDatabaseGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedDatabaseGuard").field("handle", &self.handle.raw()).finish()
+    }
+}

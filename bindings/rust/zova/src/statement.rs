@@ -420,3 +420,16 @@ impl Drop for SharedStatement {
         self.with(|s| s.finalize());
     }
 }
+
+macro_rules! debug_statement {
+    ($ty:ty, $name:literal) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct($name).field("statement", &self.statement).finish()
+            }
+        }
+    };
+}
+debug_statement!(Statement<'_>, "Statement");
+debug_statement!(OwnedStatement, "OwnedStatement");
+debug_statement!(SharedStatement, "SharedStatement");

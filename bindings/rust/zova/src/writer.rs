@@ -96,6 +96,12 @@ macro_rules! writer_traits {
             }
         }
 
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty)).field("closed", &self.writer.is_none()).finish()
+            }
+        }
+
         impl Drop for $ty {
             fn drop(&mut self) {
                 self.close();
