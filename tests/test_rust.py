@@ -38,7 +38,7 @@ def test_lock_file_holds_only_the_two_workspace_crates_section_4_1():
 
 
 def test_cargo_test_passes_section_4():
-    result = run_cargo("test", "--workspace")
+    result = run_cargo("test", "--workspace", "--no-fail-fast")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-20000:]
     totals = [tuple(map(int, m)) for m in re.findall(r"test result: ok\. (\d+) passed; (\d+) failed", output)]
