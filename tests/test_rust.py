@@ -28,7 +28,8 @@ def run_cargo(*args: str) -> subprocess.CompletedProcess:
     env.pop("ZOVA_LIB_DIR", None)
     env["ZOVA_PYTHON"] = sys.executable
     env.setdefault("CARGO_TERM_COLOR", "never")
-    return subprocess.run([cargo(), *args, "--offline"], cwd=WORKSPACE, env=env, capture_output=True, text=True,
+    command, *rest = args
+    return subprocess.run([cargo(), command, "--offline", *rest], cwd=WORKSPACE, env=env, capture_output=True, text=True,
                           timeout=1800)
 
 

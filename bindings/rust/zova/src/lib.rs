@@ -44,6 +44,29 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! A `Database` stays on its thread; a [`SharedDatabase`] does not:
+//!
+//! ```compile_fail,E0277
+//! fn assert_send<T: Send>() {}
+//! assert_send::<zova::Database>();
+//! ```
+//!
+//! ```
+//! fn assert_send_sync<T: Send + Sync>() {}
+//! assert_send_sync::<zova::SharedDatabase>();
+//! ```
+//!
+//! A borrowed [`Statement`] cannot outlive its database (use
+//! [`Database::prepare_owned`] for that):
+//!
+//! ```compile_fail,E0597
+//! # let path = std::env::temp_dir().join("never-created.zova");
+//! let statement = {
+//!     let db = zova::Database::open(&path).unwrap();
+//!     db.prepare("SELECT 1").unwrap()
+//! };
+//! ```
 
 mod error;
 mod handle;
