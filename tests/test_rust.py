@@ -61,3 +61,23 @@ def test_readme_example_program_runs_section_4_3(tmp_path):
         "nearest: origin at 1.0",
         "people after threads: 4",
     ], result.stdout
+
+
+def test_zova_lib_dir_is_used_as_is_section_4_2(tmp_path):
+    """With ZOVA_LIB_DIR set, zova-sys links libzova_c.a from that directory and
+    builds nothing: the ABI tests pass against build/lib, and an empty directory
+    fails at link time."""
+    subprocess.run([sys.executable, "build.py", "lib"], cwd=ROOT, check=True, capture_output=True)
+    env = dict(os.environ, ZOVA_LIB_DIR=str(ROOT / "build" / "lib"), CARGO_TARGET_DIR=str(tmp_path / "target"),
+               ZOVA_PYTHON="/nonexistent/python", CARGO_TERM_COLOR="never")
+    result = subprocess.run([cargo(), "test", "--offline", "-p", "zova-sys"], cwd=WORKSPACE, env=env,
+                            capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-20000:]
+    assert "test result: ok. 4 passed" in result.stdout, result.stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env["ZOVA_LIB_DIR"] = str(empty)
+    result = subprocess.run([cargo(), "test", "--offline", "-p", "zova-sys", "--no-run"], cwd=WORKSPACE, env=env,
+                            capture_output=True, text=True, timeout=1800)
+    assert result.returncode != 0
+    assert "zova_c" in result.stderr, result.stderr[-20000:]

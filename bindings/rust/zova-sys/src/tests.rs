@@ -23,8 +23,7 @@ fn expected_layout() -> Layout {
     for line in LAYOUT_JSON.lines().map(str::trim) {
         let key = line.split('"').nth(1).map(ToString::to_string);
         let number = line.rsplit(':').next().and_then(|v| v.trim().trim_end_matches(',').parse::<usize>().ok());
-        if line.ends_with('{') && key.is_some() && !in_fields && key.as_deref() != Some("fields") {
-            let name = key.unwrap();
+        if let (true, false, Some(name)) = (line.ends_with('{'), in_fields, key.clone().filter(|k| k != "fields")) {
             layout.insert(name.clone(), (0, BTreeMap::new()));
             current = Some(name);
         } else if key.as_deref() == Some("fields") {

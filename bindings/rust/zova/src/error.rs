@@ -185,6 +185,6 @@ impl std::error::Error for Error {}
 
 impl From<Error> for std::io::Error {
     fn from(error: Error) -> std::io::Error {
-        std::io::Error::new(std::io::ErrorKind::Other, error)
+        std::io::Error::other(error)
     }
 }
