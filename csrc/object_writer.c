@@ -7,15 +7,19 @@
  * 64 KiB of stream follow its start, or at the end of the stream, so the
  * boundaries equal one-shot chunking however the input is split. A flush that
  * fails is rolled back and leaves the writer exactly as before the call.
- * Memory: the buffer (1 MiB), a 64 KiB joining window, and 36 bytes of manifest
- * per stored chunk.
+ * Memory: the buffer (at most 8 MiB), a 64 KiB joining window, and 37 bytes of
+ * manifest per stored chunk.
  */
 #include "zova_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define ZV_WRITER_BUFFER (1u << 20)
+/* A flush commits, and a commit costs fsyncs (about 20 ms here in the default
+ * rollback-journal mode), so the buffer must be large enough that commits do
+ * not dominate: 8 MiB keeps the writer at put_object speed. It starts at
+ * 64 KiB and grows only as far as the writes need. */
+#define ZV_WRITER_BUFFER (8u << 20)
 
 typedef struct zv_writer_chunk {
     zv_manifest_entry entry;
@@ -27,7 +31,7 @@ struct zova_object_writer {
     int closed;      /* finished or cancelled: every call but destroy is 59 */
     int input_final; /* a finish was attempted: write is 59, finish/cancel may retry */
     uint8_t *buffer; /* unchunked stream tail, buffer[0..buffered) */
-    size_t buffered;
+    size_t buffered, buffer_cap;
     uint8_t *window; /* ZV_CHUNK_MAX bytes to join the buffer tail with new input */
     zv_sha256_ctx object_hash; /* over every byte accepted so far */
     uint64_t total;
@@ -166,7 +170,8 @@ zova_status zova_object_writer_create(const zova_object_writer_create_request *r
     if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
     w = (zova_object_writer *)calloc(1, sizeof(*w));
     if (w) {
-        w->buffer = (uint8_t *)malloc(ZV_WRITER_BUFFER);
+        w->buffer_cap = ZV_CHUNK_MAX;
+        w->buffer = (uint8_t *)malloc(w->buffer_cap);
         w->window = (uint8_t *)malloc(ZV_CHUNK_MAX);
     }
     if (!w || !w->buffer || !w->window) {
@@ -199,6 +204,16 @@ zova_status zova_object_writer_write(const zova_object_writer_write_request *req
     if (request->len == 0) return zv_unlock(db, ZOVA_OK);
     if ((uint64_t)request->len > (uint64_t)INT64_MAX - w->total) return zv_unlock(db, ZOVA_OBJECT_TOO_LARGE);
     if (request->len < ZV_WRITER_BUFFER - w->buffered) {
+        if (w->buffered + request->len > w->buffer_cap) {
+            size_t cap = w->buffer_cap * 2;
+            uint8_t *grown;
+            while (cap < w->buffered + request->len) cap *= 2;
+            if (cap > ZV_WRITER_BUFFER) cap = ZV_WRITER_BUFFER;
+            grown = (uint8_t *)realloc(w->buffer, cap);
+            if (!grown) return zv_unlock(db, ZOVA_OUT_OF_MEMORY);
+            w->buffer = grown;
+            w->buffer_cap = cap;
+        }
         memcpy(w->buffer + w->buffered, request->data, request->len);
         w->buffered += request->len;
     } else {

@@ -703,7 +703,7 @@ def test_read_only_handle(path):
         assert status_of(reader.delete_object_chunk, loose) == lib.ZOVA_READ_ONLY
         assert status_of(reader.delete_object, oid) == lib.ZOVA_READ_ONLY
         with reader.object_writer() as writer:
-            assert status_of(writer.write, os.urandom(2 << 20)) == lib.ZOVA_READ_ONLY  # a flush
+            assert status_of(writer.write, os.urandom(9 << 20)) == lib.ZOVA_READ_ONLY  # a flush
         writer = reader.object_writer()
         writer.write(os.urandom(5000))  # buffered only
         assert status_of(writer.finish) == lib.ZOVA_READ_ONLY

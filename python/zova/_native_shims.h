@@ -183,3 +183,9 @@ static int zv_py_fetch_batch(zova_statement *s, zv_py_batch *batch) {
     zv_unlock(db, ZOVA_OK);
     return rows;
 }
+
+/* ---- objects: whether SHA-256 runs on the CPU's SHA extensions (benchmarks report it) ---- */
+int zv_sha256_accelerated(void);
+static int zv_py_sha256_accelerated(void) {
+    return zv_sha256_accelerated();
+}
