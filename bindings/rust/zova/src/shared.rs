@@ -1,8 +1,16 @@
 //! `SharedDatabase`: a `Clone + Send + Sync` database (cli-and-bindings §4.3).
-//! The handle sits in an `Arc<Mutex<_>>`; each call holds the Mutex for the C
-//! call and the copy of its error message, so messages never mix between
-//! threads. `with_exclusive`/`transaction*` hold it across a whole closure.
+//! The handle sits in an `Arc` next to a Rust `Mutex`; each call holds the lock
+//! for the C call and the copy of its error message, so messages never mix
+//! between threads. `with_exclusive`/`transaction*` hold it across a whole
+//! closure.
+//!
+//! The lock is re-entrant: a thread that already holds it (inside
+//! `with_exclusive` or a transaction) may still call the `SharedDatabase`, a
+//! `SharedStatement` or a `SharedObjectWriter`, or drop one, without
+//! deadlocking; those calls simply join the exclusive section.
+use std::ops::Deref;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::database::{self, OpenOptions};
@@ -12,22 +20,76 @@ use crate::statement::{SharedStatement, Statement};
 use crate::writer::{ObjectWriter, SharedObjectWriter};
 use crate::Database;
 
-/// Locks a shared handle. A panic in another thread while it held the lock
-/// leaves the C handle intact, so poisoning is ignored.
-pub(crate) fn lock(handle: &Mutex<Handle>) -> MutexGuard<'_, Handle> {
-    handle.lock().unwrap_or_else(PoisonError::into_inner)
+/// A handle shared between threads, with a re-entrant lock.
+pub(crate) struct SharedHandle {
+    handle: Handle,
+    mutex: Mutex<()>,
+    /// Token of the thread holding `mutex`, 0 when free.
+    owner: AtomicUsize,
+}
+
+// SAFETY: the C library serializes calls on one handle itself (c-abi §5.7);
+// every Rust access goes through `lock`, so calls and error-message copies are
+// also serialized among threads.
+unsafe impl Sync for SharedHandle {}
+
+thread_local! {
+    static THREAD_TOKEN: u8 = const { 0 };
+}
+
+/// A non-zero value unique to the current thread while it lives.
+fn thread_token() -> usize {
+    THREAD_TOKEN.with(|token| token as *const u8 as usize)
+}
+
+/// Proof that the current thread holds a `SharedHandle`'s lock.
+pub(crate) struct Locked<'a> {
+    shared: &'a SharedHandle,
+    /// `None` when the thread already held the lock (re-entrant use).
+    guard: Option<MutexGuard<'a, ()>>,
+}
+
+impl Deref for Locked<'_> {
+    type Target = Handle;
+
+    fn deref(&self) -> &Handle {
+        &self.shared.handle
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        if self.guard.is_some() {
+            self.shared.owner.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Locks a shared handle (re-entrant). A panic in another thread while it held
+/// the lock leaves the C handle intact, so poisoning is ignored.
+pub(crate) fn lock(shared: &SharedHandle) -> Locked<'_> {
+    let me = thread_token();
+    // Only this thread ever stores its own token, so seeing it means we hold the lock.
+    if shared.owner.load(Ordering::Relaxed) == me {
+        return Locked { shared, guard: None };
+    }
+    let guard = shared.mutex.lock().unwrap_or_else(PoisonError::into_inner);
+    shared.owner.store(me, Ordering::Relaxed);
+    Locked { shared, guard: Some(guard) }
 }
 
 /// A database handle usable from many threads: every method takes `&self`,
 /// clones share one connection, and calls are serialized.
 #[derive(Clone)]
 pub struct SharedDatabase {
-    handle: Arc<Mutex<Handle>>,
+    handle: Arc<SharedHandle>,
 }
 
 impl SharedDatabase {
     fn wrap(handle: Handle) -> SharedDatabase {
-        SharedDatabase { handle: Arc::new(Mutex::new(handle)) }
+        SharedDatabase {
+            handle: Arc::new(SharedHandle { handle, mutex: Mutex::new(()), owner: AtomicUsize::new(0) }),
+        }
     }
 
     /// Creates a new `.zova` file (fails if it exists).
@@ -65,6 +127,8 @@ impl SharedDatabase {
     }
 
     /// Runs `body` with the database locked: no other thread's call interleaves.
+    /// Calls on this `SharedDatabase` (or its statements and writers) from inside
+    /// `body` on the same thread are allowed and run within the locked section.
     pub fn with_exclusive<R>(&self, body: impl FnOnce(&SharedDatabaseGuard<'_>) -> R) -> R {
         let guard = SharedDatabaseGuard { handle: lock(&self.handle) };
         body(&guard)
@@ -132,7 +196,7 @@ fn run_transaction<T, E: From<Error>>(
 /// transaction helpers. Statements and writers from it borrow the guard and
 /// run without further locking.
 pub struct SharedDatabaseGuard<'a> {
-    handle: MutexGuard<'a, Handle>,
+    handle: Locked<'a>,
 }
 
 impl SharedDatabaseGuard<'_> {

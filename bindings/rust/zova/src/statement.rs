@@ -6,13 +6,13 @@
 use std::ffi::c_int;
 use std::ptr::NonNull;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use zova_sys as sys;
 
 use crate::error::{Error, Result};
 use crate::handle::{bytes, c_string, utf8, Handle};
-use crate::shared::lock;
+use crate::shared::{lock, SharedHandle};
 
 /// Result of [`Statement::step`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -393,16 +393,16 @@ impl Drop for OwnedStatement {
 /// A statement of a [`crate::SharedDatabase`]: `Send + Sync`, locks the database for every call.
 pub struct SharedStatement {
     statement: NonNull<sys::zova_statement>,
-    db: Arc<Mutex<Handle>>,
+    db: Arc<SharedHandle>,
 }
 
 // SAFETY: every use of the statement pointer happens while the database's
-// Mutex is held, and the C library allows a statement on any thread.
+// lock is held, and the C library allows a statement on any thread.
 unsafe impl Send for SharedStatement {}
 unsafe impl Sync for SharedStatement {}
 
 impl SharedStatement {
-    pub(crate) fn new(db: Arc<Mutex<Handle>>, sql: &str) -> Result<SharedStatement> {
+    pub(crate) fn new(db: Arc<SharedHandle>, sql: &str) -> Result<SharedStatement> {
         let statement = lock(&db).prepare_raw(sql)?;
         Ok(SharedStatement { statement, db })
     }

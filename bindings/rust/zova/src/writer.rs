@@ -7,14 +7,14 @@
 use std::io;
 use std::ptr::NonNull;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use zova_sys as sys;
 
 use crate::error::{Error, Result};
 use crate::handle::Handle;
 use crate::object::ObjectId;
-use crate::shared::lock;
+use crate::shared::{lock, SharedHandle};
 
 type RawWriter = NonNull<sys::zova_object_writer>;
 
@@ -151,16 +151,16 @@ writer_traits!(OwnedObjectWriter);
 /// A writer of a [`crate::SharedDatabase`]: `Send + Sync`, locks the database for every call.
 pub struct SharedObjectWriter {
     writer: Option<RawWriter>,
-    db: Arc<Mutex<Handle>>,
+    db: Arc<SharedHandle>,
 }
 
-// SAFETY: the writer pointer is only used while the database's Mutex is held,
+// SAFETY: the writer pointer is only used while the database's lock is held,
 // and the C library allows a writer on any thread.
 unsafe impl Send for SharedObjectWriter {}
 unsafe impl Sync for SharedObjectWriter {}
 
 impl SharedObjectWriter {
-    pub(crate) fn new(db: Arc<Mutex<Handle>>) -> Result<SharedObjectWriter> {
+    pub(crate) fn new(db: Arc<SharedHandle>) -> Result<SharedObjectWriter> {
         let writer = lock(&db).writer_create()?;
         Ok(SharedObjectWriter { writer: Some(writer), db })
     }

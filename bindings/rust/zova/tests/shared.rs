@@ -21,6 +21,8 @@ fn shared_types_are_send_and_sync_section_4_3() {
 
 fn shared(dir: &TempDir) -> SharedDatabase {
     let db = SharedDatabase::create(dir.path("shared.zova")).unwrap();
+    // Hundreds of autocommit writes: skip fsync so the test measures locking, not the disk.
+    db.exec("PRAGMA synchronous = OFF").unwrap();
     db.exec("CREATE TABLE log(thread INTEGER NOT NULL, n INTEGER NOT NULL); CREATE TABLE counter(v INTEGER); \
              INSERT INTO counter VALUES (0)")
         .unwrap();
@@ -216,4 +218,40 @@ fn with_exclusive_and_conversion_from_database_section_4_3() {
     assert_eq!(rows, (2, 2));
     let shared2 = SharedDatabase::open(dir.path("plain.zova")).unwrap();
     assert_eq!(scalar(&shared2, "SELECT count(*) FROM t"), 2);
+}
+
+#[test]
+fn shared_handles_are_reentrant_inside_a_transaction_section_4_3() {
+    let dir = TempDir::new();
+    let db = shared(&dir);
+    let mut insert = db.prepare("INSERT INTO log VALUES (?1, 0)").unwrap();
+    let result: Result<(), Error> = db.transaction(|tx| {
+        tx.exec("INSERT INTO log VALUES (1, 0)")?;
+        // The same thread may use the SharedDatabase and its statements here:
+        // no deadlock, and the work joins the transaction.
+        db.exec("INSERT INTO log VALUES (2, 0)")?;
+        insert.bind_i64(1, 3)?;
+        insert.step()?;
+        let probe = db.prepare("SELECT count(*) FROM log")?;
+        drop(probe);
+        Err(Error::InvalidUtf8Text)
+    });
+    assert_eq!(result, Err(Error::InvalidUtf8Text));
+    insert.reset().unwrap();
+    assert_eq!(scalar(&db, "SELECT count(*) FROM log"), 0, "all three inserts were rolled back");
+    // Another thread still waits for the lock while the transaction runs.
+    let other = db.clone();
+    db.with_exclusive(|guard| {
+        let waiter = thread::spawn(move || other.exec("INSERT INTO log VALUES (4, 0)"));
+        thread::sleep(std::time::Duration::from_millis(50));
+        guard.begin().unwrap();
+        guard.exec("INSERT INTO log VALUES (5, 0)").unwrap();
+        guard.commit().unwrap();
+        assert!(!waiter.is_finished(), "the other thread must wait for the lock");
+        waiter
+    })
+    .join()
+    .unwrap()
+    .unwrap();
+    assert_eq!(scalar(&db, "SELECT count(*) FROM log"), 2);
 }
