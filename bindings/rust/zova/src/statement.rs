@@ -252,6 +252,9 @@ impl StatementRef<'_> {
 
 macro_rules! statement_methods {
     () => {
+        /// Finalizes the statement (the same as dropping it).
+        pub fn close(self) {}
+
         /// Runs the statement to its next row ([`Step::Row`]) or to the end ([`Step::Done`]).
         pub fn step(&mut self) -> Result<Step> {
             self.with(|s| s.step())
