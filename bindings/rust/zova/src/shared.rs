@@ -184,6 +184,16 @@ fn run_transaction<T, E: From<Error>>(
     } else {
         guard.handle.begin()?;
     }
+    // A panic in `body` must not leave the shared connection inside a transaction.
+    struct RollbackOnPanic<'h>(&'h Handle);
+    impl Drop for RollbackOnPanic<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                let _ = self.0.rollback();
+            }
+        }
+    }
+    let _rollback_on_panic = RollbackOnPanic(&guard.handle);
     let result = body(guard).and_then(|value| guard.handle.commit().map(|()| value).map_err(E::from));
     if result.is_err() {
         // Nothing to undo if COMMIT already ended the transaction; ignore that error.

@@ -255,3 +255,27 @@ fn shared_handles_are_reentrant_inside_a_transaction_section_4_3() {
     .unwrap();
     assert_eq!(scalar(&db, "SELECT count(*) FROM log"), 2);
 }
+
+#[test]
+fn a_panicking_transaction_rolls_back_section_4_3() {
+    let dir = TempDir::new();
+    let db = shared(&dir);
+    let worker = db.clone();
+    let outcome = thread::spawn(move || {
+        worker
+            .transaction(|tx| {
+                tx.exec("INSERT INTO log VALUES (1, 1)")?;
+                if tx.changes()? == 1 {
+                    panic!("boom");
+                }
+                Ok::<_, Error>(())
+            })
+            .unwrap();
+    })
+    .join();
+    assert!(outcome.is_err(), "the worker panicked");
+    // The lock is free again, the insert is gone and no transaction is open.
+    assert_eq!(scalar(&db, "SELECT count(*) FROM log"), 0);
+    db.begin().unwrap();
+    db.commit().unwrap();
+}
