@@ -208,3 +208,23 @@ zova_status zova_object_chunk_id_from_bytes(const uint8_t *data, size_t len, zov
     zv_sha256(data, len, out_id->bytes);
     return ZOVA_OK;
 }
+
+/* ---- hashing a large buffer on a second thread ---- */
+
+static void *zv_sha256_task_run(void *arg) {
+    zv_sha256_task *task = (zv_sha256_task *)arg;
+    zv_sha256(task->data, task->len, task->digest);
+    return NULL;
+}
+
+void zv_sha256_task_start(zv_sha256_task *task, const uint8_t *data, size_t len) {
+    task->data = data;
+    task->len = len;
+    task->threaded = pthread_create(&task->thread, NULL, zv_sha256_task_run, task) == 0;
+}
+
+void zv_sha256_task_finish(zv_sha256_task *task, uint8_t out[32]) {
+    if (task->threaded) pthread_join(task->thread, NULL);
+    else zv_sha256(task->data, task->len, task->digest);
+    memcpy(out, task->digest, 32);
+}

@@ -110,6 +110,17 @@ ZV_HIDDEN void zv_sha256_update(zv_sha256_ctx *ctx, const uint8_t *data, size_t 
 ZV_HIDDEN void zv_sha256_final(zv_sha256_ctx *ctx, uint8_t out[32]);
 ZV_HIDDEN void zv_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 ZV_HIDDEN int zv_sha256_accelerated(void);
+/* SHA-256 of a buffer computed on a second thread (inline if no thread can
+ * be started) while the caller works on something else. */
+typedef struct zv_sha256_task {
+    const uint8_t *data;
+    size_t len;
+    uint8_t digest[32];
+    pthread_t thread;
+    int threaded;
+} zv_sha256_task;
+ZV_HIDDEN void zv_sha256_task_start(zv_sha256_task *task, const uint8_t *data, size_t len);
+ZV_HIDDEN void zv_sha256_task_finish(zv_sha256_task *task, uint8_t out[32]);
 
 /* ---- chunker.c: FastCDC-v1 (file-format 3.1) ---- */
 #define ZV_CHUNK_MIN 2048
