@@ -370,8 +370,8 @@ def test_salvage_destination_failing_verification_is_removed(healthy, tmp_path, 
     path, _ = healthy
     real = diag.diagnose
 
-    def failing(db, limit, progress=None):
-        result = real(db, limit, progress)
+    def failing(db, limit, progress=None, path=None):
+        result = real(db, limit, progress, path)
         if limit == 0:
             result.add(diag.Issue("object", "object_integrity", "ObjectCorrupt"))
         return result
