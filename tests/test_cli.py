@@ -749,3 +749,26 @@ def test_progress_bar_only_on_a_terminal(large, tmp_path):
     assert piped.code == 0 and piped.err == ""
     code, output = _run_on_terminal(["salvage", "--dry-run", large])
     assert code == 0 and b"salvage" in output and b"%" in output
+
+
+def test_backup_of_zeroed_chunk_fails_verification_1_7(tmp_path):
+    """(observed) backup or compact of a database with a zeroed chunk: exit 4,
+    `backup: verification failed: ObjectCorrupt`, and no destination left."""
+    source = str(tmp_path / "objects.zova")
+    with zova.Database.create(source) as db:
+        object_id = db.put_object(os.urandom(100_000))
+        db.exec("update _zova_chunks set data = zeroblob(size_bytes) where chunk_hash = "
+                f"(select chunk_hash from _zova_object_chunks where object_id = x'{object_id.hex()}' "
+                "and chunk_index = 0)")
+    for command in ("backup", "compact", "restore"):
+        destination = tmp_path / f"{command}.zova"
+        result = zova_cli(command, source, str(destination))
+        assert result.code == 4 and result.err == f"{command}: verification failed: ObjectCorrupt\n"
+        assert not destination.exists()
+    healthy = str(tmp_path / "healthy-objects.zova")
+    with zova.Database.create(healthy) as db:
+        data = os.urandom(300_000)
+        object_id = db.put_object(data)
+    assert zova_cli("backup", healthy, str(tmp_path / "b.zova")).code == 0
+    with zova.Database.open(str(tmp_path / "b.zova")) as db:
+        assert db.get_object(object_id) == data
