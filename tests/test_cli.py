@@ -772,3 +772,20 @@ def test_backup_of_zeroed_chunk_fails_verification_1_7(tmp_path):
     assert zova_cli("backup", healthy, str(tmp_path / "b.zova")).code == 0
     with zova.Database.open(str(tmp_path / "b.zova")) as db:
         assert db.get_object(object_id) == data
+
+
+def test_unexpected_error_is_exit_1_without_traceback_1_1(healthy, monkeypatch):
+    """An error escaping a command prints `unexpected error: <Name>` and exits 1
+    (driven in-process with click's runner, since it needs a fault injected)."""
+    from click.testing import CliRunner
+
+    from zova import cli, diagnostics
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(diagnostics, "summary", broken)
+    result = CliRunner().invoke(cli.main, ["info", healthy[0]])
+    assert result.exit_code == 1
+    assert "unexpected error: RuntimeError" in result.output
+    assert "Traceback" not in result.output
