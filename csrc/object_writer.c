@@ -32,8 +32,9 @@ struct zova_object_writer {
     int input_final; /* a finish was attempted: write is 59, finish/cancel may retry */
     uint8_t *buffer; /* unchunked stream tail, buffer[0..buffered) */
     size_t buffered, buffer_cap;
+    size_t unhashed; /* buffer[unhashed..buffered) is not in object_hash yet */
     uint8_t *window; /* ZV_CHUNK_MAX bytes to join the buffer tail with new input */
-    zv_sha256_ctx object_hash; /* over every byte accepted so far */
+    zv_sha256_ctx object_hash; /* over the stream up to buffer[unhashed] */
     uint64_t total;
     zv_writer_chunk *chunks;
     size_t chunk_count, chunk_cap;
@@ -189,11 +190,55 @@ zova_status zova_object_writer_create(const zova_object_writer_create_request *r
     return zv_unlock(db, ZOVA_OK);
 }
 
+/* Appends input to the buffer (growing it up to ZV_WRITER_BUFFER); it is
+ * hashed at the next flush, on the hashing thread. */
+static zova_status zv_writer_buffer_input(zova_object_writer *w, const uint8_t *data, size_t len) {
+    if (w->buffered + len > w->buffer_cap) {
+        size_t cap = w->buffer_cap * 2;
+        uint8_t *grown;
+        while (cap < w->buffered + len) cap *= 2;
+        if (cap > ZV_WRITER_BUFFER) cap = ZV_WRITER_BUFFER;
+        grown = (uint8_t *)realloc(w->buffer, cap);
+        if (!grown) return ZOVA_OUT_OF_MEMORY;
+        w->buffer = grown;
+        w->buffer_cap = cap;
+    }
+    memcpy(w->buffer + w->buffered, data, len);
+    w->buffered += len;
+    return ZOVA_OK;
+}
+
+/* Stores the complete chunks of buffer ++ input in one transaction, keeping
+ * the unchunked tail. The object hash advances on a second thread meanwhile
+ * and is kept only if the flush commits. */
+static zova_status zv_writer_flush_input(zova_object_writer *w, const uint8_t *data, size_t len) {
+    zova_database *db = w->db;
+    zv_sha256_ctx next_hash = w->object_hash;
+    zv_sha256_task task;
+    size_t saved_count = w->chunk_count, buffer_used = 0, input_used = 0;
+    zova_status status = zv_begin_immediate(db);
+    if (status != ZOVA_OK) return status;
+    zv_sha256_task_start(&task, &next_hash, w->buffer + w->unhashed, w->buffered - w->unhashed, data, len);
+    status = zv_writer_chunk_stream(w, data, len, 0, &buffer_used, &input_used);
+    zv_sha256_task_finish(&task);
+    status = zv_finish_transaction(db, status);
+    if (status != ZOVA_OK) {
+        w->chunk_count = saved_count;
+        return status;
+    }
+    w->object_hash = next_hash;
+    memmove(w->buffer, w->buffer + buffer_used, w->buffered - buffer_used);
+    w->buffered -= buffer_used;
+    memcpy(w->buffer + w->buffered, data + input_used, len - input_used); /* < 64 KiB in all */
+    w->buffered += len - input_used;
+    w->unhashed = w->buffered;
+    return ZOVA_OK;
+}
+
 zova_status zova_object_writer_write(const zova_object_writer_write_request *request) {
     zova_object_writer *w;
     zova_database *db;
     zova_status status;
-    size_t saved_count, buffer_used = 0, input_used = 0, rest;
     if (!request || !request->writer) return ZOVA_INVALID_ARGUMENT;
     w = request->writer;
     db = w->db;
@@ -204,39 +249,12 @@ zova_status zova_object_writer_write(const zova_object_writer_write_request *req
     if (request->len == 0) return zv_unlock(db, ZOVA_OK);
     if ((uint64_t)request->len > (uint64_t)INT64_MAX - w->total) return zv_unlock(db, ZOVA_OBJECT_TOO_LARGE);
     if (request->len < ZV_WRITER_BUFFER - w->buffered) {
-        if (w->buffered + request->len > w->buffer_cap) {
-            size_t cap = w->buffer_cap * 2;
-            uint8_t *grown;
-            while (cap < w->buffered + request->len) cap *= 2;
-            if (cap > ZV_WRITER_BUFFER) cap = ZV_WRITER_BUFFER;
-            grown = (uint8_t *)realloc(w->buffer, cap);
-            if (!grown) return zv_unlock(db, ZOVA_OUT_OF_MEMORY);
-            w->buffer = grown;
-            w->buffer_cap = cap;
-        }
-        memcpy(w->buffer + w->buffered, request->data, request->len);
-        w->buffered += request->len;
+        status = zv_writer_buffer_input(w, request->data, request->len);
     } else {
-        saved_count = w->chunk_count;
-        status = zv_begin_immediate(db);
-        if (status == ZOVA_OK) {
-            status = zv_writer_chunk_stream(w, request->data, request->len, 0, &buffer_used, &input_used);
-            status = zv_finish_transaction(db, status);
-        }
-        if (status != ZOVA_OK) {
-            w->chunk_count = saved_count;
-            return zv_unlock(db, status);
-        }
-        /* Keep the unchunked tail: what is left of the buffer, then of the input. */
-        memmove(w->buffer, w->buffer + buffer_used, w->buffered - buffer_used);
-        w->buffered -= buffer_used;
-        rest = request->len - input_used;
-        memcpy(w->buffer + w->buffered, request->data + input_used, rest);
-        w->buffered += rest;
+        status = zv_writer_flush_input(w, request->data, request->len);
     }
-    zv_sha256_update(&w->object_hash, request->data, request->len);
-    w->total += request->len;
-    return zv_unlock(db, ZOVA_OK);
+    if (status == ZOVA_OK) w->total += request->len;
+    return zv_unlock(db, status);
 }
 
 /* Flushes the tail and records the object in one transaction (c-abi 7.7). */
@@ -244,6 +262,7 @@ static zova_status zv_writer_finish(zova_object_writer *w, zova_object_id *out_i
     zova_database *db = w->db;
     zv_sha256_ctx hash = w->object_hash;
     zova_status status;
+    zv_sha256_update(&hash, w->buffer + w->unhashed, w->buffered - w->unhashed);
     size_t buffer_used = 0, input_used = 0, i;
     zv_manifest_entry *entries = NULL;
     uint64_t size = 0, count = 0;

@@ -110,6 +110,20 @@ ZV_HIDDEN void zv_sha256_update(zv_sha256_ctx *ctx, const uint8_t *data, size_t 
 ZV_HIDDEN void zv_sha256_final(zv_sha256_ctx *ctx, uint8_t out[32]);
 ZV_HIDDEN void zv_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 ZV_HIDDEN int zv_sha256_accelerated(void);
+/* zv_sha256_update(ctx, data, len) then (ctx, more, more_len) run on a
+ * second thread (inline if no thread can be started) while the caller works
+ * on something else; the caller must not touch ctx or the data until
+ * zv_sha256_task_finish returns. */
+typedef struct zv_sha256_task {
+    zv_sha256_ctx *ctx;
+    const uint8_t *data[2];
+    size_t len[2];
+    pthread_t thread;
+    int threaded;
+} zv_sha256_task;
+ZV_HIDDEN void zv_sha256_task_start(zv_sha256_task *task, zv_sha256_ctx *ctx, const uint8_t *data, size_t len,
+                                    const uint8_t *more, size_t more_len);
+ZV_HIDDEN void zv_sha256_task_finish(zv_sha256_task *task);
 
 /* ---- chunker.c: FastCDC-v1 (file-format 3.1) ---- */
 #define ZV_CHUNK_MIN 2048

@@ -190,6 +190,38 @@ static int zv_py_sha256_accelerated(void) {
     return zv_sha256_accelerated();
 }
 
+/* ---- vectors: batch upsert from packed ids and a row-major float32 matrix,
+ * and the size of the search matrix cache (python/zova/vectors.py) ---- */
+#include "vector_internal.h"
+static int zv_py_vector_put_matrix(zova_database *db, const char *collection, const char *ids, size_t n, const float *values, size_t dims) {
+    zova_vector_input *inputs = (zova_vector_input *)malloc((n ? n : 1) * sizeof(*inputs));
+    zova_vector_put_many_request request;
+    const char *p = ids;
+    size_t i;
+    int status;
+    if (!inputs) return ZOVA_OUT_OF_MEMORY;
+    for (i = 0; i < n; i++) {
+        inputs[i].id = p;
+        inputs[i].values = dims ? values + i * dims : NULL;
+        inputs[i].values_len = dims;
+        p += strlen(p) + 1;
+    }
+    request.db = db;
+    request.collection_name = collection;
+    request.vectors = inputs;
+    request.vectors_len = n;
+    status = zova_vector_put_many(&request);
+    free(inputs);
+    return status;
+}
+static size_t zv_py_vector_cache_bytes(zova_database *db) {
+    size_t bytes;
+    zv_lock(db);
+    bytes = zv_vec_cache_bytes(zv_vec_state_of(db->sql));
+    zv_unlock(db, ZOVA_OK);
+    return bytes;
+}
+
 /* ---- operations: deep-check fast path for zova.diagnostics (checks objects under the handle lock) ---- */
 static int zv_py_deep_check_objects(zova_database *db, const char *ids, size_t n, char *out_ok, int64_t *out_chunks) {
     zova_status status;

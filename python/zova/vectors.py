@@ -1,8 +1,444 @@
-"""Database mixin for the vectors area; filled in by the vectors work (not implemented yet)."""
+"""Vector collections, rows and search (cli-and-bindings §2.2-§2.3, c-abi §4.11-§4.13).
+
+Values may be any sequence of numbers or a numpy array; a C-contiguous
+``float32`` array is handed to the C core without a copy. ``put_vectors``
+takes VectorInput items, or -- the fast batch form -- a sequence of ids plus a
+2-D ``(n, dimensions)`` array (one C call, no per-row Python work).
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from ._native import ffi, lib
+from .errors import encode_str
+
+__all__ = ["VectorCollectionOptions", "VectorCollectionInfo", "VectorInput", "Vector", "VectorSearchResult",
+           "encode_f32_le"]
+
+_U32_MAX = 2**32 - 1
+_U64_MAX = 2**64 - 1
+
+
+def _uint(value, maximum: int, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
+    if value < 0 or value > maximum:
+        raise OverflowError(f"{what} out of range")
+    return value
+
+
+def _f32_array(values, what: str = "vector values") -> np.ndarray:
+    """A 1-D float32 view or copy of values (no copy for a contiguous float32 array)."""
+    if isinstance(values, np.ndarray):
+        if values.dtype == np.float32 and values.ndim == 1 and values.flags.c_contiguous:
+            return values
+        if values.ndim != 1:
+            raise ValueError(f"{what} must be one-dimensional")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.ascontiguousarray(values, dtype=np.float32)
+    if isinstance(values, (str, bytes, bytearray, memoryview)) or not isinstance(values, Iterable):
+        raise TypeError(f"{what} must be a sequence of numbers, not {type(values).__name__}")
+    values = list(values)
+    for value in values:
+        if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+            raise TypeError(f"{what} must be numbers, not {type(value).__name__}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(values, dtype=np.float64).astype(np.float32) if values else np.zeros(0, np.float32)
+
+
+def encode_f32_le(values) -> bytes:
+    """The little-endian f32 bytes of values (the SQL helpers' query blob)."""
+    array = _f32_array(values)
+    if not np.all(np.isfinite(array)):
+        raise ValueError("vector query values must be finite f32 values")
+    return array.astype("<f4", copy=False).tobytes()
+
+
+class VectorCollectionOptions:
+    """Dimensions and metric of a new collection (metric 0 cosine, 1 l2, 2 dot)."""
+
+    __slots__ = ("_dimensions", "_metric")
+
+    def __init__(self, dimensions: int, metric: int) -> None:
+        self._dimensions = _uint(dimensions, _U32_MAX, "dimensions")
+        if not isinstance(metric, int) or isinstance(metric, bool):
+            raise TypeError(f"metric must be int, not {type(metric).__name__}")
+        if metric not in (0, 1, 2):
+            raise ValueError(f"invalid vector metric {int(metric)}; expected 0, 1, or 2")
+        self._metric = int(metric)
+
+    @property
+    def dimensions(self) -> int:
+        return self._dimensions
+
+    @property
+    def metric(self) -> int:
+        return self._metric
+
+    def __repr__(self) -> str:
+        return f"VectorCollectionOptions(dimensions={self._dimensions}, metric={self._metric})"
+
+
+class VectorCollectionInfo:
+    __slots__ = ("_name", "_dimensions", "_metric", "_vector_count")
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise TypeError("VectorCollectionInfo has no public constructor")
+
+    @classmethod
+    def _from_c(cls, info) -> "VectorCollectionInfo":
+        self = cls.__new__(cls)
+        self._name = ffi.string(info.name, info.name_len).decode("utf-8")
+        self._dimensions = int(info.dimensions)
+        self._metric = int(info.metric)
+        self._vector_count = int(info.vector_count)
+        return self
+
+    name = property(lambda self: self._name)
+    dimensions = property(lambda self: self._dimensions)
+    metric = property(lambda self: self._metric)
+    vector_count = property(lambda self: self._vector_count)
+
+    def __repr__(self) -> str:
+        return (f"VectorCollectionInfo(name={self._name!r}, dimensions={self._dimensions}, "
+                f"metric={self._metric}, vector_count={self._vector_count})")
+
+
+class VectorInput:
+    """One row for :meth:`put_vectors`."""
+
+    __slots__ = ("_id", "_array")
+
+    def __init__(self, id: str, values) -> None:
+        if not isinstance(id, str):
+            raise TypeError(f"vector id must be str, not {type(id).__name__}")
+        self._id = id
+        self._array = _f32_array(values)
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def values(self) -> list[float]:
+        return self._array.tolist()
+
+    def __repr__(self) -> str:
+        return f"VectorInput(id={self._id!r}, values_len={len(self._array)})"
+
+
+class Vector:
+    __slots__ = ("_id", "_array")
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise TypeError("Vector has no public constructor")
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def values(self) -> list[float]:
+        return self._array.tolist()
+
+    @property
+    def array(self) -> np.ndarray:
+        """The values as a float32 numpy array (a copy)."""
+        return self._array.copy()
+
+    def __repr__(self) -> str:
+        return f"Vector(id={self._id!r}, values_len={len(self._array)})"
+
+
+class VectorSearchResult:
+    __slots__ = ("_id", "_distance")
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise TypeError("VectorSearchResult has no public constructor")
+
+    id = property(lambda self: self._id)
+    distance = property(lambda self: self._distance)
+
+    def __repr__(self) -> str:
+        return f"VectorSearchResult(id={self._id!r}, distance={self._distance!r})"
+
+
+def _result(id_: str, distance: float) -> VectorSearchResult:
+    result = VectorSearchResult.__new__(VectorSearchResult)
+    result._id = id_
+    result._distance = distance
+    return result
+
+
+def _decode_id(data, length) -> str:
+    try:
+        return ffi.unpack(data, length).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("SQL text column is not valid UTF-8") from None
+
+
+def _candidates(candidate_ids):
+    if isinstance(candidate_ids, (str, bytes)):
+        raise TypeError("candidate_ids must be a sequence of str, not a single str")
+    keep = [ffi.new("char[]", encode_str(c, "candidate id")) for c in candidate_ids]
+    return keep, (ffi.new("char *[]", keep) if keep else ffi.NULL), len(keep)
 
 
 class VectorMethods:
+    """Database mixin: the vector API of cli-and-bindings §2.3."""
+
     __slots__ = ()
+
+    # ---- collections ----
+
+    def create_vector_collection(self, name: str, options: VectorCollectionOptions) -> None:
+        if not isinstance(options, VectorCollectionOptions):
+            raise TypeError("options must be a VectorCollectionOptions")
+        encoded = ffi.new("char[]", encode_str(name, "collection name"))
+        request = ffi.new("zova_vector_collection_create_request *")
+        request.db = self._handle()
+        request.name = encoded
+        request.options.dimensions = options.dimensions
+        request.options.metric = options.metric
+        self._check(lib.zova_vector_collection_create(request))
+
+    def has_vector_collection(self, name: str) -> bool:
+        encoded = ffi.new("char[]", encode_str(name, "collection name"))
+        out = ffi.new("uint8_t *")
+        request = ffi.new("zova_vector_collection_exists_request *", [self._handle(), encoded, out])
+        self._check(lib.zova_vector_collection_exists(request))
+        return bool(out[0])
+
+    def vector_collection_info(self, name: str) -> VectorCollectionInfo:
+        encoded = ffi.new("char[]", encode_str(name, "collection name"))
+        out = ffi.new("zova_vector_collection_info *")
+        request = ffi.new("zova_vector_collection_info_get_request *", [self._handle(), encoded, out])
+        self._check(lib.zova_vector_collection_info_get(request))
+        try:
+            return VectorCollectionInfo._from_c(out)
+        finally:
+            lib.zova_vector_collection_info_free(out)
+
+    def list_vector_collections(self) -> list[VectorCollectionInfo]:
+        out = ffi.new("zova_vector_collection_list *")
+        request = ffi.new("zova_vector_collections_list_request *", [self._handle(), out])
+        self._check(lib.zova_vector_collections_list(request))
+        try:
+            return [VectorCollectionInfo._from_c(out.items[i]) for i in range(out.len)]
+        finally:
+            lib.zova_vector_collection_list_free(out)
+
+    def delete_vector_collection(self, name: str) -> None:
+        encoded = ffi.new("char[]", encode_str(name, "collection name"))
+        request = ffi.new("zova_vector_collection_delete_request *", [self._handle(), encoded])
+        self._check(lib.zova_vector_collection_delete(request))
+
+    # ---- rows ----
+
+    def put_vector(self, collection_name: str, vector_id: str, values) -> None:
+        collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
+        vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
+        array = _f32_array(values)
+        request = ffi.new("zova_vector_put_request *")
+        request.db = self._handle()
+        request.collection_name = collection
+        request.vector_id = vid
+        request.values = ffi.from_buffer("float[]", array)
+        request.values_len = len(array)
+        self._check(lib.zova_vector_put(request))
+
+    def put_vectors(self, collection_name: str, vectors, values=None) -> None:
+        """Upserts many vectors in one call; the last duplicate id wins.
+
+        ``put_vectors(name, [VectorInput(...), ...])``, or the batch form
+        ``put_vectors(name, ids, matrix)`` with a 2-D ``(len(ids), dimensions)``
+        array (a C-contiguous float32 matrix is not copied).
+        """
+        collection = encode_str(collection_name, "collection name")
+        if values is None:
+            if isinstance(vectors, (str, bytes)):
+                raise TypeError("vectors must be an iterable of VectorInput")
+            items = list(vectors)
+            for item in items:
+                if not isinstance(item, VectorInput):
+                    raise TypeError(f"vectors must contain VectorInput, not {type(item).__name__}")
+            ids = [item._id for item in items]
+            lengths = {len(item._array) for item in items}
+            if len(lengths) > 1:
+                self._put_rows(collection, ids, [item._array for item in items])
+                return
+            width = lengths.pop() if lengths else 0
+            matrix = np.stack([item._array for item in items]) if items else np.zeros((0, width), np.float32)
+        else:
+            if isinstance(vectors, (str, bytes)):
+                raise TypeError("ids must be a sequence of str, not a single str")
+            ids = list(vectors)
+            matrix = values
+            if not isinstance(matrix, np.ndarray):
+                with np.errstate(over="ignore", invalid="ignore"):
+                    matrix = np.asarray(matrix, dtype=np.float32)
+            if matrix.ndim != 2:
+                raise ValueError("values must be a 2-D array of shape (len(ids), dimensions)")
+            if matrix.shape[0] != len(ids):
+                raise ValueError(f"values has {matrix.shape[0]} rows for {len(ids)} ids")
+            if matrix.dtype != np.float32 or not matrix.flags.c_contiguous:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        packed = self._pack_ids(ids)
+        self._check(lib.zv_py_vector_put_matrix(self._handle(), collection, packed, len(ids),
+                                                ffi.from_buffer("float[]", matrix), matrix.shape[1]))
+
+    @staticmethod
+    def _pack_ids(ids: list) -> bytes:
+        for vid in ids:
+            if not isinstance(vid, str):
+                raise TypeError(f"vector id must be str, not {type(vid).__name__}")
+        packed = ("\0".join(ids) + "\0").encode("utf-8") if ids else b""
+        if packed.count(b"\0") != len(ids):
+            raise ValueError("vector id contains an interior NUL byte")
+        return packed
+
+    def _put_rows(self, collection: bytes, ids: list, arrays: list) -> None:
+        keep = []
+        inputs = ffi.new("zova_vector_input[]", len(arrays))
+        for i, (vid, array) in enumerate(zip(ids, arrays)):
+            cid = ffi.new("char[]", encode_str(vid, "vector id"))
+            buf = ffi.from_buffer("float[]", array)
+            keep.append((cid, buf))
+            inputs[i].id = cid
+            inputs[i].values = buf
+            inputs[i].values_len = len(array)
+        name = ffi.new("char[]", collection)
+        request = ffi.new("zova_vector_put_many_request *", [self._handle(), name, inputs, len(arrays)])
+        self._check(lib.zova_vector_put_many(request))
+
+    def get_vector(self, collection_name: str, vector_id: str) -> Vector:
+        collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
+        vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
+        out = ffi.new("zova_vector *")
+        request = ffi.new("zova_vector_get_request *", [self._handle(), collection, vid, out])
+        self._check(lib.zova_vector_get(request))
+        try:
+            vector = Vector.__new__(Vector)
+            vector._id = _decode_id(out.id, out.id_len)
+            vector._array = np.frombuffer(ffi.buffer(out.values, 4 * out.values_len), dtype=np.float32).copy()
+            return vector
+        finally:
+            lib.zova_vector_free(out)
+
+    def has_vector(self, collection_name: str, vector_id: str) -> bool:
+        collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
+        vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
+        out = ffi.new("uint8_t *")
+        request = ffi.new("zova_vector_exists_request *", [self._handle(), collection, vid, out])
+        self._check(lib.zova_vector_exists(request))
+        return bool(out[0])
+
+    def delete_vector(self, collection_name: str, vector_id: str) -> None:
+        collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
+        vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
+        request = ffi.new("zova_vector_delete_request *", [self._handle(), collection, vid])
+        self._check(lib.zova_vector_delete(request))
+
+    # ---- search (8 variants) ----
+
+    def _search(self, function, request_type: str, fields: dict) -> list[VectorSearchResult]:
+        out = ffi.new("zova_vector_search_results *")
+        request = ffi.new(request_type)
+        request.db = self._handle()
+        for key, value in fields.items():
+            setattr(request, key, value)
+        request.out_results = out
+        self._check(function(request))
+        try:
+            items = out.items
+            return [_result(_decode_id(items[i].id, items[i].id_len), items[i].distance) for i in range(out.len)]
+        finally:
+            lib.zova_vector_search_results_free(out)
+
+    @staticmethod
+    def _query_fields(collection_name: str, query, limit) -> tuple[dict, list]:
+        collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
+        array = _f32_array(query, "vector query")
+        buf = ffi.from_buffer("float[]", array)
+        fields = {"collection_name": collection, "query": buf, "query_len": len(array),
+                  "limit": _uint(limit, _U64_MAX, "limit")}
+        return fields, [collection, array, buf]
+
+    @staticmethod
+    def _by_id_fields(collection_name: str, source_vector_id: str, limit) -> tuple[dict, list]:
+        collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
+        source = ffi.new("char[]", encode_str(source_vector_id, "vector id"))
+        fields = {"collection_name": collection, "source_vector_id": source,
+                  "limit": _uint(limit, _U64_MAX, "limit")}
+        return fields, [collection, source]
+
+    @staticmethod
+    def _add_candidates(fields: dict, keep: list, candidate_ids) -> None:
+        held, array, count = _candidates(candidate_ids)
+        keep.append((held, array))
+        fields["candidate_ids"] = array
+        fields["candidate_count"] = count
+
+    @staticmethod
+    def _add_max(fields: dict, max_distance) -> None:
+        if not isinstance(max_distance, (int, float)) or isinstance(max_distance, bool):
+            raise TypeError(f"max_distance must be a number, not {type(max_distance).__name__}")
+        fields["max_distance"] = float(max_distance)
+
+    def search_vectors(self, collection_name: str, query, limit: int) -> list[VectorSearchResult]:
+        fields, keep = self._query_fields(collection_name, query, limit)
+        return self._search(lib.zova_vector_search, "zova_vector_search_request *", fields)
+
+    def search_vectors_in(self, collection_name: str, query, candidate_ids: Sequence[str],
+                          limit: int) -> list[VectorSearchResult]:
+        fields, keep = self._query_fields(collection_name, query, limit)
+        self._add_candidates(fields, keep, candidate_ids)
+        return self._search(lib.zova_vector_search_in, "zova_vector_search_in_request *", fields)
+
+    def search_vectors_within(self, collection_name: str, query, max_distance: float,
+                              limit: int) -> list[VectorSearchResult]:
+        fields, keep = self._query_fields(collection_name, query, limit)
+        self._add_max(fields, max_distance)
+        return self._search(lib.zova_vector_search_within, "zova_vector_search_within_request *", fields)
+
+    def search_vectors_in_within(self, collection_name: str, query, candidate_ids: Sequence[str],
+                                 max_distance: float, limit: int) -> list[VectorSearchResult]:
+        fields, keep = self._query_fields(collection_name, query, limit)
+        self._add_candidates(fields, keep, candidate_ids)
+        self._add_max(fields, max_distance)
+        return self._search(lib.zova_vector_search_in_within, "zova_vector_search_in_within_request *", fields)
+
+    def search_vectors_by_id(self, collection_name: str, source_vector_id: str,
+                             limit: int) -> list[VectorSearchResult]:
+        fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
+        return self._search(lib.zova_vector_search_by_id, "zova_vector_search_by_id_request *", fields)
+
+    def search_vectors_by_id_in(self, collection_name: str, source_vector_id: str, candidate_ids: Sequence[str],
+                                limit: int) -> list[VectorSearchResult]:
+        fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
+        self._add_candidates(fields, keep, candidate_ids)
+        return self._search(lib.zova_vector_search_by_id_in, "zova_vector_search_by_id_in_request *", fields)
+
+    def search_vectors_by_id_within(self, collection_name: str, source_vector_id: str, max_distance: float,
+                                    limit: int) -> list[VectorSearchResult]:
+        fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
+        self._add_max(fields, max_distance)
+        return self._search(lib.zova_vector_search_by_id_within, "zova_vector_search_by_id_within_request *",
+                            fields)
+
+    def search_vectors_by_id_in_within(self, collection_name: str, source_vector_id: str,
+                                       candidate_ids: Sequence[str], max_distance: float,
+                                       limit: int) -> list[VectorSearchResult]:
+        fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
+        self._add_candidates(fields, keep, candidate_ids)
+        self._add_max(fields, max_distance)
+        return self._search(lib.zova_vector_search_by_id_in_within,
+                            "zova_vector_search_by_id_in_within_request *", fields)
+
+    def vector_cache_bytes(self) -> int:
+        """Bytes held by this handle's search matrix cache (an addition to upstream)."""
+        return int(lib.zv_py_vector_cache_bytes(self._handle()))

@@ -1,0 +1,138 @@
+/*
+ * vector_internal.h - what the vector files share (vectors.c, vector_search.c,
+ * vector_cache.c, vector_kernels.c, vector_sql.c): the per-connection vector
+ * state, collection/row helpers that work on a bare sqlite3 connection (so the
+ * SQL helpers of c-abi 8 use exactly the same code as the C ABI), the search
+ * engine, the matrix cache and the distance kernels.
+ */
+#ifndef ZOVA_VECTOR_INTERNAL_H
+#define ZOVA_VECTOR_INTERNAL_H
+
+#include "zova_internal.h"
+
+#define ZV_VEC_MAX_DIMS 16384u
+#define ZV_VEC_MAX_NAME 255u
+#define ZV_VEC_STMT_CACHE 24
+
+typedef struct zv_vec_matrix zv_vec_matrix;
+
+/* Per-connection vector state, created by zv_vector_sql_register and owned by
+ * the connection (sqlite3 client data, freed when the connection closes). */
+typedef struct zv_vec_state {
+    sqlite3 *sql;
+    /* Bumped by the update hook for every row change of a private vector table
+     * made on this connection, and by the rollback hook. */
+    uint64_t generation;
+    /* The current write transaction may hold uncommitted vector changes. */
+    int dirty;
+    /* Cached internal statements (only used for calls made through a
+     * zova_database, which finalizes them before closing the connection). */
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } stmts[ZV_VEC_STMT_CACHE];
+    size_t stmt_count;
+    zv_vec_matrix *matrices; /* per-collection matrix cache (vector_cache.c) */
+} zv_vec_state;
+
+/* One call's context: the connection, its state, whether statements may be
+ * cached, and whether an SQLite call failed (then its message is the error). */
+typedef struct zv_vec_ctx {
+    sqlite3 *sql;
+    zv_vec_state *state;
+    int cache_statements;
+    int sqlite_failed;
+    char sqlite_message[240]; /* SQLite's text, captured at the failure */
+} zv_vec_ctx;
+
+typedef struct zv_vec_collection {
+    char name[ZV_VEC_MAX_NAME + 1];
+    size_t name_len;
+    uint32_t dims;
+    int metric;
+} zv_vec_collection;
+
+/* ---- vectors.c ---- */
+/* Creates the state of a new connection and installs its hooks. */
+ZV_HIDDEN int zv_vec_state_attach(sqlite3 *sql);
+ZV_HIDDEN zv_vec_state *zv_vec_state_of(sqlite3 *sql);
+ZV_HIDDEN void zv_vec_ctx_init(zv_vec_ctx *ctx, sqlite3 *sql, int cache_statements);
+/* Context for a C ABI call on db (links db->vector_state on first use). */
+ZV_HIDDEN void zv_vec_db_ctx(zova_database *db, zv_vec_ctx *ctx);
+ZV_HIDDEN sqlite3_stmt *zv_vec_stmt(zv_vec_ctx *ctx, const char *sql, zova_status *status);
+ZV_HIDDEN void zv_vec_stmt_done(zv_vec_ctx *ctx, sqlite3_stmt *stmt);
+ZV_HIDDEN zova_status zv_vec_sqlite_status(zv_vec_ctx *ctx, int rc);
+ZV_HIDDEN int zv_vec_name_valid(const char *name);
+/* Loads the collection row (71 absent, 31 invalid metadata). With pin != NULL
+ * the statement is left stepped so the read snapshot stays fixed; release it
+ * with zv_vec_stmt_done. */
+ZV_HIDDEN zova_status zv_vec_collection_load(zv_vec_ctx *ctx, const char *name, zv_vec_collection *coll,
+                                             sqlite3_stmt **pin);
+/* Checks query values: length (73), finite (75), cosine non-zero (75). */
+ZV_HIDDEN zova_status zv_vec_values_check(const zv_vec_collection *coll, const float *values, size_t len);
+/* Decodes a stored row into out[dims] (74 for any problem; cosine_zero_corrupt
+ * also rejects an all-zero cosine vector). */
+ZV_HIDDEN zova_status zv_vec_row_decode(const zv_vec_collection *coll, sqlite3_stmt *stmt, int dims_col,
+                                        int blob_col, float *out, int cosine_zero_corrupt);
+ZV_HIDDEN void zv_f32_from_le(float *dst, const void *src, size_t n);
+ZV_HIDDEN void zv_f32_to_le(void *dst, const float *src, size_t n);
+
+/* ---- vector_search.c: every search variant (c-abi 4.13, 7.9) ---- */
+typedef struct zv_vec_search_args {
+    const char *collection_name;
+    const float *query;            /* query variants */
+    size_t query_len;
+    const char *source_id;         /* by_id variants (NULL otherwise) */
+    const char *const *candidates; /* in variants */
+    size_t candidate_count;
+    int has_candidates;
+    double max_distance;           /* within variants */
+    int has_max_distance;
+    size_t limit;
+} zv_vec_search_args;
+
+ZV_HIDDEN zova_status zv_vec_search_run(zv_vec_ctx *ctx, const zv_vec_search_args *args,
+                                        zova_vector_search_results *out);
+ZV_HIDDEN double zv_vec_exact_distance(int metric, const float *q, double q_norm, const float *v,
+                                       double v_norm, size_t dims);
+
+/* ---- vector_cache.c: per-collection contiguous float32 matrix ---- */
+struct zv_vec_matrix {
+    char name[ZV_VEC_MAX_NAME + 1];
+    size_t name_len;
+    uint32_t dims;
+    int metric;
+    size_t rows;
+    float *values;    /* rows x dims, raw stored values, 64-byte aligned */
+    double *norms;    /* sqrt(sum v^2) in double per row (Appendix B order) */
+    int64_t *rowids;  /* rowid of each row in _zova_vectors */
+    double max_norm;
+    double min_norm;
+    float max_abs;
+    unsigned data_version;
+    uint64_t generation;
+    int ephemeral;    /* built for one call only (uncommitted vector changes) */
+    zv_vec_matrix *next;
+};
+
+/* The matrix for coll, valid for the current read snapshot (the caller holds
+ * one open, e.g. by a pinned statement). Returns 74 for invalid stored rows. */
+ZV_HIDDEN zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix **out);
+ZV_HIDDEN void zv_vec_matrix_put(zv_vec_matrix *m); /* frees ephemeral matrices */
+ZV_HIDDEN void zv_vec_matrix_free_all(zv_vec_state *state);
+ZV_HIDDEN size_t zv_vec_cache_bytes(zv_vec_state *state);
+
+/* ---- vector_kernels.c ---- */
+/* out[i] = float32 dot(q, m_i) over `rows` rows of `dims` floats. */
+ZV_HIDDEN void zv_kern_dot_rows(const float *q, const float *m, size_t rows, size_t dims, float *out);
+/* out[i] = float32 sum (q - m_i)^2. */
+ZV_HIDDEN void zv_kern_l2sq_rows(const float *q, const float *m, size_t rows, size_t dims, float *out);
+/* Either kernel (l2 != 0: squared L2) split over worker threads for large inputs. */
+ZV_HIDDEN void zv_kern_rows_parallel(int l2, const float *q, const float *m, size_t rows, size_t dims, float *out);
+ZV_HIDDEN const char *zv_kern_name(void);
+/* Exact double-precision sums in index order (Appendix B). */
+ZV_HIDDEN double zv_exact_dot(const float *a, const float *b, size_t n);
+ZV_HIDDEN double zv_exact_sumsq(const float *a, size_t n);
+ZV_HIDDEN double zv_exact_l2sq(const float *a, const float *b, size_t n);
+
+#endif
