@@ -789,3 +789,14 @@ def test_unexpected_error_is_exit_1_without_traceback_1_1(healthy, monkeypatch):
     assert result.exit_code == 1
     assert "unexpected error: RuntimeError" in result.output
     assert "Traceback" not in result.output
+
+
+def test_backup_verifies_vectors_1_7(healthy, tmp_path):
+    path, _ = healthy
+    assert zova_cli("backup", path, str(tmp_path / "ok.zova")).code == 0
+    fx.bad_vector_blob(path)
+    for command in ("backup", "compact", "restore"):
+        destination = tmp_path / f"{command}.zova"
+        result = zova_cli(command, path, str(destination))
+        assert result.code == 4 and result.err == f"{command}: verification failed: VectorCorrupt\n"
+        assert not destination.exists()
