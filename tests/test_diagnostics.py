@@ -496,3 +496,17 @@ def test_vectors_written_by_the_api_check_and_salvage_1_6(tmp_path):
         assert db.search_vectors("cos", query, 1)[0].id == "v005"
         with zova.Database.open(source, read_only=True) as old:
             assert db.get_vector("dot", "v039").values == old.get_vector("dot", "v039").values
+
+
+def test_salvage_copies_fts5_tables_once_1_6(tmp_path):
+    """A virtual table is replayed with its DDL and filled through it; its shadow
+    tables are not copied a second time."""
+    source = str(tmp_path / "fts.zova")
+    with zova.Database.create(source) as db:
+        db.exec("create virtual table docs using fts5(body)")
+        db.exec("insert into docs values ('hello world'), ('second doc')")
+    report = diag.salvage(source, str(tmp_path / "fts-out.zova"))
+    assert report.ok and report.skipped["user_rows"] == 0
+    with zova.Database.open(str(tmp_path / "fts-out.zova")) as db:
+        assert fx.run(db, "select body from docs where docs match 'hello'") == [("hello world",)]
+        assert fx.run(db, "select count(*) from docs") == [(2,)]
