@@ -654,23 +654,47 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
     quick_check and, with ``deep``, the diagnostics walk with an issue cap of 10."""
     with Database.open(path) as db:
         report = CheckReport(path=path, deep=deep)
-        try:
-            quick_check(db)
-        except _StageError as error:
-            report.error_kind, report.error = "sqlite quick_check failed", error.name
-            return report
-        if deep:
+        if not deep:
             try:
-                report.diagnostics = diagnose(db, DEEP_CHECK_ISSUE_CAP, progress, path)
+                quick_check(db)
+            except _StageError as error:
+                report.error_kind, report.error = "sqlite quick_check failed", error.name
+            return report
+        # quick_check runs on its own read-only handle while the walk runs (both
+        # release the GIL in C); a failed quick_check wins over the walk's result.
+        quick_failure: list[str] = []
+
+        def run_quick_check() -> None:
+            try:
+                with Database.open(path, read_only=True) as handle:
+                    quick_check(handle)
+            except _StageError as error:
+                quick_failure.append(error.name)
             except ZovaError as error:
-                name = error_name(error)
-                if name in ("ObjectCorrupt", "ObjectNotFound", "ObjectChunkNotFound"):
-                    report.error_kind = "object corruption"
-                elif name.startswith("Vector"):
-                    report.error_kind = "vector corruption"
-                else:
-                    report.error_kind = "deep check failed"
-                report.error = name
+                quick_failure.append(error_name(error))
+
+        worker = threading.Thread(target=run_quick_check, daemon=True)
+        worker.start()
+        walk_error: BaseException | None = None
+        try:
+            report.diagnostics = diagnose(db, DEEP_CHECK_ISSUE_CAP, progress, path)
+        except (ZovaError, ValueError) as error:
+            walk_error = error
+        finally:
+            worker.join()
+        if quick_failure:
+            report.diagnostics = None
+            report.error_kind, report.error = "sqlite quick_check failed", quick_failure[0]
+        elif walk_error is not None:
+            report.diagnostics = None
+            name = error_name(walk_error)
+            if name in ("ObjectCorrupt", "ObjectNotFound", "ObjectChunkNotFound"):
+                report.error_kind = "object corruption"
+            elif name.startswith("Vector"):
+                report.error_kind = "vector corruption"
+            else:
+                report.error_kind = "deep check failed"
+            report.error = name
         return report
 
 
