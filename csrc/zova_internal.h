@@ -98,4 +98,62 @@ ZV_HIDDEN int zv_vector_sql_register(sqlite3 *sql);
 /* ---- memory helpers ---- */
 ZV_HIDDEN char *zv_strndup(const char *s, size_t len);
 
+/* ---- sha256.c: SHA-256 (SHA-NI when the CPU has it) ---- */
+typedef struct zv_sha256_ctx {
+    uint32_t state[8];
+    uint64_t total;
+    uint8_t block[64];
+    size_t pending;
+} zv_sha256_ctx;
+ZV_HIDDEN void zv_sha256_init(zv_sha256_ctx *ctx);
+ZV_HIDDEN void zv_sha256_update(zv_sha256_ctx *ctx, const uint8_t *data, size_t len);
+ZV_HIDDEN void zv_sha256_final(zv_sha256_ctx *ctx, uint8_t out[32]);
+ZV_HIDDEN void zv_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+ZV_HIDDEN int zv_sha256_accelerated(void);
+/* zv_sha256_update(ctx, data, len) then (ctx, more, more_len) run on a
+ * second thread (inline if no thread can be started) while the caller works
+ * on something else; the caller must not touch ctx or the data until
+ * zv_sha256_task_finish returns. */
+typedef struct zv_sha256_task {
+    zv_sha256_ctx *ctx;
+    const uint8_t *data[2];
+    size_t len[2];
+    pthread_t thread;
+    int threaded;
+} zv_sha256_task;
+ZV_HIDDEN void zv_sha256_task_start(zv_sha256_task *task, zv_sha256_ctx *ctx, const uint8_t *data, size_t len,
+                                    const uint8_t *more, size_t more_len);
+ZV_HIDDEN void zv_sha256_task_finish(zv_sha256_task *task);
+
+/* ---- chunker.c: FastCDC-v1 (file-format 3.1) ---- */
+#define ZV_CHUNK_MIN 2048
+#define ZV_CHUNK_AVG 8192
+#define ZV_CHUNK_MAX 65536
+/* Length of the first chunk of data[0..n) when data[0..n) is the rest of the
+ * stream, or when n >= ZV_CHUNK_MAX (the cut never looks further). */
+ZV_HIDDEN size_t zv_fastcdc_cut(const uint8_t *data, size_t n);
+
+/* ---- objects.c: shared by the object writer ---- */
+typedef struct zv_manifest_entry {
+    uint8_t hash[32];
+    uint32_t size;
+} zv_manifest_entry;
+/* Commit on OK (returning a failed commit's status), roll back otherwise. */
+ZV_HIDDEN zova_status zv_finish_transaction(zova_database *db, zova_status status);
+ZV_HIDDEN zova_status zv_object_meta(zova_database *db, const uint8_t id[32], uint64_t *out_size,
+                                     uint64_t *out_count);
+ZV_HIDDEN zova_status zv_object_load(zova_database *db, const uint8_t id[32], uint8_t **out_data, size_t *out_len);
+ZV_HIDDEN zova_status zv_object_verify(zova_database *db, const uint8_t id[32]);
+ZV_HIDDEN zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
+                                     int repair, int *out_fresh);
+/* Object row plus manifest rows; entries NULL means the manifest rows exist. */
+ZV_HIDDEN zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count,
+                                       const zv_manifest_entry *entries);
+
+/* ---- operations.c: deep-check fast path for zova.diagnostics ---- */
+/* out_ok[i] = 1 when object i (ids + 32*i) has a sound manifest, verified chunks
+ * and a verified whole-object hash; out_chunks[i] its manifest entry count. */
+ZV_HIDDEN zova_status zv_deep_check_objects(zova_database *db, const uint8_t *ids, size_t n, uint8_t *out_ok,
+                                            int64_t *out_chunks);
+
 #endif

@@ -184,6 +184,12 @@ static int zv_py_fetch_batch(zova_statement *s, zv_py_batch *batch) {
     return rows;
 }
 
+/* ---- objects: whether SHA-256 runs on the CPU's SHA extensions (benchmarks report it) ---- */
+int zv_sha256_accelerated(void);
+static int zv_py_sha256_accelerated(void) {
+    return zv_sha256_accelerated();
+}
+
 /* ---- vectors: batch upsert from packed ids and a row-major float32 matrix,
  * and the size of the search matrix cache (python/zova/vectors.py) ---- */
 #include "vector_internal.h"
@@ -214,4 +220,12 @@ static size_t zv_py_vector_cache_bytes(zova_database *db) {
     bytes = zv_vec_cache_bytes(zv_vec_state_of(db->sql));
     zv_unlock(db, ZOVA_OK);
     return bytes;
+}
+
+/* ---- operations: deep-check fast path for zova.diagnostics (checks objects under the handle lock) ---- */
+static int zv_py_deep_check_objects(zova_database *db, const char *ids, size_t n, char *out_ok, int64_t *out_chunks) {
+    zova_status status;
+    zv_lock(db);
+    status = zv_deep_check_objects(db, (const uint8_t *)ids, n, (uint8_t *)out_ok, out_chunks);
+    return zv_unlock(db, status);
 }

@@ -1,8 +1,428 @@
-"""Database mixin for the objects area; filled in by the objects work (not implemented yet)."""
+"""Objects (cli-and-bindings §2.3; c-abi §4.8-§4.10): ids, manifests, the
+object methods of :class:`~zova.Database` and the streaming :class:`ObjectWriter`.
+
+Byte inputs (bytes, bytearray, memoryview, any C-contiguous buffer) are passed
+to C without copying; a sequence of ints is converted to bytes first.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._native import ffi, lib
+from .errors import ClosedHandleError, ZovaError
+
+__all__ = ["ObjectId", "ObjectChunkId", "ObjectManifestChunk", "ObjectManifest", "ObjectWriter", "object_id",
+           "object_chunk_id"]
+
+_UINT64_MAX = 2**64 - 1
+
+
+def _byte_input(data):
+    """(cdata pointer, length) over the caller's bytes, without a copy when possible."""
+    if isinstance(data, str):
+        raise TypeError("expected a bytes-like object, not str")
+    try:
+        view = memoryview(data)
+    except TypeError:
+        view = memoryview(bytes(data))  # a sequence of ints
+    if view.ndim != 1 or view.format not in ("B", "b", "c"):
+        if not view.c_contiguous:
+            view = memoryview(view.tobytes())
+        view = view.cast("B")
+    elif not view.c_contiguous:
+        view = memoryview(view.tobytes())
+    return ffi.from_buffer("uint8_t[]", view), view.nbytes
+
+
+def _uint64(value: int, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
+    if value < 0 or value > _UINT64_MAX:
+        raise OverflowError(f"{what} out of range for u64")
+    return value
+
+
+def _fill_buffer(size: int):
+    """A fresh buffer of `size` bytes for C to fill in place. For size >= 2 it is
+    a new bytes object (bytes(n) never shares those; nothing else can see or
+    has hashed it before it is returned filled), which saves a copy of the
+    whole object; 0 and 1 may be shared singletons, so those use a bytearray."""
+    return bytes(size) if size >= 2 else bytearray(size)
+
+
+class _Id:
+    __slots__ = ("_bytes",)
+    _name = "ObjectId"
+
+    def __init__(self, data) -> None:
+        if isinstance(data, str):
+            raise TypeError(f"{self._name} requires a bytes-like object, not str")
+        raw = bytes(data)
+        if len(raw) != 32:
+            raise ValueError(f"{self._name} requires exactly 32 bytes, got {len(raw)}")
+        object.__setattr__(self, "_bytes", raw)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{self._name} is immutable")
+
+    @property
+    def bytes(self) -> bytes:
+        return self._bytes
+
+    def hex(self) -> str:
+        return self._bytes.hex()
+
+    def __bytes__(self) -> bytes:
+        return self._bytes
+
+    def __repr__(self) -> str:
+        return f"{self._name}('{self._bytes.hex()}')"
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._bytes == other._bytes
+
+    def __ne__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._bytes != other._bytes
+
+    def __hash__(self) -> int:
+        return hash((self._name, self._bytes))
+
+    def _no_order(self, other):
+        raise TypeError("object ids only support equality comparisons")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _no_order
+
+    def _cdata(self, ctype: str):
+        value = ffi.new(ctype + " *")
+        ffi.memmove(value.bytes, self._bytes, 32)
+        return value[0]
+
+
+class ObjectId(_Id):
+    """SHA-256 of an object's bytes (file-format §3)."""
+    __slots__ = ()
+    _name = "ObjectId"
+
+
+class ObjectChunkId(_Id):
+    """SHA-256 of one chunk's bytes (file-format §3)."""
+    __slots__ = ()
+    _name = "ObjectChunkId"
+
+
+def _require_id(value, cls):
+    if not isinstance(value, cls):
+        raise TypeError(f"expected {cls.__name__}, not {type(value).__name__}")
+    return value
+
+
+def object_id(data) -> ObjectId:
+    """The ObjectId of `data`, computed by the C helper."""
+    pointer, length = _byte_input(data)
+    out = ffi.new("zova_object_id *")
+    lib.zova_object_id_from_bytes(pointer, length, out)
+    return ObjectId(ffi.buffer(out.bytes, 32)[:])
+
+
+def object_chunk_id(data) -> ObjectChunkId:
+    """The ObjectChunkId of `data`, computed by the C helper."""
+    pointer, length = _byte_input(data)
+    out = ffi.new("zova_object_chunk_id *")
+    lib.zova_object_chunk_id_from_bytes(pointer, length, out)
+    return ObjectChunkId(ffi.buffer(out.bytes, 32)[:])
+
+
+class ObjectManifestChunk:
+    """One manifest row: chunk `index`, its `hash`, byte `offset` and `size_bytes`."""
+    __slots__ = ("_index", "_hash", "_offset", "_size_bytes")
+
+    def __init__(self, index: int, hash: ObjectChunkId, offset: int, size_bytes: int) -> None:
+        self._index = _uint64(index, "index")
+        self._hash = _require_id(hash, ObjectChunkId)
+        self._offset = _uint64(offset, "offset")
+        self._size_bytes = _uint64(size_bytes, "size_bytes")
+
+    index = property(lambda self: self._index)
+    hash = property(lambda self: self._hash)
+    offset = property(lambda self: self._offset)
+    size_bytes = property(lambda self: self._size_bytes)
+
+    def __eq__(self, other):
+        if not isinstance(other, ObjectManifestChunk):
+            return NotImplemented
+        return (self._index, self._hash, self._offset, self._size_bytes) == (
+            other._index, other._hash, other._offset, other._size_bytes)
+
+    def __hash__(self) -> int:
+        return hash((self._index, self._hash, self._offset, self._size_bytes))
+
+    def __repr__(self) -> str:
+        return (f"ObjectManifestChunk(index={self._index}, hash='{self._hash.hex()}', offset={self._offset}, "
+                f"size_bytes={self._size_bytes})")
+
+
+class ObjectManifest:
+    """A verified object manifest (c-abi §4.9 ``object_manifest_get``)."""
+    __slots__ = ("_object_id", "_size_bytes", "_chunk_count", "_chunker", "_chunks")
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise TypeError("ObjectManifest has no public constructor; use Database.object_manifest")
+
+    @classmethod
+    def _from_native(cls, manifest) -> "ObjectManifest":
+        self = cls.__new__(cls)
+        self._object_id = ObjectId(ffi.buffer(manifest.object_id.bytes, 32)[:])
+        self._size_bytes = manifest.size_bytes
+        self._chunk_count = manifest.chunk_count
+        self._chunker = ffi.string(manifest.chunker).decode("ascii")
+        self._chunks = [
+            ObjectManifestChunk(chunk.index, ObjectChunkId(ffi.buffer(chunk.hash.bytes, 32)[:]), chunk.offset,
+                                chunk.size_bytes)
+            for chunk in (manifest.chunks[i] for i in range(manifest.chunks_len))
+        ]
+        return self
+
+    object_id = property(lambda self: self._object_id)
+    size_bytes = property(lambda self: self._size_bytes)
+    chunk_count = property(lambda self: self._chunk_count)
+    chunker = property(lambda self: self._chunker)
+    chunks = property(lambda self: list(self._chunks))
+
+    def __repr__(self) -> str:
+        return (f"ObjectManifest(object_id='{self._object_id.hex()}', size_bytes={self._size_bytes}, "
+                f"chunk_count={self._chunk_count})")
+
+
+class ObjectWriter:
+    """Streams one object into the database (c-abi §4.10, cli-and-bindings §2.3).
+
+    Use it as a context manager: leaving the block without :meth:`finish`
+    cancels the writer, so no partial object is ever stored."""
+
+    __slots__ = ("_native", "_ptr", "__weakref__")
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise TypeError("ObjectWriter has no public constructor; use Database.object_writer")
+
+    @classmethod
+    def _wrap(cls, native, ptr) -> "ObjectWriter":
+        self = cls.__new__(cls)
+        self._native = native
+        self._ptr = ptr
+        return self
+
+    def _live(self):
+        if self._ptr is None:
+            raise ClosedHandleError("object writer is closed")
+        return self._ptr
+
+    def _take(self):
+        ptr = self._live()
+        self._ptr = None
+        return ptr
+
+    def _destroy(self, ptr) -> None:
+        lib.zova_object_writer_destroy(ptr)
+        self._native.release()
+
+    def write(self, data) -> None:
+        pointer, length = _byte_input(data)
+        request = ffi.new("zova_object_writer_write_request *", [self._live(), pointer, length])
+        status = lib.zova_object_writer_write(request)
+        if status:
+            raise ZovaError(status, self._native.last_error())
+
+    def finish(self) -> ObjectId:
+        """Stores the object and returns its id. The writer is closed afterwards,
+        even when finishing failed (it is then cancelled)."""
+        ptr = self._take()
+        out = ffi.new("zova_object_id *")
+        request = ffi.new("zova_object_writer_finish_request *", [ptr, out])
+        status = lib.zova_object_writer_finish(request)
+        message = self._native.last_error() if status else None
+        self._destroy(ptr)
+        if status:
+            raise ZovaError(status, message)
+        return ObjectId(ffi.buffer(out.bytes, 32)[:])
+
+    def cancel(self) -> None:
+        """Discards what was written (chunks only this writer stored are deleted)."""
+        ptr = self._take()
+        request = ffi.new("zova_object_writer_cancel_request *", [ptr])
+        status = lib.zova_object_writer_cancel(request)
+        message = self._native.last_error() if status else None
+        self._destroy(ptr)
+        if status:
+            raise ZovaError(status, message)
+
+    def close(self) -> None:
+        """Cancels an unfinished writer; idempotent."""
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            self._destroy(ptr)
+
+    def __del__(self) -> None:
+        if getattr(self, "_ptr", None) is not None:
+            self.close()
+
+    def __enter__(self) -> "ObjectWriter":
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
 
 
 class ObjectMethods:
+    """The object methods of :class:`~zova.Database`."""
+
     __slots__ = ()
+
+    def put_object(self, data) -> ObjectId:
+        """Stores `data` as one content-addressed object; storing existing bytes is a no-op."""
+        pointer, length = _byte_input(data)
+        out = ffi.new("zova_object_id *")
+        request = ffi.new("zova_object_put_request *", [self._handle(), pointer, length, out])
+        self._check(lib.zova_object_put(request))
+        return ObjectId(ffi.buffer(out.bytes, 32)[:])
+
+    def put_objects(self, items) -> list[ObjectId]:
+        """Stores every item of the iterable as an object in ONE transaction (all or
+        nothing) and returns their ids in order (addition: ``zova_object_put_many``)."""
+        inputs = [_byte_input(item) for item in items]
+        count = len(inputs)
+        pointers = ffi.new("const uint8_t *[]", [pointer for pointer, _ in inputs] or 1)
+        lens = ffi.new("size_t[]", [length for _, length in inputs] or 1)
+        out = ffi.new("zova_object_id[]", count or 1)
+        request = ffi.new("zova_object_put_many_request *", [self._handle(), pointers, lens, count, out])
+        self._check(lib.zova_object_put_many(request))
+        return [ObjectId(ffi.buffer(out[i].bytes, 32)[:]) for i in range(count)]
+
+    def get_object(self, id: ObjectId) -> bytes:
+        """The object's bytes, every chunk and the whole object verified. Peak
+        memory is the object's size: C fills the returned bytes in place."""
+        size = self.object_size(id)
+        buffer = _fill_buffer(size)
+        copied = self._read_range_into(id, 0, buffer)
+        if copied != size:
+            raise ZovaError(lib.ZOVA_OBJECT_CORRUPT, "object changed while it was read")
+        return bytes(buffer) if isinstance(buffer, bytearray) else buffer
+
+    def read_object_range(self, id: ObjectId, offset: int, size: int) -> bytes:
+        """Up to `size` bytes from `offset`; `offset` equal to the object size gives b""."""
+        _uint64(offset, "offset")
+        _uint64(size, "size")
+        buffer = _fill_buffer(size)
+        copied = self._read_range_into(id, offset, buffer)
+        if copied == size and not isinstance(buffer, bytearray):
+            return buffer
+        return bytes(memoryview(buffer)[:copied])
+
+    def _read_range_into(self, id: ObjectId, offset: int, buffer) -> int:
+        _require_id(id, ObjectId)
+        copied = ffi.new("size_t *")
+        target = ffi.from_buffer("uint8_t[]", buffer) if len(buffer) else ffi.NULL
+        request = ffi.new("zova_object_read_range_request *",
+                          [self._handle(), id._cdata("zova_object_id"), offset, target, len(buffer), copied])
+        self._check(lib.zova_object_read_range(request))
+        return copied[0]
+
+    def has_object(self, id: ObjectId) -> bool:
+        _require_id(id, ObjectId)
+        out = ffi.new("uint8_t *")
+        request = ffi.new("zova_object_exists_request *", [self._handle(), id._cdata("zova_object_id"), out])
+        self._check(lib.zova_object_exists(request))
+        return bool(out[0])
+
+    def object_size(self, id: ObjectId) -> int:
+        _require_id(id, ObjectId)
+        out = ffi.new("uint64_t *")
+        request = ffi.new("zova_object_size_request *", [self._handle(), id._cdata("zova_object_id"), out])
+        self._check(lib.zova_object_size(request))
+        return out[0]
+
+    def object_chunk_count(self, id: ObjectId) -> int:
+        _require_id(id, ObjectId)
+        out = ffi.new("uint64_t *")
+        request = ffi.new("zova_object_chunk_count_request *", [self._handle(), id._cdata("zova_object_id"), out])
+        self._check(lib.zova_object_chunk_count(request))
+        return out[0]
+
+    def delete_object(self, id: ObjectId) -> None:
+        _require_id(id, ObjectId)
+        request = ffi.new("zova_object_delete_request *", [self._handle(), id._cdata("zova_object_id")])
+        self._check(lib.zova_object_delete(request))
+
+    def object_manifest(self, id: ObjectId) -> ObjectManifest:
+        _require_id(id, ObjectId)
+        out = ffi.new("zova_object_manifest *")
+        request = ffi.new("zova_object_manifest_get_request *", [self._handle(), id._cdata("zova_object_id"), out])
+        self._check(lib.zova_object_manifest_get(request))
+        try:
+            return ObjectManifest._from_native(out)
+        finally:
+            lib.zova_object_manifest_free(out)
+
+    def get_object_chunk(self, hash: ObjectChunkId) -> bytes:
+        _require_id(hash, ObjectChunkId)
+        out = ffi.new("zova_buffer *")
+        request = ffi.new("zova_object_chunk_get_request *",
+                          [self._handle(), hash._cdata("zova_object_chunk_id"), out])
+        self._check(lib.zova_object_chunk_get(request))
+        try:
+            return ffi.buffer(out.data, out.len)[:]
+        finally:
+            lib.zova_buffer_free(out)
+
+    def has_object_chunk(self, hash: ObjectChunkId) -> bool:
+        """Reads and verifies the chunk; a missing chunk is False, a damaged one raises."""
+        try:
+            self.get_object_chunk(hash)
+        except ZovaError as error:
+            if error.status == lib.ZOVA_OBJECT_CHUNK_NOT_FOUND:
+                return False
+            raise
+        return True
+
+    def put_object_chunk(self, expected_hash: ObjectChunkId, data) -> None:
+        _require_id(expected_hash, ObjectChunkId)
+        pointer, length = _byte_input(data)
+        request = ffi.new("zova_object_chunk_put_request *",
+                          [self._handle(), expected_hash._cdata("zova_object_chunk_id"), pointer, length])
+        self._check(lib.zova_object_chunk_put(request))
+
+    def delete_object_chunk(self, hash: ObjectChunkId) -> bool:
+        """Deletes a chunk no manifest references; False when missing or still referenced."""
+        _require_id(hash, ObjectChunkId)
+        out = ffi.new("uint8_t *")
+        request = ffi.new("zova_object_chunk_delete_request *",
+                          [self._handle(), hash._cdata("zova_object_chunk_id"), out])
+        self._check(lib.zova_object_chunk_delete(request))
+        return bool(out[0])
+
+    def assemble_object_from_chunks(self, id: ObjectId, size_bytes: int, chunks) -> None:
+        """Records an object made of chunks already stored (any boundaries)."""
+        _require_id(id, ObjectId)
+        _uint64(size_bytes, "size_bytes")
+        items = list(chunks)
+        for item in items:
+            if not isinstance(item, ObjectManifestChunk):
+                raise TypeError(f"chunks must be ObjectManifestChunk, not {type(item).__name__}")
+        array = ffi.new("zova_object_manifest_chunk[]", len(items) or 1)
+        for slot, item in zip(array, items):
+            slot.index = item.index
+            ffi.memmove(slot.hash.bytes, item.hash.bytes, 32)
+            slot.offset = item.offset
+            slot.size_bytes = item.size_bytes
+        request = ffi.new("zova_object_assemble_from_chunks_request *",
+                          [self._handle(), id._cdata("zova_object_id"), size_bytes, array, len(items)])
+        self._check(lib.zova_object_assemble_from_chunks(request))
+
+    def object_writer(self) -> ObjectWriter:
+        out = ffi.new("zova_object_writer **")
+        request = ffi.new("zova_object_writer_create_request *", [self._handle(), out])
+        self._check(lib.zova_object_writer_create(request))
+        self._native.acquire()
+        return ObjectWriter._wrap(self._native, out[0])

@@ -1,8 +1,84 @@
-"""Database mixin for the operations area; filled in by the operations work (not implemented yet)."""
+"""Operational copies and conversion (cli-and-bindings §2.2-2.3, c-abi §4.6):
+``Database.backup_to``, ``Database.compact_to`` (mixed into ``Database``), and
+the module functions ``restore_backup`` and ``convert_sqlite_to_zova``.
+``Database.vacuum`` lives in database.py.
+
+Destinations must be new ``.zova`` paths; they are never overwritten, a copy is
+verified after writing unless ``verify=False``, and a failed copy leaves no file.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._native import ffi, lib
+from .errors import ZovaError, encode_str, take_message
+
+__all__ = ["convert_sqlite_to_zova", "restore_backup"]
+
+
+def _path(value: str, context: str):
+    if not isinstance(value, str):
+        raise TypeError(f"{context} must be str, not {type(value).__name__}")
+    return ffi.new("char[]", encode_str(value, context))
+
+
+def _verify_flag(verify: bool) -> int:
+    if not isinstance(verify, bool):
+        raise TypeError(f"verify must be bool, not {type(verify).__name__}")
+    return 0 if verify else 1
 
 
 class OperationMethods:
+    """Backup and compaction of an open database into a new ``.zova`` file."""
+
     __slots__ = ()
+
+    def backup_to(self, destination: str, *, verify: bool = True) -> None:
+        """Copies the database with SQLite's online backup into the new file
+        ``destination`` (created exclusively); verifies the copy unless ``verify=False``."""
+        encoded = _path(destination, "destination path")
+        request = ffi.new("zova_database_backup_request *")
+        request.db = self._handle()
+        request.destination_path = encoded
+        request.flags = _verify_flag(verify) * lib.ZOVA_BACKUP_NO_VERIFY
+        self._check(lib.zova_database_backup(request))
+
+    def compact_to(self, destination: str, *, verify: bool = True) -> None:
+        """Writes a compacted copy (``VACUUM INTO``) to the new file ``destination``;
+        verifies the copy unless ``verify=False``. The source is unchanged."""
+        encoded = _path(destination, "destination path")
+        request = ffi.new("zova_database_compact_request *")
+        request.db = self._handle()
+        request.destination_path = encoded
+        request.flags = _verify_flag(verify) * lib.ZOVA_COMPACT_NO_VERIFY
+        self._check(lib.zova_database_compact(request))
+
+
+def restore_backup(source: str, destination: str, *, verify: bool = True) -> None:
+    """Copies the backup ``source`` (opened read-only) into the new file
+    ``destination``; verifies the copy unless ``verify=False``."""
+    source_c = _path(source, "source path")
+    destination_c = _path(destination, "destination path")
+    message = ffi.new("zova_message *")
+    request = ffi.new("zova_database_restore_request *")
+    request.source_path = source_c
+    request.destination_path = destination_c
+    request.flags = _verify_flag(verify) * lib.ZOVA_RESTORE_NO_VERIFY
+    request.out_error_message = message
+    status = lib.zova_database_restore(request)
+    if status:
+        raise ZovaError(status, take_message(message))
+
+
+def convert_sqlite_to_zova(source: str, destination: str) -> None:
+    """Creates the new ``.zova`` file ``destination`` from the plain SQLite file
+    ``source`` (never modified). A source using a ``_zova_`` name fails with
+    ``ZOVA_ZOVA_NAME_CONFLICT``."""
+    source_c = _path(source, "source path")
+    destination_c = _path(destination, "destination path")
+    message = ffi.new("zova_message *")
+    request = ffi.new("zova_convert_sqlite_to_zova_request *")
+    request.source_path = source_c
+    request.dest_path = destination_c
+    request.out_error_message = message
+    status = lib.zova_convert_sqlite_to_zova(request)
+    if status:
+        raise ZovaError(status, take_message(message))

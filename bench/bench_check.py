@@ -1,0 +1,88 @@
+"""Deep check benchmark (issue 5): ``zova check --deep`` on a file holding
+256 MiB of objects, against re-reading the same file through ``get_object``
+object by object (which verifies every chunk hash and every object hash), in the
+same run. Prints times, throughput and the ratio.
+
+Target: the deep check at least 3x faster than the get_object re-read.
+Run: python bench/bench_check.py [total_mib] [object_mib]
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import zova
+from zova import diagnostics
+
+
+def best_of(runs: int, function) -> float:
+    return min(function() for _ in range(runs))
+
+
+def build(path: str, total_mib: int, object_mib: int) -> int:
+    """Writes total_mib of random objects through put_object; returns the object count."""
+    count = max(1, total_mib // object_mib)
+    with zova.Database.create(path) as db:
+        for i in range(count):
+            db.put_object(os.urandom(object_mib * 1024 * 1024))
+    return count
+
+
+def deep_check_in_process(path: str) -> float:
+    start = time.perf_counter()
+    report = diagnostics.check(path, deep=True)
+    elapsed = time.perf_counter() - start
+    assert report.ok, report.to_dict()
+    return elapsed
+
+
+def deep_check_cli(path: str) -> float:
+    command = Path(sys.executable).parent / "zova"
+    start = time.perf_counter()
+    proc = subprocess.run([str(command), "check", "--deep", path], capture_output=True)
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr
+    return elapsed
+
+
+def get_object_reread(path: str) -> float:
+    start = time.perf_counter()
+    total = 0
+    with zova.Database.open(path) as db:
+        with db.prepare("select object_id from _zova_objects order by hex(object_id)") as statement:
+            ids = [row[0] for row in statement]
+        for raw in ids:
+            total += len(db.get_object(zova.ObjectId(raw)))
+    elapsed = time.perf_counter() - start
+    assert total > 0
+    return elapsed
+
+
+def main() -> None:
+    total_mib = int(sys.argv[1]) if len(sys.argv) > 1 else 256
+    object_mib = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "objects.zova")
+        start = time.perf_counter()
+        count = build(path, total_mib, object_mib)
+        size = os.path.getsize(path)
+        print(f"file: {count} objects x {object_mib} MiB, {size / 2**20:.1f} MiB on disk "
+              f"(built in {time.perf_counter() - start:.1f} s)")
+        get_object_reread(path)   # warm the page cache for both sides
+        baseline = best_of(3, lambda: get_object_reread(path))
+        deep = best_of(3, lambda: deep_check_in_process(path))
+        cli = best_of(3, lambda: deep_check_cli(path))
+        mib = total_mib
+        print(f"get_object re-read, object by object: {baseline:.3f} s ({mib / baseline:.0f} MiB/s)")
+        print(f"check --deep (library):               {deep:.3f} s ({mib / deep:.0f} MiB/s)")
+        print(f"zova check --deep (CLI process):      {cli:.3f} s ({mib / cli:.0f} MiB/s)")
+        print(f"ratio get_object / deep check: library {baseline / deep:.2f}x, CLI {baseline / cli:.2f}x "
+              f"(target >= 3x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+module github.com/atasesli/zova/bindings/go
+
+go 1.26

@@ -1,0 +1,1219 @@
+"""Health checks and recovery for ``.zova`` files (cli-and-bindings §1.6), as a
+library: ``check``, ``check(deep=True)``, ``doctor``, ``salvage_plan`` (the dry
+run) and ``salvage``. Each returns a report object with ``ok``, ``exit_code``
+and ``to_dict()`` (the JSON document of the ``zova`` CLI without its
+``cli_json_version`` key); the CLI only formats them.
+
+The diagnostics walk reads the private tables directly with SQL and re-hashes
+chunk and object bytes with hashlib, so a deep check reads every stored byte
+once, hashes each distinct chunk once and each object once, and never
+materialises a whole object. Reports never contain payloads: only ids (hex),
+counts, sizes, collection names and vector ids.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ._native import ffi, lib
+from .database import Database
+from .errors import ZovaError
+
+__all__ = [
+    "Issue", "Diagnostics", "CheckReport", "DoctorReport", "SalvageReport",
+    "error_name", "quick_check", "summary", "diagnose",
+    "check", "doctor", "salvage_plan", "salvage",
+    "DEEP_CHECK_ISSUE_CAP", "DEFAULT_LIMIT", "MAX_LIMIT",
+]
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+DEEP_CHECK_ISSUE_CAP = 10
+PACKAGE_VERSION = "0.17.0"
+CHUNKER = "fastcdc-v1"
+EMPTY_OBJECT_ID = hashlib.sha256(b"").digest()
+MAX_CHUNK = 65536
+AREAS = ("sqlite", "object", "chunk", "vector")
+SEVERITIES = ("info", "warning", "error", "fatal")
+
+# Upstream (Zig) error names for statuses (cli-and-bindings §1.3).
+_ERROR_NAMES = {
+    1: "InvalidArgument", 2: "OutOfMemory", 10: "Busy", 11: "Locked", 12: "Constraint", 13: "CantOpen",
+    14: "ReadOnly", 15: "Corrupt", 16: "Misuse", 17: "SqliteError", 30: "NotZovaPath", 31: "NotZovaDatabase",
+    32: "UnsupportedZovaVersion", 33: "DestinationExists", 34: "ZovaNameConflict", 50: "ObjectNotFound",
+    51: "ObjectAlreadyExists", 52: "ObjectChunkNotFound", 53: "ObjectChunkHashMismatch", 54: "ObjectCorrupt",
+    55: "ObjectManifestInvalid", 56: "ObjectRangeInvalid", 57: "ObjectTooLarge", 58: "ObjectTransactionActive",
+    59: "ObjectWriterClosed", 70: "VectorCollectionExists", 71: "VectorCollectionNotFound", 72: "VectorNotFound",
+    73: "VectorDimensionMismatch", 74: "VectorCorrupt", 75: "VectorInvalid",
+}
+
+Progress = Callable[[int, int], None]  # (done, total) in bytes
+
+
+def error_name(error: BaseException | int) -> str:
+    """The upstream error name for a status or exception (``ObjectCorrupt``, ``CantOpen``...)."""
+    if isinstance(error, ZovaError):
+        return _ERROR_NAMES.get(error.status, "SqliteError")
+    if isinstance(error, int):
+        return _ERROR_NAMES.get(error, "SqliteError")
+    if isinstance(error, MemoryError):
+        return "OutOfMemory"
+    if isinstance(error, _StageError):
+        return error.name
+    return type(error).__name__
+
+
+class _StageError(Exception):
+    """A stage (quick_check, summary, diagnostics) that could not run; ``name`` is the error name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+# ---------------------------------------------------------------------------
+# issues
+
+
+@dataclass
+class Issue:
+    """One finding of the diagnostics walk (every issue has severity ``error``)."""
+
+    area: str
+    kind: str
+    detail: str
+    severity: str = "error"
+    object_id: str | None = None
+    chunk_hash: str | None = None
+    collection: str | None = None
+    vector_id: str | None = None
+
+    def to_dict(self) -> dict:
+        out = {"area": self.area, "kind": self.kind, "severity": self.severity, "detail": self.detail}
+        for key in ("object_id", "chunk_hash", "collection", "vector_id"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass
+class Diagnostics:
+    """Counters and capped issue list of one diagnostics walk."""
+
+    limit: int
+    checked: dict = field(default_factory=lambda: {"objects": 0, "chunks": 0, "vectors": 0, "loose_chunks": 0})
+    issue_count: int = 0
+    issue_counts: dict = field(default_factory=lambda: dict.fromkeys(AREAS, 0))
+    severity_counts: dict = field(default_factory=lambda: dict.fromkeys(SEVERITIES, 0))
+    issues: list = field(default_factory=list)
+    issues_truncated: bool = False
+    # What read back intact (used by salvage; not part of any report).
+    valid_objects: list = field(default_factory=list, repr=False)
+    valid_loose_chunks: list = field(default_factory=list, repr=False)
+
+    def add(self, issue: Issue) -> None:
+        self.issue_count += 1
+        self.issue_counts[issue.area] += 1
+        self.severity_counts[issue.severity] += 1
+        if len(self.issues) < self.limit:
+            self.issues.append(issue)
+        else:
+            self.issues_truncated = True
+
+    @property
+    def ok(self) -> bool:
+        return self.issue_count == 0
+
+    def issue_dicts(self) -> list[dict]:
+        return [issue.to_dict() for issue in self.issues]
+
+
+# ---------------------------------------------------------------------------
+# small SQL helpers
+
+
+def _rows(db: Database, sql: str, *params) -> list[tuple]:
+    with db.prepare(sql) as statement:
+        _bind(statement, params)
+        return statement.fetchall()
+
+
+def _scalar(db: Database, sql: str, *params):
+    rows = _rows(db, sql, *params)
+    return rows[0][0] if rows else None
+
+
+def _bind(statement, params: Iterable) -> None:
+    for index, value in enumerate(params, start=1):
+        if value is None:
+            statement.bind_null(index)
+        elif isinstance(value, bool) or isinstance(value, int):
+            statement.bind_int(index, int(value))
+        elif isinstance(value, float):
+            statement.bind_float(index, value)
+        elif isinstance(value, str):
+            statement.bind_text(index, value)
+        else:
+            statement.bind_blob(index, bytes(value))
+
+
+def _hex(value) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").hex()
+    if value is None:
+        return ""
+    return str(value).encode().hex()
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# ---------------------------------------------------------------------------
+# quick_check and summary
+
+
+def quick_check(db: Database) -> None:
+    """Runs ``pragma quick_check``; every row must be ``ok``. Raises _StageError
+    (``CheckFailed``, or the SQLite error name if the check itself failed)."""
+    try:
+        rows = _rows(db, "pragma quick_check")
+    except ZovaError as error:
+        raise _StageError(error_name(error)) from None
+    if not rows or any(row[0] != "ok" for row in rows):
+        raise _StageError("CheckFailed")
+
+
+def _user_table_names(db: Database) -> list[str]:
+    return [row[0] for row in _rows(
+        db, "select name from sqlite_master where type = 'table' and substr(name, 1, 6) != '_zova_' "
+            "and substr(name, 1, 7) != 'sqlite_' order by name")]
+
+
+def summary(db: Database, path: str) -> dict:
+    """The counts of ``zova info`` plus what doctor and salvage plans need
+    (cli-and-bindings §1.4 definitions)."""
+    objects = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_objects")[0]
+    chunks = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_chunks")[0]
+    loose = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_chunks "
+                      "where chunk_hash not in (select chunk_hash from _zova_object_chunks)")[0]
+    user_tables = _user_table_names(db)
+    user_rows = 0
+    for name in user_tables:
+        try:
+            user_rows += _scalar(db, f"select count(*) from {_quote(name)}") or 0
+        except (ZovaError, ValueError):
+            pass
+    return {
+        "package_version": PACKAGE_VERSION,
+        "sqlite_version": _scalar(db, "select sqlite_version()"),
+        "format_version": _scalar(db, "select value from _zova_meta where key = 'format_version'"),
+        "files": {"database_bytes": _file_size(path), "wal_bytes": _file_size(path + "-wal"),
+                  "journal_bytes": _file_size(path + "-journal")},
+        "sqlite": {"page_count": _scalar(db, "pragma page_count"), "page_size": _scalar(db, "pragma page_size"),
+                   "freelist_count": _scalar(db, "pragma freelist_count")},
+        "objects": {"count": objects[0], "logical_bytes": objects[1]},
+        "chunks": {"count": chunks[0], "manifest_rows": _scalar(db, "select count(*) from _zova_object_chunks"),
+                   "loose_count": loose[0], "stored_bytes": chunks[1], "loose_bytes": loose[1]},
+        "vectors": {"collections": _scalar(db, "select count(*) from _zova_vector_collections"),
+                    "rows": _scalar(db, "select count(*) from _zova_vectors")},
+        "tables": {"user": len(user_tables),
+                   "private": _scalar(db, "select count(*) from sqlite_master where type = 'table' "
+                                          "and substr(name, 1, 6) = '_zova_'")},
+        "user_schema_objects": _scalar(
+            db, "select count(*) from sqlite_master where type in ('index', 'view', 'trigger') "
+                "and sql is not null and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' "
+                "and substr(tbl_name, 1, 6) != '_zova_' and substr(tbl_name, 1, 7) != 'sqlite_'"),
+        "user_rows": user_rows,
+    }
+
+
+# ---------------------------------------------------------------------------
+# the diagnostics walk (cli-and-bindings §1.6)
+
+
+class _ChunkVerifier:
+    """Verifies chunk rows (as ``chunk_get``), hashing each distinct chunk once."""
+
+    def __init__(self) -> None:
+        self.results: dict[bytes, str | None] = {}
+
+    def verify(self, hash_: bytes, stored_size, data) -> str | None:
+        known = self.results.get(hash_, False)
+        if known is not False:
+            return known
+        if (not isinstance(stored_size, int) or stored_size <= 0 or stored_size > MAX_CHUNK
+                or not isinstance(data, bytes) or len(data) != stored_size
+                or hashlib.sha256(data).digest() != hash_):
+            result = "ObjectCorrupt"
+        else:
+            result = None
+        self.results[hash_] = result
+        return result
+
+
+class _Hasher:
+    """SHA-256 of a stream of chunks, computed on a helper thread so it overlaps
+    the chunk hashing of the walk (hashlib releases the GIL on large buffers)."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._pending: threading.Thread | None = None
+
+    def update(self, parts: list[bytes]) -> None:
+        self.wait()
+        if len(parts) == 1:
+            self._hash.update(parts[0])
+            return
+        self._pending = threading.Thread(target=self._feed, args=(parts,), daemon=True)
+        self._pending.start()
+
+    def _feed(self, parts: list[bytes]) -> None:
+        for part in parts:
+            self._hash.update(part)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            self._pending.join()
+            self._pending = None
+
+    def digest(self) -> bytes:
+        self.wait()
+        return self._hash.digest()
+
+
+_MANIFEST_SQL = (
+    "select m.chunk_index, m.chunk_hash, m.offset, m.size_bytes, c.size_bytes, c.data, c.chunk_hash is not null "
+    "from _zova_object_chunks m left join _zova_chunks c on c.chunk_hash = m.chunk_hash "
+    "where m.object_id = ? order by m.chunk_index")
+
+
+def _valid_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_BATCH_BYTES = 8 * 1024 * 1024
+_BATCH_OBJECTS = 256
+
+
+def _check_threads() -> int:
+    """Worker threads for the object walk (ZOVA_CHECK_THREADS overrides; 1 disables)."""
+    value = os.environ.get("ZOVA_CHECK_THREADS")
+    if value and value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _fast_check(db: Database, ids: list[bytes]) -> tuple[list[bool], list[int]]:
+    """The C fast path: which objects are entirely healthy, and their chunk counts."""
+    n = len(ids)
+    if n == 0:
+        return [], []
+    out_ok = ffi.new("char[]", n)
+    out_chunks = ffi.new("int64_t[]", n)
+    status = lib.zv_py_deep_check_objects(db._handle(), b"".join(ids), n, out_ok, out_chunks)
+    db._check(status)
+    return [flag != 0 for flag in ffi.unpack(out_ok, n)], ffi.unpack(out_chunks, n)
+
+
+def _batches(objects: list[tuple]) -> list[list[tuple]]:
+    batches, current, size = [], [], 0
+    for row in objects:
+        current.append(row)
+        size += row[1] if _valid_int(row[1]) and row[1] > 0 else 0
+        if size >= _BATCH_BYTES or len(current) >= _BATCH_OBJECTS:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _shaped(batch: list[tuple]) -> list[bytes]:
+    return [row[0] for row in batch if isinstance(row[0], bytes) and len(row[0]) == 32]
+
+
+def _verdicts(db: Database, batches: list[list[tuple]], path: str | None):
+    """Yields (batch, {object_id: (healthy, chunk_count)}) in order. With a path
+    and several batches, worker threads check batches on their own read-only
+    handles (the C calls release the GIL) while results are consumed in order."""
+    threads = _check_threads() if path is not None else 1
+    if threads <= 1 or len(batches) <= 1:
+        for batch in batches:
+            ids = _shaped(batch)
+            yield batch, dict(zip(ids, zip(*_fast_check(db, ids))))
+        return
+    local = threading.local()
+    handles: list[Database] = []
+    lock = threading.Lock()
+
+    def work(batch):
+        handle = getattr(local, "db", None)
+        if handle is None:
+            handle = Database.open(path, read_only=True)
+            local.db = handle
+            with lock:
+                handles.append(handle)
+        ids = _shaped(batch)
+        return dict(zip(ids, zip(*_fast_check(handle, ids))))
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = [pool.submit(work, batch) for batch in batches]
+            for batch, future in zip(batches, futures):
+                yield batch, future.result()
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
+                  total: int, path: str | None = None) -> None:
+    objects = _rows(db, "select object_id, size_bytes, chunk_count, chunker from _zova_objects "
+                        "order by object_id")
+    manifest = db.prepare(_MANIFEST_SQL)
+    try:
+        for batch, verdict in _verdicts(db, _batches(objects), path):
+            for object_id, size, count, chunker in batch:
+                if not isinstance(object_id, bytes) or len(object_id) != 32:
+                    report.add(Issue("object", "object_id_shape", "ObjectCorrupt", object_id=_hex(object_id)))
+                    continue
+                report.checked["objects"] += 1
+                ok, entries = verdict[object_id]
+                if ok:
+                    report.checked["chunks"] += entries
+                    report.valid_objects.append(object_id)
+                else:
+                    _walk_object(manifest, report, chunks, object_id, size, count, chunker)
+                if progress is not None and _valid_int(size) and size > 0:
+                    done[0] += size
+                    progress(min(done[0], total), total)
+    finally:
+        manifest.close()
+
+
+def _walk_object(manifest, report: Diagnostics, chunks: _ChunkVerifier, object_id: bytes, size, count,
+                 chunker) -> None:
+    oid = object_id.hex()
+    manifest.reset()
+    manifest.bind_blob(1, object_id)
+    # Metadata as the manifest load validates it.
+    manifest_error = None
+    if not _valid_int(size) or not _valid_int(count) or size < 0 or count < 0 or chunker != CHUNKER:
+        manifest_error = "ObjectCorrupt"
+    elif count == 0 and (size != 0 or object_id != EMPTY_OBJECT_ID):
+        manifest_error = "ObjectCorrupt"
+    elif count > size:
+        manifest_error = "ObjectCorrupt"
+    missing: list[Issue] = []
+    chunk_failures: list[Issue] = []
+    hasher = _Hasher()
+    position = 0
+    offset_total = 0
+    object_bad = False
+    batch: list[bytes] = []
+    for index, hash_, offset, entry_size, stored_size, data, present in manifest:
+        hash_ok = isinstance(hash_, bytes) and len(hash_) == 32
+        if not hash_ok:
+            missing.append(Issue("chunk", "missing_chunk_id_shape", "ObjectCorrupt", object_id=oid,
+                                 chunk_hash=_hex(hash_)))
+            manifest_error = "ObjectCorrupt"
+        elif not present:
+            missing.append(Issue("chunk", "missing_chunk", "ObjectChunkNotFound", object_id=oid,
+                                 chunk_hash=hash_.hex()))
+            manifest_error = "ObjectCorrupt"
+        if manifest_error is None:
+            if (index != position or not _valid_int(entry_size) or offset != offset_total
+                    or entry_size <= 0 or entry_size > MAX_CHUNK or offset_total + entry_size > size
+                    or stored_size != entry_size):
+                manifest_error = "ObjectCorrupt"
+        position += 1
+        if _valid_int(entry_size):
+            offset_total += entry_size
+        if manifest_error is not None:
+            continue
+        result = chunks.verify(hash_, stored_size, data)
+        if result is not None:
+            chunk_failures.append(Issue("chunk", "chunk_integrity", result, object_id=oid, chunk_hash=hash_.hex()))
+            object_bad = True
+        elif not object_bad:
+            batch.append(data)
+            if len(batch) >= 64:
+                hasher.update(batch)
+                batch = []
+    if manifest_error is None and (position != count or offset_total != size):
+        manifest_error = "ObjectCorrupt"
+    if manifest_error is not None:
+        hasher.wait()
+        for issue in missing:
+            report.add(issue)
+        report.add(Issue("object", "object_manifest", manifest_error, object_id=oid))
+        return
+    # The manifest is sound: each chunk read, then the whole-object read.
+    report.checked["chunks"] += position
+    for issue in chunk_failures:
+        report.add(issue)
+    if batch:
+        hasher.update(batch)
+    if object_bad or hasher.digest() != object_id:
+        hasher.wait()
+        report.add(Issue("object", "object_integrity", "ObjectCorrupt", object_id=oid))
+    else:
+        report.valid_objects.append(object_id)
+
+
+def _walk_loose_chunks(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
+                       total: int) -> None:
+    # Blob order is hex order (bytes compare like their hex digits), so the
+    # covering primary-key index gives the order without a sort.
+    loose = _rows(db, "select chunk_hash, rowid from _zova_chunks where chunk_hash not in "
+                      "(select chunk_hash from _zova_object_chunks) order by chunk_hash")
+    with db.prepare("select size_bytes, data from _zova_chunks where rowid = ?") as read:
+        for hash_, rowid in loose:
+            report.checked["loose_chunks"] += 1
+            if not isinstance(hash_, bytes) or len(hash_) != 32:
+                report.add(Issue("chunk", "loose_chunk_id_shape", "ObjectCorrupt", chunk_hash=_hex(hash_)))
+                continue
+            read.reset()
+            read.bind_int(1, rowid)
+            rows = read.fetchall()
+            if not rows:
+                report.add(Issue("chunk", "loose_chunk_integrity", "ObjectChunkNotFound", chunk_hash=hash_.hex()))
+                continue
+            stored_size, data = rows[0]
+            result = chunks.verify(hash_, stored_size, data)
+            if result is not None:
+                report.add(Issue("chunk", "loose_chunk_integrity", result, chunk_hash=hash_.hex()))
+            else:
+                report.valid_loose_chunks.append(hash_)
+            if progress is not None and isinstance(data, bytes):
+                done[0] += len(data)
+                progress(min(done[0], total), total)
+
+
+def _name_valid(raw) -> bool:
+    """c-abi §2.4: 1-255 bytes of valid UTF-8, not starting with _zova_ (any case)."""
+    if not isinstance(raw, bytes) or not 0 < len(raw) <= 255:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return raw[:6].lower() != b"_zova_"
+
+
+_METRICS = {"cosine": 0, "l2": 1, "dot": 2}
+
+
+def _collection_error(meta) -> str | None:
+    """The error a collection lookup gives for stored metadata (None when valid)."""
+    if meta is None:
+        return "VectorCollectionNotFound"
+    dimensions, metric, element_type = meta
+    if (not _valid_int(dimensions) or not 0 < dimensions <= 16384 or metric not in _METRICS
+            or element_type != "f32"):
+        return "NotZovaDatabase"
+    return None
+
+
+def _vector_error(collection_raw, vector_raw, dimensions, values, collections: dict) -> str | None:
+    """What ``vector_get`` of a stored row gives (None when it reads back)."""
+    if not _name_valid(collection_raw) or not _name_valid(vector_raw):
+        return "VectorInvalid"
+    meta = collections.get(collection_raw)
+    error = _collection_error(meta)
+    if error is not None:
+        return error
+    if dimensions != meta[0] or not isinstance(values, bytes) or len(values) != 4 * meta[0]:
+        return "VectorCorrupt"
+    array = np.frombuffer(values, dtype="<f4")
+    if not np.isfinite(array).all():
+        return "VectorCorrupt"
+    if meta[1] == "cosine" and float(np.dot(array.astype(np.float64), array.astype(np.float64))) == 0.0:
+        return "VectorCorrupt"
+    return None
+
+
+def _collections(db: Database) -> dict:
+    return {row[0]: (row[1], row[2], row[3]) for row in _rows(
+        db, "select cast(name as blob), dimensions, metric, element_type from _zova_vector_collections")}
+
+
+def _walk_vectors(db: Database, report: Diagnostics) -> None:
+    collections = _collections(db)
+    with db.prepare('select cast(collection_name as blob), cast(vector_id as blob), dimensions, "values" '
+                    "from _zova_vectors order by collection_name, vector_id") as rows:
+        for collection_raw, vector_raw, dimensions, values in rows:
+            report.checked["vectors"] += 1
+            error = _vector_error(collection_raw, vector_raw, dimensions, values, collections)
+            if error is not None:
+                report.add(Issue("vector", "vector_integrity", error,
+                                 collection=_display(collection_raw), vector_id=_display(vector_raw)))
+
+
+def _display(raw) -> str:
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")
+    return "" if raw is None else str(raw)
+
+
+def diagnose(db: Database, limit: int, progress: Progress | None = None, path: str | None = None) -> Diagnostics:
+    """The diagnostics walk shared by deep check, doctor and salvage: objects
+    (manifests, chunks, whole-object hashes), loose chunks, then vectors. Keeps
+    at most ``limit`` issues but counts all of them. With ``path`` (the file
+    ``db`` has open), healthy objects are verified by several threads on
+    read-only handles of their own."""
+    report = Diagnostics(limit=limit)
+    chunks = _ChunkVerifier()
+    total = 0
+    if progress is not None:
+        total = (_scalar(db, "select coalesce(sum(size_bytes), 0) from _zova_objects where size_bytes > 0") or 0) + \
+            (_scalar(db, "select coalesce(sum(size_bytes), 0) from _zova_chunks where chunk_hash not in "
+                         "(select chunk_hash from _zova_object_chunks)") or 0)
+        progress(0, total)
+    done = [0]
+    _walk_objects(db, report, chunks, progress, done, total, path)
+    _walk_loose_chunks(db, report, chunks, progress, done, total)
+    _walk_vectors(db, report)
+    if progress is not None:
+        progress(total, total)
+    return report
+
+
+# ---------------------------------------------------------------------------
+# reports
+
+_ISSUE_ACTIONS = ["restore from a recent backup if available", "run zova check --deep <file.zova>",
+                  "run zova salvage --dry-run <file.zova>", "run zova salvage <file.zova> <destination.zova>"]
+
+
+def doctor_actions(path: str | None) -> list[str]:
+    """The four suggested actions for a file with issues (``<file.zova>`` when path is None)."""
+    if path is None:
+        return list(_ISSUE_ACTIONS)
+    return [action.replace("<file.zova>", path) for action in _ISSUE_ACTIONS]
+
+
+def _counts(diagnostics: Diagnostics) -> dict:
+    return {"issue_count": diagnostics.issue_count, "issue_counts": dict(diagnostics.issue_counts),
+            "severity_counts": dict(diagnostics.severity_counts),
+            "issues_truncated": diagnostics.issues_truncated, "issues": diagnostics.issue_dicts()}
+
+
+@dataclass
+class CheckReport:
+    """``zova check`` / ``zova check --deep``."""
+
+    path: str
+    deep: bool
+    quick_check: str = "ok"
+    error_kind: str | None = None     # set when a stage failed ("sqlite quick_check failed", ...)
+    error: str | None = None
+    diagnostics: Diagnostics | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_kind is None and (self.diagnostics is None or self.diagnostics.ok)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 4
+
+    def to_dict(self) -> dict:
+        if self.error_kind is not None:
+            return {"status": "error", "command": "check", "kind": self.error_kind, "error": self.error}
+        if not self.deep:
+            return {"status": "ok", "command": "check", "quick_check": "ok"}
+        d = self.diagnostics
+        if d.ok:
+            return {"status": "ok", "command": "check", "quick_check": "ok", "deep_check": "ok",
+                    "checked": dict(d.checked), **_counts(d), "suggested_actions": ["no action needed"]}
+        return {"status": "error", "command": "check", "kind": "deep_check", "error": "corruption detected",
+                **_counts(d), "suggested_actions": doctor_actions(None)}
+
+
+def check(path: str, *, deep: bool = False, progress: Progress | None = None) -> CheckReport:
+    """Opens ``path`` (ZovaError if it cannot be opened as a Zova database), runs
+    quick_check and, with ``deep``, the diagnostics walk with an issue cap of 10."""
+    with Database.open(path) as db:
+        report = CheckReport(path=path, deep=deep)
+        if not deep:
+            try:
+                quick_check(db)
+            except _StageError as error:
+                report.error_kind, report.error = "sqlite quick_check failed", error.name
+            return report
+        # quick_check runs on its own read-only handle while the walk runs (both
+        # release the GIL in C); a failed quick_check wins over the walk's result.
+        quick_failure: list[str] = []
+
+        def run_quick_check() -> None:
+            try:
+                with Database.open(path, read_only=True) as handle:
+                    quick_check(handle)
+            except _StageError as error:
+                quick_failure.append(error.name)
+            except ZovaError as error:
+                quick_failure.append(error_name(error))
+
+        worker = threading.Thread(target=run_quick_check, daemon=True)
+        worker.start()
+        walk_error: BaseException | None = None
+        try:
+            report.diagnostics = diagnose(db, DEEP_CHECK_ISSUE_CAP, progress, path)
+        except (ZovaError, ValueError) as error:
+            walk_error = error
+        finally:
+            worker.join()
+        if quick_failure:
+            report.diagnostics = None
+            report.error_kind, report.error = "sqlite quick_check failed", quick_failure[0]
+        elif walk_error is not None:
+            report.diagnostics = None
+            name = error_name(walk_error)
+            if name in ("ObjectCorrupt", "ObjectNotFound", "ObjectChunkNotFound"):
+                report.error_kind = "object corruption"
+            elif name.startswith("Vector"):
+                report.error_kind = "vector corruption"
+            else:
+                report.error_kind = "deep check failed"
+            report.error = name
+        return report
+
+
+@dataclass
+class DoctorReport:
+    """``zova doctor``: health summary, diagnostics and the next action."""
+
+    path: str
+    limit: int
+    summary: dict | None = None
+    diagnostics: Diagnostics | None = None
+    stage: str | None = None   # set when a stage threw
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.stage is None and self.diagnostics is not None and self.diagnostics.ok
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 4
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "needs_attention"
+
+    def suggested_actions(self, path: str | None) -> list[str]:
+        return ["no action needed"] if self.ok else doctor_actions(path)
+
+    def to_dict(self) -> dict:
+        if self.stage is not None:
+            return {"status": "needs_attention", "command": "doctor", "source_path": self.path,
+                    "error": self.stage, "kind": self.error, "suggested_actions": self.suggested_actions(None)}
+        d = self.diagnostics
+        return {"status": self.status, "command": "doctor", "source_path": self.path, "quick_check": "ok",
+                "schema": "ok", "checked": dict(d.checked),
+                "tables": dict(self.summary["tables"]), **_counts(d),
+                "suggested_actions": self.suggested_actions(None)}
+
+
+def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> DoctorReport:
+    """Explains the health of ``path`` and suggests the next action. Never writes."""
+    with Database.open(path) as db:
+        report = DoctorReport(path=path, limit=limit)
+        stage = "sqlite quick_check failed"
+        try:
+            quick_check(db)
+            stage = "summary failed"
+            report.summary = summary(db, path)
+            stage = "diagnostic check failed"
+            report.diagnostics = diagnose(db, limit, progress, path)
+        except (_StageError, ZovaError, ValueError) as error:
+            report.stage, report.error = stage, error_name(error)
+        return report
+
+
+# ---- salvage ----
+
+_COUNT_KEYS = ("user_tables", "user_schema_objects", "user_rows", "objects", "chunks", "loose_chunks",
+               "vector_collections", "vectors")
+
+
+def _plan_counts(summary_: dict | None) -> dict:
+    if summary_ is None:
+        return dict.fromkeys(_COUNT_KEYS, 0)
+    return {"user_tables": summary_["tables"]["user"], "user_schema_objects": summary_["user_schema_objects"],
+            "user_rows": summary_["user_rows"], "objects": summary_["objects"]["count"],
+            "chunks": summary_["chunks"]["count"], "loose_chunks": summary_["chunks"]["loose_count"],
+            "vector_collections": summary_["vectors"]["collections"], "vectors": summary_["vectors"]["rows"]}
+
+
+@dataclass
+class SalvageReport:
+    """``zova salvage --dry-run`` (a plan) and ``zova salvage SRC DST`` (a copy)."""
+
+    source_path: str
+    limit: int
+    dry_run: bool
+    destination_path: str | None = None
+    diagnostics: Diagnostics | None = None
+    recoverable: dict = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    skipped: dict = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    copied: dict = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    recoverability: str = "recoverable"
+    destination_verified: bool = False
+    destination_removed: bool = False
+    destination_issue_count: int = 0
+    error: str | None = None   # salvage execution that could not start or failed part-way
+    copied_started: bool = False
+
+    @property
+    def ok(self) -> bool:
+        if self.dry_run:
+            return self.diagnostics is not None and self.diagnostics.ok
+        return self.error is None and self.destination_verified
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 4
+
+    @property
+    def status(self) -> str:
+        if self.dry_run:
+            return "ok" if self.ok else "needs_attention"
+        return "ok" if self.ok else "error"
+
+    def suggested_actions(self, text_path: str | None = None) -> list[str]:
+        if self.dry_run:
+            if self.ok:
+                if text_path is None:
+                    return ["source appears recoverable", "no destination was written",
+                            "run zova salvage <source.zova> <destination.zova> to create a recovery copy"]
+                return ["source appears recoverable", "no destination was written",
+                        f"run: zova salvage {text_path} <destination.zova>"]
+            if text_path is None:
+                return ["restore from a recent backup if available", "review this dry-run report before salvaging",
+                        "run zova salvage <source.zova> <destination.zova> to copy recoverable data into a new file"]
+            return ["restore from a recent backup if available",
+                    f"review this dry-run report before salvaging {text_path}",
+                    f"run: zova salvage {text_path} <destination.zova>"]
+        if self.ok:
+            return ["run zova check --deep on the destination before replacing any live file"]
+        return ["restore from a recent backup if available",
+                "inspect the source with zova doctor before trying salvage again"]
+
+    def to_dict(self) -> dict:
+        d = self.diagnostics or Diagnostics(limit=self.limit)
+        if self.dry_run:
+            return {"status": self.status, "command": "salvage", "dry_run": True, "will_write_destination": False,
+                    "source_path": self.source_path, "recoverability": self.recoverability,
+                    "recoverable": dict(self.recoverable), "skipped": dict(self.skipped), **_counts(d),
+                    "suggested_actions": self.suggested_actions()}
+        if self.error is not None and not self.copied_started:
+            return {"status": "error", "command": "salvage", "source_path": self.source_path,
+                    "destination_path": self.destination_path, "error": self.error, "destination_verified": False}
+        out = {"status": self.status, "command": "salvage", "dry_run": False, "will_write_destination": True,
+               "source_path": self.source_path, "destination_path": self.destination_path,
+               "destination_verified": self.destination_verified, "recoverability": self.recoverability,
+               "copied": dict(self.copied), "recoverable": dict(self.recoverable), "skipped": dict(self.skipped),
+               **_counts(d), "suggested_actions": self.suggested_actions()}
+        if self.destination_removed:
+            out["destination_removed"] = True
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageReport) -> dict | None:
+    """Fills the plan side of a salvage report; returns the source summary (None if it failed)."""
+    summary_ = None
+    stage = "sqlite_quick_check"
+    try:
+        if db is None:
+            raise _StageError("CantOpen")
+        quick_check(db)
+        stage = "summary"
+        summary_ = summary(db, path)
+        stage = "diagnostic_check"
+        report.diagnostics = diagnose(db, limit, progress, path)
+    except (_StageError, ZovaError, ValueError) as error:
+        summary_ = None
+        report.diagnostics = Diagnostics(limit=limit)
+        report.diagnostics.add(Issue("sqlite", stage, error_name(error)))
+    d = report.diagnostics
+    recoverable = _plan_counts(summary_)
+    skipped = dict.fromkeys(_COUNT_KEYS, 0)
+    skipped["objects"] = min(recoverable["objects"], d.issue_counts["object"])
+    skipped["chunks"] = d.issue_counts["chunk"]
+    skipped["vectors"] = min(recoverable["vectors"], d.issue_counts["vector"])
+    for key in ("objects", "chunks", "vectors"):
+        recoverable[key] = max(0, recoverable[key] - skipped[key])
+    report.recoverable, report.skipped = recoverable, skipped
+    if d.issue_counts["sqlite"]:
+        report.recoverability = "unknown"
+    elif d.ok:
+        report.recoverability = "recoverable"
+    elif any(value > 0 for value in recoverable.values()):
+        report.recoverability = "partially_recoverable"
+    else:
+        report.recoverability = "not_recoverable"
+    return summary_
+
+
+def salvage_plan(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> SalvageReport:
+    """The dry run: what a salvage of ``path`` would recover. Opens read-only; never writes."""
+    with Database.open(path, read_only=True) as db:
+        report = SalvageReport(source_path=path, limit=limit, dry_run=True)
+        _plan(db, path, limit, progress, report)
+        return report
+
+
+def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
+            progress: Progress | None = None) -> SalvageReport:
+    """Copies every readable and valid user row, object, loose chunk and vector of
+    ``source`` (opened read-only, never modified) into the new file
+    ``destination`` (created exclusively, never overwritten), then verifies the
+    destination with quick_check and a diagnostics walk that must find nothing.
+    A destination that fails verification is removed (upstream keeps it; the
+    Zova issue asks for removal). Raises ZovaError only if the source cannot be
+    opened."""
+    report = SalvageReport(source_path=source, limit=limit, dry_run=False, destination_path=destination)
+    if not destination.endswith(".zova"):
+        report.error = "NotZovaPath"
+        return report
+    with Database.open(source, read_only=True) as db:
+        try:
+            target = Database.create(destination)
+        except ZovaError as error:
+            report.error = error_name(error)
+            return report
+        report.copied_started = True
+        try:
+            _plan(db, source, limit, progress, report)
+            walk = report.diagnostics
+            if walk.issue_counts["sqlite"]:
+                # quick_check (or the walk) failed: still find what reads back intact.
+                try:
+                    walk = diagnose(db, 0, None, source)
+                except (ZovaError, ValueError):
+                    walk = Diagnostics(limit=0)
+            _copy_all(db, target, report, walk)
+        except (ZovaError, ValueError, MemoryError) as error:
+            report.error = error_name(error)
+        finally:
+            target.close()
+    try:
+        with Database.open(destination, read_only=True) as copy:
+            report.copied["chunks"] = _scalar(copy, "select count(*) from _zova_chunks")
+            quick_check(copy)
+            result = diagnose(copy, 0, None, destination)
+            report.destination_issue_count = result.issue_count
+            verified = result.ok
+    except (_StageError, ZovaError, ValueError):
+        verified = False
+    report.destination_verified = verified and report.error is None
+    if not report.destination_verified:
+        _remove_database_files(destination)
+        report.destination_removed = True
+    for key in ("user_tables", "user_schema_objects", "user_rows"):
+        report.recoverable[key] = report.copied[key]
+    return report
+
+
+def _remove_database_files(path: str) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        try:
+            os.unlink(path + suffix)
+        except OSError:
+            pass
+
+
+def _private_or_internal(name: str) -> bool:
+    return name.startswith("_zova_") or name.startswith("sqlite_")
+
+
+def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnostics) -> None:
+    _copy_user_tables(src, dst, report)
+    _copy_schema_objects(src, dst, report)
+    _copy_objects(src, dst, report, walk)
+    _copy_vectors(src, dst, report)
+
+
+def _shadow_tables(src: Database) -> set[str]:
+    try:
+        return {row[0] for row in _rows(src, "select name from pragma_table_list where schema = 'main' "
+                                             "and type = 'shadow'")}
+    except ZovaError:
+        return set()
+
+
+def _copy_user_tables(src: Database, dst: Database, report: SalvageReport) -> None:
+    shadows = _shadow_tables(src)
+    tables = _rows(src, "select name, sql from sqlite_master where type = 'table' and sql is not null "
+                        "and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' order by name")
+    for name, sql in tables:
+        if name in shadows:
+            # Created (and filled) by their virtual table; counted as copied with it.
+            report.copied["user_tables"] += 1
+            continue
+        try:
+            dst.exec(sql)
+        except ZovaError:
+            report.skipped["user_tables"] += 1
+            report.skipped["user_rows"] += _count_rows(src, name)
+            continue
+        report.copied["user_tables"] += 1
+        copied, skipped = _copy_table_rows(src, dst, name)
+        report.copied["user_rows"] += copied
+        report.skipped["user_rows"] += skipped
+        if skipped:
+            report.skipped["user_tables"] += 1
+
+
+def _count_rows(src: Database, name: str) -> int:
+    try:
+        return _scalar(src, f"select count(*) from {_quote(name)}") or 0
+    except (ZovaError, ValueError):
+        return 0
+
+
+def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]:
+    """Copies the rows of one table; returns (copied, skipped)."""
+    try:
+        columns = [row[0] for row in _rows(src, "select name from pragma_table_xinfo(?) where hidden = 0", name)]
+    except (ZovaError, ValueError):
+        columns = []
+    total = _count_rows(src, name)
+    if not columns:
+        return 0, total
+    column_list = ", ".join(_quote(column) for column in columns)
+    try:
+        insert = dst.prepare(f"insert into {_quote(name)} ({column_list}) "
+                             f"values ({', '.join('?' * len(columns))})")
+    except ZovaError:
+        return 0, total
+    with insert:
+        dst.savepoint("salvage_table")
+        copied = failed = 0
+        try:
+            with src.prepare(f"select {column_list} from {_quote(name)}") as rows:
+                for row in rows:
+                    if _insert_row(insert, row):
+                        copied += 1
+                    else:
+                        failed += 1
+            dst.release_savepoint("salvage_table")
+            return copied, max(failed, total - copied)
+        except (ZovaError, ValueError):
+            # A damaged page or an unreadable value: start again row by row.
+            dst.rollback_to_savepoint("salvage_table")
+            dst.release_savepoint("salvage_table")
+        copied, failed = _copy_rows_slowly(src, dst, insert, name, column_list, len(columns))
+        return copied, max(failed, total - copied)
+
+
+def _insert_row(insert, row) -> bool:
+    insert.reset()
+    try:
+        _bind(insert, row)
+        insert.step()
+        return True
+    except (ZovaError, ValueError):
+        return False
+    finally:
+        try:
+            insert.reset()
+        except ZovaError:
+            pass
+
+
+def _read_row(statement, width: int, offset: int = 0):
+    values = []
+    for index in range(offset, offset + width):
+        kind = statement.column_type(index)
+        if kind == 1:
+            values.append(statement.column_int(index))
+        elif kind == 2:
+            values.append(statement.column_float(index))
+        elif kind == 3:
+            values.append(statement.column_text(index))
+        elif kind == 4:
+            values.append(statement.column_blob(index))
+        else:
+            values.append(None)
+    return values
+
+
+def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_list: str,
+                      width: int) -> tuple[int, int]:
+    """Row by row: forward until the first unreadable row, then (for rowid tables)
+    backward from the end, so rows on both sides of a damaged page are kept."""
+    copied = failed = 0
+    errored = False
+    try:
+        rowid_probe = src.prepare(f"select rowid from {_quote(name)} limit 0")
+        rowid_probe.close()
+        has_rowid = True
+    except ZovaError:
+        has_rowid = False
+    select = f"select {'rowid, ' if has_rowid else ''}{column_list} from {_quote(name)}"
+    offset = 1 if has_rowid else 0
+    last_rowid = None
+    dst.savepoint("salvage_rows")
+    try:
+        with src.prepare(select + (" order by rowid" if has_rowid else "")) as rows:
+            while True:
+                try:
+                    if rows.step() != 1:
+                        break
+                except ZovaError:
+                    errored = True
+                    break
+                if has_rowid:
+                    last_rowid = rows.column_int(0)
+                try:
+                    values = _read_row(rows, width, offset)
+                except (ZovaError, ValueError):
+                    failed += 1
+                    continue
+                if _insert_row(insert, values):
+                    copied += 1
+                else:
+                    failed += 1
+        if has_rowid:
+            with src.prepare(select + " order by rowid desc") as rows:
+                while True:
+                    try:
+                        if rows.step() != 1:
+                            break
+                    except ZovaError:
+                        break
+                    rowid = rows.column_int(0)
+                    if last_rowid is not None and rowid <= last_rowid:
+                        break
+                    try:
+                        values = _read_row(rows, width, offset)
+                    except (ZovaError, ValueError):
+                        failed += 1
+                        continue
+                    if _insert_row(insert, values):
+                        copied += 1
+                    else:
+                        failed += 1
+    finally:
+        dst.release_savepoint("salvage_rows")
+    # An unreadable stretch hides an unknown number of rows: at least one was lost.
+    return copied, max(failed, 1 if errored else 0)
+
+
+def _copy_schema_objects(src: Database, dst: Database, report: SalvageReport) -> None:
+    for kind in ("index", "view", "trigger"):
+        for name, tbl_name, sql in _rows(src, "select name, tbl_name, sql from sqlite_master where type = ? "
+                                              "and sql is not null order by name", kind):
+            if _private_or_internal(name) or _private_or_internal(tbl_name):
+                continue
+            try:
+                dst.exec(sql)
+                report.copied["user_schema_objects"] += 1
+            except ZovaError:
+                report.skipped["user_schema_objects"] += 1
+
+
+def _copy_objects(src: Database, dst: Database, report: SalvageReport, d: Diagnostics) -> None:
+    dst.begin()
+    try:
+        with src.prepare("select size_bytes, chunk_count from _zova_objects where object_id = ?") as head, \
+                src.prepare(_MANIFEST_SQL) as manifest, \
+                dst.prepare("insert or ignore into _zova_chunks (chunk_hash, size_bytes, data) "
+                            "values (?, ?, ?)") as put_chunk, \
+                dst.prepare("insert into _zova_object_chunks (object_id, chunk_index, chunk_hash, offset, "
+                            "size_bytes) values (?, ?, ?, ?, ?)") as put_entry, \
+                dst.prepare("insert into _zova_objects (object_id, size_bytes, chunk_count, chunker) "
+                            "values (?, ?, ?, 'fastcdc-v1')") as put_object:
+            for object_id in d.valid_objects:
+                head.reset()
+                head.bind_blob(1, object_id)
+                size, count = head.fetchall()[0]
+                manifest.reset()
+                manifest.bind_blob(1, object_id)
+                digest = hashlib.sha256()
+                entries = []
+                for index, hash_, offset, entry_size, _stored, data, _present in manifest:
+                    if not isinstance(data, bytes) or hashlib.sha256(data).digest() != hash_:
+                        break
+                    digest.update(data)
+                    entries.append((index, hash_, offset, entry_size, data))
+                if len(entries) != count or digest.digest() != object_id:
+                    continue  # changed since the walk; not copied
+                for index, hash_, offset, entry_size, data in entries:
+                    _run(put_chunk, hash_, len(data), data)
+                    _run(put_entry, object_id, index, hash_, offset, entry_size)
+                _run(put_object, object_id, size, count)
+                report.copied["objects"] += 1
+            with src.prepare("select size_bytes, data from _zova_chunks where chunk_hash = ?") as read:
+                for hash_ in d.valid_loose_chunks:
+                    read.reset()
+                    read.bind_blob(1, hash_)
+                    rows = read.fetchall()
+                    if not rows or not isinstance(rows[0][1], bytes) or hashlib.sha256(rows[0][1]).digest() != hash_:
+                        continue
+                    _run(put_chunk, hash_, len(rows[0][1]), rows[0][1])
+                    report.copied["loose_chunks"] += 1
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
+
+
+def _run(statement, *params) -> None:
+    statement.reset()
+    _bind(statement, params)
+    statement.step()
+    statement.reset()
+
+
+def _copy_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
+    collections = _collections(src)
+    dst.begin()
+    try:
+        with dst.prepare("insert into _zova_vector_collections (name, dimensions, metric, element_type) "
+                         "values (?, ?, ?, 'f32')") as put_collection, \
+                dst.prepare('insert into _zova_vectors (collection_name, vector_id, dimensions, "values") '
+                            "values (?, ?, ?, ?)") as put_vector:
+            for name_raw in sorted(collections):
+                meta = collections[name_raw]
+                if not _name_valid(name_raw) or _collection_error(meta) is not None:
+                    continue
+                name = name_raw.decode("utf-8")
+                _run(put_collection, name, meta[0], meta[1])
+                report.copied["vector_collections"] += 1
+                with src.prepare('select cast(vector_id as blob), dimensions, "values" from _zova_vectors '
+                                 "where collection_name = ? order by vector_id") as rows:
+                    rows.bind_text(1, name)
+                    for vector_raw, dimensions, values in rows:
+                        if _vector_error(name_raw, vector_raw, dimensions, values, collections) is not None:
+                            continue
+                        _run(put_vector, name, vector_raw.decode("utf-8"), dimensions, values)
+                        report.copied["vectors"] += 1
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
