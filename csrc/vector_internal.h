@@ -36,7 +36,19 @@ typedef struct zv_vec_state {
     } stmts[ZV_VEC_STMT_CACHE];
     size_t stmt_count;
     zv_vec_matrix *matrices; /* per-collection matrix cache (vector_cache.c) */
+    /* Change log for patching cached matrices after this connection's writes:
+     * log[i] is the rowid of _zova_vectors changed at generation log_base+1+i.
+     * A matrix older than `barrier` (rollback, collection-table change, full
+     * log) is rebuilt instead. */
+    int64_t *log;
+    size_t log_len;
+    uint64_t log_base;
+    uint64_t barrier;
+    uint64_t builds;  /* matrices built (cache statistics for tests and benchmarks) */
+    uint64_t patches; /* matrices brought up to date from the log */
 } zv_vec_state;
+
+#define ZV_VEC_LOG_MAX 65536u
 
 /* One call's context: the connection, its state, whether statements may be
  * cached, and whether an SQLite call failed (then its message is the error). */
@@ -106,13 +118,18 @@ struct zv_vec_matrix {
     uint32_t dims;
     int metric;
     size_t rows;
-    float *values;    /* rows x dims, raw stored values, 64-byte aligned */
+    size_t capacity;  /* rows allocated (patches grow it by small steps) */
+    float *values;    /* rows x dims, raw stored values */
     double *norms;    /* sqrt(sum v^2) in double per row (Appendix B order) */
     int64_t *rowids;  /* rowid of each row in _zova_vectors */
+    /* rowid -> row (linear probing, UINT32_MAX = empty), for patching */
+    int64_t *map_keys;
+    uint32_t *map_rows;
+    size_t map_mask;
     double max_norm;
     double min_norm;
     float max_abs;
-    unsigned data_version;
+    int64_t external_version; /* PRAGMA data_version: commits of other connections */
     uint64_t generation;
     int ephemeral;    /* built for one call only (uncommitted vector changes) */
     zv_vec_matrix *next;

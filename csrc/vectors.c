@@ -45,19 +45,32 @@ static int zv_vec_is_private_table(const char *table) {
                      sqlite3_stricmp(table, "_zova_vector_collections") == 0);
 }
 
+/* Called for every row change made on this connection. */
 static void zv_vec_update_hook(void *arg, int op, const char *database, const char *table, sqlite3_int64 rowid) {
     zv_vec_state *state = (zv_vec_state *)arg;
     (void)op;
-    (void)rowid;
-    if (database && strcmp(database, "main") == 0 && zv_vec_is_private_table(table)) {
-        state->generation++;
-        state->dirty = 1;
+    if (!database || strcmp(database, "main") != 0 || !zv_vec_is_private_table(table)) return;
+    state->generation++;
+    state->dirty = 1;
+    if (sqlite3_stricmp(table, "_zova_vectors") == 0 && state->generation == state->log_base + state->log_len + 1) {
+        if (!state->log) state->log = (int64_t *)malloc(ZV_VEC_LOG_MAX * sizeof(int64_t));
+        if (state->log && state->log_len < ZV_VEC_LOG_MAX) {
+            state->log[state->log_len++] = rowid;
+            return;
+        }
     }
+    /* Not patchable (collection table, full log): older matrices are rebuilt. */
+    state->barrier = state->generation;
+    state->log_base = state->generation;
+    state->log_len = 0;
 }
 
 static void zv_vec_rollback_hook(void *arg) {
     zv_vec_state *state = (zv_vec_state *)arg;
     state->generation++;
+    state->barrier = state->generation;
+    state->log_base = state->generation;
+    state->log_len = 0;
     state->dirty = 0;
 }
 
@@ -85,6 +98,7 @@ static void zv_vec_state_destroy(void *p) {
     sqlite3_set_authorizer(state->sql, NULL, NULL);
     for (i = 0; i < state->stmt_count; i++) sqlite3_finalize(state->stmts[i].stmt);
     zv_vec_matrix_free_all(state);
+    free(state->log);
     free(state);
 }
 

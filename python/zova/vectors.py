@@ -439,6 +439,12 @@ class VectorMethods:
         return self._search(lib.zova_vector_search_by_id_in_within,
                             "zova_vector_search_by_id_in_within_request *", fields)
 
+    def _vector_cache_stats(self) -> dict:
+        """Search-cache counters of this handle: bytes held, matrices built, patched."""
+        out = ffi.new("uint64_t[3]")
+        lib.zv_py_vector_cache_stats(self._handle(), out)
+        return {"bytes": int(out[0]), "builds": int(out[1]), "patches": int(out[2])}
+
     def vector_cache_bytes(self) -> int:
         """Bytes held by this handle's search matrix cache (an addition to upstream)."""
         return int(lib.zv_py_vector_cache_bytes(self._handle()))
