@@ -196,7 +196,7 @@ typedef void (*zv_rows_fn)(const float *, const float *, size_t, size_t, float *
 static int zv_kern_level = -1; /* 0 portable, 1 avx2+fma */
 
 static int zv_kern_select(void) {
-    int level = zv_kern_level;
+    int level = __atomic_load_n(&zv_kern_level, __ATOMIC_RELAXED);
     if (level < 0) {
         const char *forced = getenv("ZOVA_VECTOR_KERNEL"); /* "portable" forces the fallback (tests) */
         level = 0;
@@ -205,7 +205,7 @@ static int zv_kern_select(void) {
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 1;
 #endif
         if (forced && strcmp(forced, "portable") == 0) level = 0;
-        zv_kern_level = level; /* idempotent race: every thread computes the same value */
+        __atomic_store_n(&zv_kern_level, level, __ATOMIC_RELAXED); /* every thread computes the same value */
     }
     return level;
 }
@@ -251,14 +251,17 @@ static void *zv_rows_thread(void *arg) {
     return NULL;
 }
 
+static int zv_kern_threads_cached = 0;
+
 static int zv_kern_threads(void) {
-    static int threads = 0;
+    int threads = __atomic_load_n(&zv_kern_threads_cached, __ATOMIC_RELAXED);
     if (threads == 0) {
-        const char *env = getenv("ZOVA_VECTOR_THREADS");
+        const char *env = getenv("ZOVA_VECTOR_THREADS"); /* override, e.g. 1 for single-threaded scans */
         long n = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
         if (n < 1) n = 1;
         if (n > 8) n = 8;
         threads = (int)n;
+        __atomic_store_n(&zv_kern_threads_cached, threads, __ATOMIC_RELAXED);
     }
     return threads;
 }

@@ -328,3 +328,30 @@ def test_portable_kernel_gives_the_same_results(tmp_path):
                               capture_output=True, text=True, check=True)
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] and outputs[0].count("(") >= 60
+
+
+def test_concurrent_searches_share_a_handle_and_use_their_own(db, path):
+    """c-abi §5.7: calls on one handle serialize; separate handles run in parallel."""
+    import threading
+    rng = np.random.default_rng(8)
+    matrix = rng.standard_normal((3000, 64)).astype(np.float32)
+    build(db, 0, matrix, [f"t{i}" for i in range(3000)])
+    queries = rng.standard_normal((12, 64)).astype(np.float32)
+    expected = [got(db.search_vectors("m0", q, 7)) for q in queries]
+    failures = []
+
+    def worker(handle):
+        for _ in range(3):
+            for q, want in zip(queries, expected):
+                if got(handle.search_vectors("m0", q, 7)) != want:
+                    failures.append(1)
+
+    others = [zova.Database.open(path, read_only=True) for _ in range(2)]
+    threads = [threading.Thread(target=worker, args=(h,)) for h in (db, db, *others)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for h in others:
+        h.close()
+    assert failures == []
