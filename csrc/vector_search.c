@@ -24,7 +24,12 @@
 
 static const char ZV_SQL_ROW_BY_ID[] =
     "select rowid, dimensions, \"values\" from _zova_vectors where collection_name = ?1 and vector_id = ?2";
-static const char ZV_SQL_ID_BY_ROWID[] = "select vector_id from _zova_vectors where rowid = ?1";
+static const char ZV_SQL_ID_BY_ROWID[] =
+    "select vector_id, collection_name, \"values\" from _zova_vectors where rowid = ?1";
+
+/* Internal only: a winner's rowid no longer holds the cached row (rowids
+ * renumbered behind the cache's back); the search is redone on a new matrix. */
+#define ZV_STALE_MATRIX ((zova_status)-1)
 
 typedef struct zv_hit {
     double distance;
@@ -229,18 +234,38 @@ static void zv_row_bounds(const zv_bounds *b, size_t i, double *lb, double *ub) 
     }
 }
 
-static zova_status zv_resolve_id(zv_vec_ctx *ctx, sqlite3_stmt *stmt, int64_t rowid, zv_hit *hit) {
+/* Reads the id of a winner, checking that the row still is the cached one
+ * (same collection, same stored bytes). */
+static zova_status zv_resolve_id(zv_vec_ctx *ctx, sqlite3_stmt *stmt, const zv_vec_collection *coll,
+                                 const zv_vec_matrix *m, size_t row, zv_hit *hit) {
     int rc;
     zova_status status = ZOVA_OK;
-    sqlite3_bind_int64(stmt, 1, rowid);
+    sqlite3_bind_int64(stmt, 1, m->rowids[row]);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         const unsigned char *text = sqlite3_column_text(stmt, 0);
-        hit->id_len = (size_t)sqlite3_column_bytes(stmt, 0);
-        hit->id = zv_strndup(text ? (const char *)text : "", text ? hit->id_len : 0);
-        if (!hit->id) status = ZOVA_OUT_OF_MEMORY;
+        const unsigned char *name = sqlite3_column_text(stmt, 1);
+        const void *blob = sqlite3_column_blob(stmt, 2);
+        size_t bytes = (size_t)coll->dims * 4;
+        float *stored = (float *)malloc(bytes);
+        int same = stored && name && blob && (size_t)sqlite3_column_bytes(stmt, 1) == coll->name_len &&
+                   memcmp(name, coll->name, coll->name_len) == 0 && (size_t)sqlite3_column_bytes(stmt, 2) == bytes;
+        if (same) {
+            zv_f32_from_le(stored, blob, coll->dims);
+            same = memcmp(stored, m->values + row * coll->dims, bytes) == 0;
+        }
+        if (!stored) {
+            status = ZOVA_OUT_OF_MEMORY;
+        } else if (!same) {
+            status = ZV_STALE_MATRIX;
+        } else {
+            hit->id_len = (size_t)sqlite3_column_bytes(stmt, 0);
+            hit->id = zv_strndup(text ? (const char *)text : "", text ? hit->id_len : 0);
+            if (!hit->id) status = ZOVA_OUT_OF_MEMORY;
+        }
+        free(stored);
     } else if (rc == SQLITE_DONE) {
-        status = ZOVA_VECTOR_CORRUPT; /* vanished inside our snapshot: cannot happen */
+        status = ZV_STALE_MATRIX;
     } else {
         status = zv_vec_sqlite_status(ctx, rc);
     }
@@ -407,7 +432,7 @@ static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *co
     }
     id_stmt = zv_vec_stmt(ctx, ZV_SQL_ID_BY_ROWID, &status);
     if (!id_stmt) goto done;
-    for (i = 0; i < nres && status == ZOVA_OK; i++) status = zv_resolve_id(ctx, id_stmt, m->rowids[hits[i].row], &hits[i]);
+    for (i = 0; i < nres && status == ZOVA_OK; i++) status = zv_resolve_id(ctx, id_stmt, coll, m, hits[i].row, &hits[i]);
     zv_vec_stmt_done(ctx, id_stmt);
     if (status != ZOVA_OK) goto done;
     qsort(hits, nres, sizeof(*hits), zv_hit_cmp);
@@ -467,7 +492,18 @@ zova_status zv_vec_search_run(zv_vec_ctx *ctx, const zv_vec_search_args *args, z
     if (status == ZOVA_OK && args->limit > 0 && !(args->has_candidates && args->candidate_count == 0)) {
         q_norm = sqrt(zv_exact_sumsq(query, coll.dims));
         if (args->has_candidates) status = zv_search_candidates(ctx, &coll, args, query, q_norm, out);
-        else status = zv_search_matrix(ctx, &coll, args, query, q_norm, args->source_id != NULL, source_rowid, out);
+        else {
+            status = zv_search_matrix(ctx, &coll, args, query, q_norm, args->source_id != NULL, source_rowid, out);
+            if (status == ZV_STALE_MATRIX) {
+                /* Rowids changed without any signal the cache watches: drop
+                 * every cached matrix and search once more on a fresh one. */
+                zova_vector_search_results_free(out);
+                zv_vec_matrix_free_all(ctx->state);
+                status = zv_search_matrix(ctx, &coll, args, query, q_norm, args->source_id != NULL, source_rowid,
+                                          out);
+                if (status == ZV_STALE_MATRIX) status = ZOVA_VECTOR_CORRUPT;
+            }
+        }
     }
     if (status != ZOVA_OK) zova_vector_search_results_free(out);
     free(source);

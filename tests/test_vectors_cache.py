@@ -251,3 +251,13 @@ def test_patch_falls_back_to_rebuild_when_needed(filled, path):
     db.put_vectors("v", [f"z{i}" for i in range(70000)], big)
     assert db.search_vectors("v", big[123], 1)[0].id == "z123"
     assert db._vector_cache_stats()["builds"] == builds + 4
+
+
+def test_rowid_changes_through_sql_are_seen(filled):
+    db, matrix = filled
+    q = matrix[9]
+    assert db.search_vectors("v", q, 1)[0].id == "r009"
+    db.exec("update _zova_vectors set rowid = rowid + 100000 where vector_id in ('r009', 'r010')")
+    assert [r.id for r in db.search_vectors("v", q, 2)][0] == "r009"
+    db.vacuum()
+    assert len(db.search_vectors("v", q, 1000)) == 500 and db.search_vectors("v", q, 1)[0].id == "r009"
