@@ -26,6 +26,11 @@
 static const char ZV_SQL_COUNT[] = "select count(*) from _zova_vectors where collection_name = ?1";
 static const char ZV_SQL_SCAN[] =
     "select rowid, dimensions, \"values\" from _zova_vectors where collection_name = ?1";
+/* The same rows in table order: sequential pages when the collection is most
+ * of the table (the index order can be random, e.g. with UUID ids). */
+static const char ZV_SQL_SCAN_TABLE[] =
+    "select rowid, dimensions, \"values\" from _zova_vectors not indexed where collection_name = ?1";
+static const char ZV_SQL_COUNT_ALL[] = "select count(*) from _zova_vectors";
 static const char ZV_SQL_BY_ROWID[] =
     "select collection_name, dimensions, \"values\" from _zova_vectors where rowid = ?1";
 static const char ZV_SQL_DATA_VERSION[] = "pragma main.data_version";
@@ -189,16 +194,25 @@ static zova_status zv_collection_count(zv_vec_ctx *ctx, const zv_vec_collection 
 static zova_status zv_matrix_build(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix *m) {
     zova_status status;
     sqlite3_stmt *stmt;
-    size_t count = 0;
+    size_t count = 0, total = 0;
     int rc;
     status = zv_collection_count(ctx, coll, &count);
     if (status != ZOVA_OK) return status;
+    if (count >= 1024) {
+        stmt = zv_vec_stmt(ctx, ZV_SQL_COUNT_ALL, &status);
+        if (!stmt) return status;
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) total = (size_t)sqlite3_column_int64(stmt, 0);
+        else status = zv_vec_sqlite_status(ctx, rc);
+        zv_vec_stmt_done(ctx, stmt);
+        if (status != ZOVA_OK) return status;
+    }
     if (!zv_matrix_reserve(m, count ? count : 1)) return ZOVA_OUT_OF_MEMORY;
     if (!m->ephemeral && !zv_map_alloc(m, m->capacity)) return ZOVA_OUT_OF_MEMORY;
     m->min_norm = HUGE_VAL;
     m->max_norm = 0.0;
     m->max_abs = 0.0f;
-    stmt = zv_vec_stmt(ctx, ZV_SQL_SCAN, &status);
+    stmt = zv_vec_stmt(ctx, count >= 1024 && count * 2 >= total ? ZV_SQL_SCAN_TABLE : ZV_SQL_SCAN, &status);
     if (!stmt) return status;
     sqlite3_bind_text(stmt, 1, coll->name, (int)coll->name_len, SQLITE_STATIC);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

@@ -661,9 +661,19 @@ zova_status zova_vector_put(const zova_vector_put_request *request) {
     ZV_VEC_END();
 }
 
+/* By id bytes, then by position in the request (pointers into one array). */
+static int zv_input_cmp(const void *pa, const void *pb) {
+    const zova_vector_input *a = *(const zova_vector_input *const *)pa;
+    const zova_vector_input *b = *(const zova_vector_input *const *)pb;
+    int c = strcmp(a->id, b->id);
+    if (c) return c;
+    return a < b ? -1 : a > b;
+}
+
 zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
     zv_vec_collection coll;
     sqlite3_stmt *stmt;
+    const zova_vector_input **order;
     float *scratch = NULL;
     size_t i;
     int own_transaction = 0;
@@ -704,9 +714,19 @@ zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
         if (rc != SQLITE_OK) status = zv_vec_sqlite_status(&ctx, rc);
         else own_transaction = 1;
     }
-    for (i = 0; status == ZOVA_OK && i < request->vectors_len; i++) {
-        status = zv_vec_upsert(&ctx, stmt, &coll, request->vectors[i].id, request->vectors[i].values, scratch);
+    /* Upsert in id order (stable, so a later duplicate still overwrites an
+     * earlier one): the primary-key index then grows at its end instead of at
+     * random places, which matters for random ids such as UUIDs. */
+    order = (const zova_vector_input **)malloc(request->vectors_len * sizeof(*order));
+    if (order) {
+        for (i = 0; i < request->vectors_len; i++) order[i] = &request->vectors[i];
+        qsort(order, request->vectors_len, sizeof(*order), zv_input_cmp);
     }
+    for (i = 0; status == ZOVA_OK && i < request->vectors_len; i++) {
+        const zova_vector_input *v = order ? order[i] : &request->vectors[i];
+        status = zv_vec_upsert(&ctx, stmt, &coll, v->id, v->values, scratch);
+    }
+    free(order);
     zv_vec_stmt_done(&ctx, stmt);
     if (own_transaction) {
         if (status == ZOVA_OK) {
