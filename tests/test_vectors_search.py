@@ -355,3 +355,21 @@ def test_concurrent_searches_share_a_handle_and_use_their_own(db, path):
     for h in others:
         h.close()
     assert failures == []
+
+
+def test_large_collections_built_by_table_scan_or_index(db):
+    """The matrix is read in table order when the collection is most of the table and
+    through the index otherwise; both give the reference results."""
+    rng = np.random.default_rng(12)
+    big = rng.standard_normal((3000, 8)).astype(np.float32)
+    small = rng.standard_normal((1200, 8)).astype(np.float32)
+    import uuid
+    big_ids = [str(uuid.UUID(int=int(x))) for x in rng.integers(0, 2**62, 3000)]
+    small_ids = [str(uuid.UUID(int=int(x))) for x in rng.integers(0, 2**62, 1200)]
+    for name, matrix, ids in (("big", big, big_ids), ("small", small, small_ids)):
+        db.create_vector_collection(name, VectorCollectionOptions(8, 1))
+        db.put_vectors(name, ids, matrix)
+    for name, matrix, ids in (("big", big, big_ids), ("small", small, small_ids)):
+        rows = dict(zip(ids, matrix))
+        q = rng.standard_normal(8).astype(np.float32)
+        assert got(db.search_vectors(name, q, 2000)) == ref_search(1, rows, q, 2000)
