@@ -150,6 +150,8 @@ ZV_HIDDEN void zv_kern_l2sq_rows(const float *q, const float *m, size_t rows, si
 /* Either kernel (l2 != 0: squared L2) split over worker threads for large inputs. */
 ZV_HIDDEN void zv_kern_rows_parallel(int l2, const float *q, const float *m, size_t rows, size_t dims, float *out);
 ZV_HIDDEN const char *zv_kern_name(void);
+/* *non_finite: some element is NaN/Inf; *nonzero: some element is not +-0. */
+ZV_HIDDEN void zv_kern_check_values(const float *v, size_t n, int *non_finite, int *nonzero);
 /* Exact double-precision sums in index order (Appendix B). */
 ZV_HIDDEN double zv_exact_dot(const float *a, const float *b, size_t n);
 ZV_HIDDEN double zv_exact_sumsq(const float *a, size_t n);

@@ -189,6 +189,40 @@ __attribute__((target("avx2,fma"))) static void zv_l2sq_rows_avx2(const float *q
 }
 #endif
 
+/* ---- value checks: any non-finite element, any non-zero element ---- */
+
+static void zv_check_values_portable(const float *v, size_t n, int *non_finite, int *nonzero) {
+    uint32_t bad = 0, nz = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &v[i], 4);
+        bad |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
+        nz |= bits & 0x7fffffffu;
+    }
+    *non_finite = bad != 0;
+    *nonzero = nz != 0;
+}
+
+#if ZV_HAVE_X86
+__attribute__((target("avx2,fma"))) static void zv_check_values_avx2(const float *v, size_t n, int *non_finite,
+                                                                     int *nonzero) {
+    const __m256i exp_mask = _mm256_set1_epi32(0x7f800000);
+    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+    __m256i bad = _mm256_setzero_si256(), nz = _mm256_setzero_si256();
+    size_t i = 0;
+    int tail_bad, tail_nz;
+    for (; i + 8 <= n; i += 8) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(v + i));
+        bad = _mm256_or_si256(bad, _mm256_cmpeq_epi32(_mm256_and_si256(x, exp_mask), exp_mask));
+        nz = _mm256_or_si256(nz, _mm256_and_si256(x, abs_mask));
+    }
+    zv_check_values_portable(v + i, n - i, &tail_bad, &tail_nz);
+    *non_finite = tail_bad || !_mm256_testz_si256(bad, bad);
+    *nonzero = tail_nz || !_mm256_testz_si256(nz, nz);
+}
+#endif
+
 /* ---- dispatch ---- */
 
 typedef void (*zv_rows_fn)(const float *, const float *, size_t, size_t, float *);
@@ -293,6 +327,16 @@ void zv_kern_rows_parallel(int l2, const float *q, const float *m, size_t rows, 
         if (started[t]) pthread_join(tids[t], NULL);
         else zv_rows_run(&jobs[t]); /* could not start a thread: do it here */
     }
+}
+
+void zv_kern_check_values(const float *v, size_t n, int *non_finite, int *nonzero) {
+#if ZV_HAVE_X86
+    if (zv_kern_select() == 1) {
+        zv_check_values_avx2(v, n, non_finite, nonzero);
+        return;
+    }
+#endif
+    zv_check_values_portable(v, n, non_finite, nonzero);
 }
 
 const char *zv_kern_name(void) { return zv_kern_select() == 1 ? "avx2-fma" : "portable"; }

@@ -268,16 +268,9 @@ static int zv_f32_finite(float f) {
 }
 
 zova_status zv_vec_values_check(const zv_vec_collection *coll, const float *values, size_t len) {
-    size_t i;
-    uint32_t non_finite = 0, nonzero = 0;
+    int non_finite = 0, nonzero = 0;
     if (len != coll->dims) return ZOVA_VECTOR_DIMENSION_MISMATCH;
-    /* Branch-free so the compiler can vectorize it (put_many checks every value). */
-    for (i = 0; i < len; i++) {
-        uint32_t bits;
-        memcpy(&bits, &values[i], 4);
-        non_finite |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
-        nonzero |= bits & 0x7fffffffu;
-    }
+    zv_kern_check_values(values, len, &non_finite, &nonzero);
     if (non_finite) return ZOVA_VECTOR_INVALID;
     if (coll->metric == ZOVA_VECTOR_METRIC_COSINE && !nonzero) return ZOVA_VECTOR_INVALID;
     return ZOVA_OK;
