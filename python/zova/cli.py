@@ -869,7 +869,6 @@ _COUNT_KEYS = ("user_tables", "user_schema_objects", "user_rows", "objects", "ch
 
 def cmd_salvage(args: Args) -> None:
     source = args.positionals[0]
-    _open(args, source, read_only=True).close()
     bar = _Bar("salvage") if _progress_wanted(args) else None
     try:
         if args.dry_run:
