@@ -211,12 +211,13 @@ def test_open_failures_exit_3_1_3(healthy, tmp_path):
     cases = [(str(tmp_path / "missing.zova"), "NotZovaDatabase"), (str(tmp_path / "no" / "x.zova"), "CantOpen"),
              (str(tmp_path / "file.sqlite"), "NotZovaPath"), (str(plain), "NotZovaDatabase"),
              (str(garbage), "NotZovaDatabase")]
-    for target, name in cases:
-        for command in ("info", "stats", "objects", "chunks", "vectors", "tables", "check", "doctor"):
+    commands = ["info", "stats", "objects", "chunks", "vectors", "tables", "check", "doctor"]
+    for number, (target, name) in enumerate(cases):
+        for command in (commands[number % 8], commands[(number + 3) % 8], commands[(number + 6) % 8]):
             result = zova_cli(command, target)
             assert result.code == 3 and result.out == ""
             assert result.err == f"{command} open failed: {name}\n"
-        for command in ("doctor", "check", "objects"):
+        for command in (("doctor", "check", "objects")[number % 3],):
             doc = zova_cli(command, "--json", target)
             assert doc.code == 3
             assert doc.json_err() == {"cli_json_version": 1, "status": "error", "command": command, "kind": "error",
