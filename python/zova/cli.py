@@ -516,7 +516,7 @@ def cmd_info(args: Args) -> None:
     path = args.positionals[0]
     with _open(args, path) as db:
         try:
-            s = diag.summary(db, path)
+            s = diag.summary(db, path, count_rows=False)
         except (ZovaError, ValueError) as error:
             _inspect_error(args, error)
     _emit("info", args.json, 0, [_header("Zova database", path)] + _info_lines(s),
@@ -547,7 +547,7 @@ def cmd_stats(args: Args) -> None:
     path, limit = args.positionals[0], args.limit
     with _open(args, path) as db:
         try:
-            s = diag.summary(db, path)
+            s = diag.summary(db, path, count_rows=False)
             o = _rows(db, "select coalesce(min(size_bytes), 0), coalesce(max(size_bytes), 0), "
                           "coalesce(avg(size_bytes), 0), coalesce(min(chunk_count), 0), "
                           "coalesce(max(chunk_count), 0), coalesce(avg(chunk_count), 0) from _zova_objects")[0]

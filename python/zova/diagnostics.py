@@ -199,22 +199,31 @@ def quick_check(db: Database) -> None:
         raise _StageError("CheckFailed")
 
 
-def _user_table_names(db: Database) -> list[str]:
-    return [row[0] for row in _rows(
-        db, "select name from sqlite_master where type = 'table' and substr(name, 1, 6) != '_zova_' "
-            "and substr(name, 1, 7) != 'sqlite_' order by name")]
+def _user_table_names(db: Database) -> list[str | None]:
+    """User table names in name order; None for a name that is not valid UTF-8."""
+    names = []
+    for (raw,) in _rows(db, "select cast(name as blob) from sqlite_master where type = 'table' "
+                            "and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' order by name"):
+        try:
+            names.append(raw.decode("utf-8"))
+        except (UnicodeDecodeError, AttributeError):
+            names.append(None)
+    return names
 
 
-def summary(db: Database, path: str) -> dict:
+def summary(db: Database, path: str, *, count_rows: bool = True) -> dict:
     """The counts of ``zova info`` plus what doctor and salvage plans need
-    (cli-and-bindings §1.4 definitions)."""
+    (cli-and-bindings §1.4 definitions). ``count_rows=False`` skips the
+    ``user_rows`` count (a scan of every user table), which info and stats do not show."""
     objects = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_objects")[0]
     chunks = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_chunks")[0]
     loose = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_chunks "
                       "where chunk_hash not in (select chunk_hash from _zova_object_chunks)")[0]
     user_tables = _user_table_names(db)
     user_rows = 0
-    for name in user_tables:
+    for name in user_tables if count_rows else []:
+        if name is None:
+            continue
         try:
             user_rows += _scalar(db, f"select count(*) from {_quote(name)}") or 0
         except (ZovaError, ValueError):
@@ -1045,9 +1054,15 @@ def _shadow_tables(src: Database) -> set[str]:
 
 def _copy_user_tables(src: Database, dst: Database, report: SalvageReport) -> None:
     shadows = _shadow_tables(src)
-    tables = _rows(src, "select name, sql from sqlite_master where type = 'table' and sql is not null "
-                        "and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' order by name")
-    for name, sql in tables:
+    tables = _rows(src, "select cast(name as blob), cast(sql as blob) from sqlite_master where type = 'table' "
+                        "and sql is not null and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' "
+                        "order by name")
+    for raw_name, raw_sql in tables:
+        try:
+            name, sql = raw_name.decode("utf-8"), raw_sql.decode("utf-8")
+        except (UnicodeDecodeError, AttributeError):
+            report.skipped["user_tables"] += 1   # a name or DDL that is not text cannot be replayed
+            continue
         if name in shadows:
             # Created (and filled) by their virtual table; counted as copied with it.
             report.copied["user_tables"] += 1
