@@ -510,3 +510,23 @@ def test_salvage_copies_fts5_tables_once_1_6(tmp_path):
     with zova.Database.open(str(tmp_path / "fts-out.zova")) as db:
         assert fx.run(db, "select body from docs where docs match 'hello'") == [("hello world",)]
         assert fx.run(db, "select count(*) from docs") == [(2,)]
+
+
+def test_batched_vector_checks_match_the_row_rules_1_6():
+    """The numpy batch check gives, row by row, what vector_get's rules give."""
+    import random
+    import struct
+
+    rng = random.Random(11)
+    collections = {b"cos": (3, "cosine", "f32"), b"l2": (3, "l2", "f32"), b"bad": (3, "manhattan", "f32"),
+                   b"_zova_x": (3, "l2", "f32")}
+    values = [struct.pack("<3f", 1, 2, 3), struct.pack("<3f", 0, 0, 0), struct.pack("<3f", float("nan"), 0, 1),
+              struct.pack("<3f", float("inf"), 0, 1), struct.pack("<2f", 1, 2), b"", struct.pack("<3f", 1e-30, 0, 0)]
+    rows = []
+    for _ in range(3000):
+        rows.append((rng.choice([b"cos", b"l2", b"bad", b"_zova_x", b"ghost", b"\xff\xfe"]),
+                     rng.choice([b"id", b"", b"x" * 256, b"_ZOVA_id", b"\xc3\x28", b"ok"]),
+                     rng.choice([3, 2, 4]), rng.choice(values)))
+    expected = [diag._vector_error(c, v, d, b, collections) for c, v, d, b in rows]
+    assert diag._vector_batch_errors(rows, collections, {}) == expected
+    assert set(expected) == {None, "VectorInvalid", "VectorCollectionNotFound", "NotZovaDatabase", "VectorCorrupt"}

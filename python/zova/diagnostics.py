@@ -565,16 +565,65 @@ def _collections(db: Database) -> dict:
         db, "select cast(name as blob), dimensions, metric, element_type from _zova_vector_collections")}
 
 
+_VECTOR_BATCH = 4096
+
+
+def _vector_batch_errors(batch: list[tuple], collections: dict, collection_errors: dict) -> list[str | None]:
+    """_vector_error for a batch of rows, with the float checks done by numpy per
+    collection over all rows of the right shape at once."""
+    errors: list[str | None] = [None] * len(batch)
+    groups: dict[bytes, list[int]] = {}
+    for index, (collection_raw, vector_raw, dimensions, values) in enumerate(batch):
+        # vector_get's order: names, then the collection lookup, then the row
+        if collection_raw not in collection_errors:
+            collection_errors[collection_raw] = (
+                _name_valid(collection_raw), _collection_error(collections.get(collection_raw)))
+        name_ok, lookup_error = collection_errors[collection_raw]
+        if not name_ok or not _name_valid(vector_raw):
+            errors[index] = "VectorInvalid"
+            continue
+        if lookup_error is not None:
+            errors[index] = lookup_error
+            continue
+        meta = collections[collection_raw]
+        if dimensions != meta[0] or not isinstance(values, bytes) or len(values) != 4 * meta[0]:
+            errors[index] = "VectorCorrupt"
+            continue
+        groups.setdefault(collection_raw, []).append(index)
+    for collection_raw, indexes in groups.items():
+        dims, metric = collections[collection_raw][0], collections[collection_raw][1]
+        matrix = np.frombuffer(b"".join(batch[i][3] for i in indexes), dtype="<f4").reshape(len(indexes), dims)
+        bad = ~np.isfinite(matrix).all(axis=1)
+        if metric == "cosine":
+            wide = matrix.astype(np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                bad |= np.einsum("ij,ij->i", wide, wide) == 0.0
+        for position in np.flatnonzero(bad):
+            errors[indexes[position]] = "VectorCorrupt"
+    return errors
+
+
 def _walk_vectors(db: Database, report: Diagnostics) -> None:
     collections = _collections(db)
+    collection_errors: dict = {}
     with db.prepare('select cast(collection_name as blob), cast(vector_id as blob), dimensions, "values" '
                     "from _zova_vectors order by collection_name, vector_id") as rows:
-        for collection_raw, vector_raw, dimensions, values in rows:
-            report.checked["vectors"] += 1
-            error = _vector_error(collection_raw, vector_raw, dimensions, values, collections)
-            if error is not None:
-                report.add(Issue("vector", "vector_integrity", error,
-                                 collection=_display(collection_raw), vector_id=_display(vector_raw)))
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= _VECTOR_BATCH:
+                _report_vectors(report, batch, _vector_batch_errors(batch, collections, collection_errors))
+                batch = []
+        if batch:
+            _report_vectors(report, batch, _vector_batch_errors(batch, collections, collection_errors))
+
+
+def _report_vectors(report: Diagnostics, batch: list[tuple], errors: list[str | None]) -> None:
+    report.checked["vectors"] += len(batch)
+    for (collection_raw, vector_raw, _dims, _values), error in zip(batch, errors):
+        if error is not None:
+            report.add(Issue("vector", "vector_integrity", error,
+                             collection=_display(collection_raw), vector_id=_display(vector_raw)))
 
 
 def _display(raw) -> str:
