@@ -10,10 +10,8 @@ errors). The checks themselves live in :mod:`zova.diagnostics`.
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 
 import click

@@ -4,11 +4,13 @@ run) and ``salvage``. Each returns a report object with ``ok``, ``exit_code``
 and ``to_dict()`` (the JSON document of the ``zova`` CLI without its
 ``cli_json_version`` key); the CLI only formats them.
 
-The diagnostics walk reads the private tables directly with SQL and re-hashes
-chunk and object bytes with hashlib, so a deep check reads every stored byte
-once, hashes each distinct chunk once and each object once, and never
-materialises a whole object. Reports never contain payloads: only ids (hex),
-counts, sizes, collection names and vector ids.
+The diagnostics walk reads the private tables directly. Healthy objects are
+confirmed by a C fast path (csrc/deep_check.c: one pass per object that applies
+every manifest rule and re-hashes every chunk and the whole object, on worker
+threads with read-only handles of their own); only objects that fail it are
+re-walked here in Python, which names each problem the way upstream's walk
+does. Vectors are checked in numpy batches. Reports never contain payloads:
+only ids (hex), counts, sizes, collection names and vector ids.
 """
 from __future__ import annotations
 
