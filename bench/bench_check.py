@@ -4,7 +4,7 @@ object by object (which verifies every chunk hash and every object hash), in the
 same run. Prints times, throughput and the ratio.
 
 Target: the deep check at least 3x faster than the get_object re-read.
-Run: python bench/bench_check.py [total_mib] [object_mib]
+Run: python bench/bench_check.py [total_mib] [object_size]   (object_size: 8 = 8 MiB, 64k = 64 KiB)
 """
 from __future__ import annotations
 
@@ -23,13 +23,19 @@ def best_of(runs: int, function) -> float:
     return min(function() for _ in range(runs))
 
 
-def build(path: str, total_mib: int, object_mib: int) -> int:
+def build(path: str, total_mib: int, object_bytes: int) -> int:
     """Writes total_mib of random objects through put_object; returns the object count."""
-    count = max(1, total_mib // object_mib)
+    count = max(1, total_mib * 1024 * 1024 // object_bytes)
     with zova.Database.create(path) as db:
-        for i in range(count):
-            db.put_object(os.urandom(object_mib * 1024 * 1024))
+        for start in range(0, count, 256):
+            db.put_objects([os.urandom(object_bytes) for _ in range(min(256, count - start))])
     return count
+
+
+def parse_size(text: str) -> int:
+    if text.lower().endswith("k"):
+        return int(text[:-1]) * 1024
+    return int(text) * 1024 * 1024
 
 
 def deep_check_in_process(path: str) -> float:
@@ -64,13 +70,13 @@ def get_object_reread(path: str) -> float:
 
 def main() -> None:
     total_mib = int(sys.argv[1]) if len(sys.argv) > 1 else 256
-    object_mib = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    object_bytes = parse_size(sys.argv[2]) if len(sys.argv) > 2 else 8 * 1024 * 1024
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "objects.zova")
         start = time.perf_counter()
-        count = build(path, total_mib, object_mib)
+        count = build(path, total_mib, object_bytes)
         size = os.path.getsize(path)
-        print(f"file: {count} objects x {object_mib} MiB, {size / 2**20:.1f} MiB on disk "
+        print(f"file: {count} objects x {object_bytes / 1024:.0f} KiB, {size / 2**20:.1f} MiB on disk "
               f"(built in {time.perf_counter() - start:.1f} s)")
         get_object_reread(path)   # warm the page cache for both sides
         baseline = best_of(3, lambda: get_object_reread(path))
