@@ -468,3 +468,23 @@ def test_copies_with_a_corrupt_chunk_fail_and_leave_nothing_c_abi_5_12(tmp_path,
         zova.restore_backup(source, str(tmp_path / "restored.zova"))
     assert _status(excinfo) == 54
     assert not (tmp_path / "restored.zova").exists()
+
+
+# ---- the same operations from C, through the public header and libzova_c.a only ----
+
+def test_c_program_backup_compact_restore_convert_c_abi_4_6(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    archive = root / "build" / "lib" / "libzova_c.a"
+    assert archive.exists(), f"{archive} is missing: run `python build.py lib` (the test command does)"
+    binary = tmp_path / "operations_test"
+    subprocess.run(["cc", "-std=c99", "-pedantic", "-Wall", "-Werror", f"-I{root / 'include'}",
+                    f"-I{root / 'vendor' / 'sqlite-3.53.2'}", str(root / "tests" / "c" / "operations_test.c"),
+                    str(archive), "-lpthread", "-ldl", "-lm", "-o", str(binary)], check=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run([str(binary), str(work)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "operations_test: ok"
