@@ -479,12 +479,12 @@ def test_c_program_backup_compact_restore_convert_c_abi_4_6(tmp_path):
     root = Path(__file__).resolve().parent.parent
     archive = root / "build" / "lib" / "libzova_c.a"
     assert archive.exists(), f"{archive} is missing: run `python build.py lib` (the test command does)"
-    binary = tmp_path / "operations_test"
+    binary = tmp_path / "copies_test"
     subprocess.run(["cc", "-std=c99", "-pedantic", "-Wall", "-Werror", f"-I{root / 'include'}",
-                    f"-I{root / 'vendor' / 'sqlite-3.53.2'}", str(root / "tests" / "c" / "operations_test.c"),
+                    f"-I{root / 'vendor' / 'sqlite-3.53.2'}", str(root / "tests" / "c" / "copies_test.c"),
                     str(archive), "-lpthread", "-ldl", "-lm", "-o", str(binary)], check=True)
     work = tmp_path / "work"
     work.mkdir()
     result = subprocess.run([str(binary), str(work)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "operations_test: ok"
+    assert result.stdout.strip() == "copies_test: ok"
