@@ -538,6 +538,8 @@ def _collection_item(c: dict) -> str:
             f"vectors={c['vector_count']} stored_bytes={c['stored_bytes']}")
 
 
+# Ids are listed in blob order, which is their hex order (a byte compares like its
+# two hex digits), so the primary-key indexes give the §1.4 orderings without a sort.
 _REFERENCES = ("(select chunk_hash, count(*) as n from _zova_object_chunks group by chunk_hash)")
 
 
@@ -556,12 +558,12 @@ def cmd_stats(args: Args) -> None:
             top_objects = [{"object_id": _hex(oid), "size_bytes": size, "chunk_count": count, "chunker": chunker}
                            for oid, size, count, chunker in _rows(
                                db, "select object_id, size_bytes, chunk_count, chunker from _zova_objects "
-                                   "order by size_bytes desc, hex(object_id) limit ?", limit)]
+                                   "order by size_bytes desc, object_id limit ?", limit)]
             top_chunks = [{"chunk_hash": _hex(h), "size_bytes": size, "reference_count": refs, "loose": refs == 0}
                           for h, size, refs in _rows(
                               db, f"select c.chunk_hash, c.size_bytes, coalesce(r.n, 0) from _zova_chunks c "
                                   f"left join {_REFERENCES} r on r.chunk_hash = c.chunk_hash "
-                                  f"order by 3 desc, hex(c.chunk_hash) limit ?", limit)]
+                                  f"order by 3 desc, c.chunk_hash limit ?", limit)]
         except (ZovaError, ValueError) as error:
             _inspect_error(args, error)
     deduped = max(0, manifest_bytes - s["chunks"]["stored_bytes"])
@@ -601,7 +603,7 @@ def cmd_objects(args: Args) -> None:
             objects = [{"object_id": _hex(oid), "size_bytes": size, "chunk_count": count, "chunker": chunker}
                        for oid, size, count, chunker in _rows(
                            db, "select object_id, size_bytes, chunk_count, chunker from _zova_objects "
-                               "order by hex(object_id) limit ?", limit)]
+                               "order by object_id limit ?", limit)]
         except (ZovaError, ValueError) as error:
             _inspect_error(args, error)
     lines = [_header("Zova objects", path), _kv("limit", limit), _kv("truncated", total > limit)]
@@ -660,7 +662,7 @@ def cmd_chunks(args: Args) -> None:
                       for h, size, refs in _rows(
                           db, f"select c.chunk_hash, c.size_bytes, coalesce(r.n, 0) from _zova_chunks c "
                               f"left join {_REFERENCES} r on r.chunk_hash = c.chunk_hash "
-                              f"order by hex(c.chunk_hash) limit ?", limit)]
+                              f"order by c.chunk_hash limit ?", limit)]
         except (ZovaError, ValueError) as error:
             _inspect_error(args, error)
     lines = [_header("Zova chunks", path), _kv("limit", limit), _kv("truncated", total > limit)]
@@ -684,7 +686,7 @@ def cmd_chunk(args: Args) -> None:
             references = [{"object_id": _hex(oid), "chunk_index": index, "offset": offset, "size_bytes": entry_size}
                           for oid, index, offset, entry_size in _rows(
                               db, "select object_id, chunk_index, offset, size_bytes from _zova_object_chunks "
-                                  "where chunk_hash = ? order by hex(object_id), chunk_index limit ?", hash_, limit)]
+                                  "where chunk_hash = ? order by object_id, chunk_index limit ?", hash_, limit)]
         except (ZovaError, ValueError, diag._StageError) as error:
             _inspect_error(args, error)
     hex_hash = hash_.hex()
