@@ -488,3 +488,27 @@ def test_c_program_backup_compact_restore_convert_c_abi_4_6(tmp_path):
     result = subprocess.run([str(binary), str(work)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "copies_test: ok"
+
+
+def test_copies_from_a_read_only_handle_c_abi_4_6(source, tmp_path):
+    before = _digest(source)
+    with zova.Database.open(source, read_only=True) as db:
+        db.backup_to(str(tmp_path / "ro-backup.zova"))
+        db.compact_to(str(tmp_path / "ro-compact.zova"))
+    assert _digest(source) == before
+    for name in ("ro-backup.zova", "ro-compact.zova"):
+        with zova.Database.open(str(tmp_path / name)) as copy:
+            assert _rows(copy, "select count(*) from notes") == [(200,)]
+
+
+def test_backup_of_a_wal_database_c_abi_4_6(source, tmp_path):
+    """A WAL-mode source with committed pages still in its -wal file: the copy has them."""
+    with zova.Database.open(source) as db:
+        db.exec("pragma journal_mode = wal")
+        db.exec("insert into notes(body) values ('in the wal')")
+        assert os.path.getsize(source + "-wal") > 0
+        db.backup_to(str(tmp_path / "wal-backup.zova"))
+        db.compact_to(str(tmp_path / "wal-compact.zova"))
+    for name in ("wal-backup.zova", "wal-compact.zova"):
+        with zova.Database.open(str(tmp_path / name), read_only=True) as copy:
+            assert _rows(copy, "select count(*) from notes where body = 'in the wal'") == [(1,)]
