@@ -530,3 +530,17 @@ def test_batched_vector_checks_match_the_row_rules_1_6():
     expected = [diag._vector_error(c, v, d, b, collections) for c, v, d, b in rows]
     assert diag._vector_batch_errors(rows, collections, {}) == expected
     assert set(expected) == {None, "VectorInvalid", "VectorCollectionNotFound", "NotZovaDatabase", "VectorCorrupt"}
+
+
+def test_salvage_keeps_text_with_nul_bytes_and_value_types_1_6(tmp_path):
+    source = str(tmp_path / "types.zova")
+    with zova.Database.create(source) as db:
+        db.exec("create table v(a, b, c, d, e)")
+        db.exec("insert into v values ('a' || char(0) || 'b', x'00ff', 1.5, 7, null)")
+        db.exec("insert into v values ('', x'', -0.0, 9223372036854775807, 'text')")
+    report = diag.salvage(source, str(tmp_path / "types-out.zova"))
+    assert report.ok and report.copied["user_rows"] == 2 and report.skipped["user_rows"] == 0
+    query = "select typeof(a), hex(a), typeof(b), hex(b), c, d, e from v order by rowid"
+    with zova.Database.open(source) as old, zova.Database.open(str(tmp_path / "types-out.zova")) as new:
+        assert fx.run(new, query) == fx.run(old, query)
+        assert fx.run(new, query)[0][:2] == ("text", "610062")

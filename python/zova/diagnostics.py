@@ -1155,12 +1155,13 @@ def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]
     except ZovaError:
         return 0, total
     with insert:
+        insert_row = _RowInserter(dst, insert, name, columns)
         dst.savepoint("salvage_table")
         copied = failed = 0
         try:
             with src.prepare(f"select {column_list} from {_quote(name)}") as rows:
                 for row in rows:
-                    if _insert_row(insert, row):
+                    if insert_row(row):
                         copied += 1
                     else:
                         failed += 1
@@ -1170,23 +1171,52 @@ def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]
             # A damaged page or an unreadable value: start again row by row.
             dst.rollback_to_savepoint("salvage_table")
             dst.release_savepoint("salvage_table")
-        copied, failed = _copy_rows_slowly(src, dst, insert, name, column_list, len(columns))
+        copied, failed = _copy_rows_slowly(src, dst, insert_row, name, column_list, len(columns))
         return copied, max(failed, total - copied)
 
 
-def _insert_row(insert, row) -> bool:
-    insert.reset()
-    try:
-        _bind(insert, row)
-        insert.step()
-        return True
-    except (ZovaError, ValueError):
-        return False
-    finally:
+class _RowInserter:
+    """Inserts copied rows into one destination table. Text holding NUL bytes
+    (legal in SQLite, refused by bind_text) goes in as ``cast(? as text)`` of its bytes."""
+
+    def __init__(self, dst: Database, insert, name: str, columns: list[str]) -> None:
+        self.dst, self.insert, self.name, self.columns = dst, insert, name, columns
+
+    def __call__(self, row) -> bool:
+        insert = self.insert
         try:
             insert.reset()
+            _bind(insert, row)
+            insert.step()
+            return True
+        except ValueError:
+            return self._with_nul_text(row)
         except ZovaError:
-            pass
+            return False
+        finally:
+            try:
+                insert.reset()
+            except ZovaError:
+                pass
+
+    def _with_nul_text(self, row) -> bool:
+        values, exprs = [], []
+        for value in row:
+            if isinstance(value, str) and "\0" in value:
+                values.append(value.encode("utf-8", "surrogatepass"))
+                exprs.append("cast(? as text)")
+            else:
+                values.append(value)
+                exprs.append("?")
+        sql = (f"insert into {_quote(self.name)} ({', '.join(_quote(c) for c in self.columns)}) "
+               f"values ({', '.join(exprs)})")
+        try:
+            with self.dst.prepare(sql) as statement:
+                _bind(statement, values)
+                statement.step()
+            return True
+        except (ZovaError, ValueError):
+            return False
 
 
 def _read_row(statement, width: int, offset: int = 0):
@@ -1206,7 +1236,7 @@ def _read_row(statement, width: int, offset: int = 0):
     return values
 
 
-def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_list: str,
+def _copy_rows_slowly(src: Database, dst: Database, insert_row, name: str, column_list: str,
                       width: int) -> tuple[int, int]:
     """Row by row: forward until the first unreadable row, then (for rowid tables)
     backward from the end, so rows on both sides of a damaged page are kept."""
@@ -1238,7 +1268,7 @@ def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_li
                 except (ZovaError, ValueError):
                     failed += 1
                     continue
-                if _insert_row(insert, values):
+                if insert_row(values):
                     copied += 1
                 else:
                     failed += 1
@@ -1258,7 +1288,7 @@ def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_li
                     except (ZovaError, ValueError):
                         failed += 1
                         continue
-                    if _insert_row(insert, values):
+                    if insert_row(values):
                         copied += 1
                     else:
                         failed += 1
