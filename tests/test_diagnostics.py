@@ -544,3 +544,15 @@ def test_salvage_keeps_text_with_nul_bytes_and_value_types_1_6(tmp_path):
     with zova.Database.open(source) as old, zova.Database.open(str(tmp_path / "types-out.zova")) as new:
         assert fx.run(new, query) == fx.run(old, query)
         assert fx.run(new, query)[0][:2] == ("text", "610062")
+
+
+def test_salvage_keeps_text_that_is_not_utf8_1_6(tmp_path):
+    source = str(tmp_path / "latin1.zova")
+    with zova.Database.create(source) as db:
+        db.exec("create table names(n text)")
+        db.exec("insert into names values (cast(x'43616661e9' as text)), ('plain')")
+    report = diag.salvage(source, str(tmp_path / "latin1-out.zova"))
+    assert report.ok and report.copied["user_rows"] == 2 and report.skipped["user_rows"] == 0
+    with zova.Database.open(str(tmp_path / "latin1-out.zova")) as db:
+        assert fx.run(db, "select typeof(n), hex(n) from names order by rowid") == [
+            ("text", "43616661E9"), ("text", "706C61696E")]

@@ -1175,6 +1175,10 @@ def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]
         return copied, max(failed, total - copied)
 
 
+class _RawText(bytes):
+    """A TEXT value whose bytes are not valid UTF-8 (SQLite stores them as given)."""
+
+
 class _RowInserter:
     """Inserts copied rows into one destination table. Text holding NUL bytes
     (legal in SQLite, refused by bind_text) goes in as ``cast(? as text)`` of its bytes."""
@@ -1183,6 +1187,8 @@ class _RowInserter:
         self.dst, self.insert, self.name, self.columns = dst, insert, name, columns
 
     def __call__(self, row) -> bool:
+        if any(isinstance(value, _RawText) for value in row):
+            return self._with_nul_text(row)
         insert = self.insert
         try:
             insert.reset()
@@ -1204,6 +1210,9 @@ class _RowInserter:
         for value in row:
             if isinstance(value, str) and "\0" in value:
                 values.append(value.encode("utf-8", "surrogatepass"))
+                exprs.append("cast(? as text)")
+            elif isinstance(value, _RawText):
+                values.append(bytes(value))
                 exprs.append("cast(? as text)")
             else:
                 values.append(value)
@@ -1228,7 +1237,10 @@ def _read_row(statement, width: int, offset: int = 0):
         elif kind == 2:
             values.append(statement.column_float(index))
         elif kind == 3:
-            values.append(statement.column_text(index))
+            try:
+                values.append(statement.column_text(index))
+            except ValueError:   # not UTF-8: keep the bytes, re-inserted as TEXT
+                values.append(_RawText(statement.column_blob(index) or b""))
         elif kind == 4:
             values.append(statement.column_blob(index))
         else:
