@@ -831,3 +831,16 @@ def test_backup_verifies_vectors_1_7(healthy, tmp_path):
         result = zova_cli(command, path, str(destination))
         assert result.code == 4 and result.err == f"{command}: verification failed: VectorCorrupt\n"
         assert not destination.exists()
+
+
+def test_check_deep_uses_integrity_check_1_6(healthy):
+    path, _ = healthy
+    connection = sqlite3.connect(path)
+    connection.execute("pragma writable_schema=on")
+    connection.execute("update sqlite_master set sql = 'CREATE INDEX notes_body ON notes(payload)' "
+                       "where name = 'notes_body'")
+    connection.commit()
+    connection.close()
+    assert zova_cli("check", path).code == 0
+    result = zova_cli("check", "--deep", path)
+    assert result.code == 4 and result.err == "sqlite integrity_check failed: CheckFailed\n"

@@ -556,3 +556,20 @@ def test_salvage_keeps_text_that_is_not_utf8_1_6(tmp_path):
     with zova.Database.open(str(tmp_path / "latin1-out.zova")) as db:
         assert fx.run(db, "select typeof(n), hex(n) from names order by rowid") == [
             ("text", "43616661E9"), ("text", "706C61696E")]
+
+
+def test_deep_check_runs_integrity_check_issue_5(healthy):
+    """The issue asks the deep check for SQLite's integrity_check: an index whose
+    contents do not match its table passes quick_check but fails --deep."""
+    path, _ = healthy
+    connection = sqlite3.connect(path)
+    connection.execute("pragma writable_schema=on")
+    connection.execute("update sqlite_master set sql = 'CREATE INDEX notes_body ON notes(payload)' "
+                       "where name = 'notes_body'")
+    connection.commit()
+    connection.close()
+    assert diag.check(path).ok                      # quick_check does not look at index contents
+    report = diag.check(path, deep=True)
+    assert report.exit_code == 4
+    assert report.to_dict() == {"status": "error", "command": "check", "kind": "sqlite integrity_check failed",
+                                "error": "CheckFailed"}

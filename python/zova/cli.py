@@ -59,7 +59,7 @@ COMMAND_HELP = [
     ("vectors", "list vector collections"),
     ("vector-collection", "one collection's metadata and vector ids"),
     ("tables", "user and private table names"),
-    ("check", "SQLite quick_check; --deep also re-hashes every chunk and object and reads every vector"),
+    ("check", "SQLite quick_check; --deep: integrity_check, every chunk and object re-hashed, every vector read"),
     ("doctor", "explain the file's health and suggest the next action"),
     ("salvage", "plan (--dry-run) or copy every readable, valid row, object and vector into a new file"),
     ("backup", "online backup into a new .zova file, verified unless --no-verify"),

@@ -190,11 +190,12 @@ def _quote(name: str) -> str:
 # quick_check and summary
 
 
-def quick_check(db: Database) -> None:
-    """Runs ``pragma quick_check``; every row must be ``ok``. Raises _StageError
-    (``CheckFailed``, or the SQLite error name if the check itself failed)."""
+def quick_check(db: Database, pragma: str = "quick_check") -> None:
+    """Runs ``pragma quick_check`` (or ``integrity_check``); every row must be
+    ``ok``. Raises _StageError (``CheckFailed``, or the SQLite error name if
+    the check itself failed)."""
     try:
-        rows = _rows(db, "pragma quick_check")
+        rows = _rows(db, f"pragma {pragma}")
     except ZovaError as error:
         raise _StageError(error_name(error)) from None
     if not rows or any(row[0] != "ok" for row in rows):
@@ -720,18 +721,27 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
             except _StageError as error:
                 report.error_kind, report.error = "sqlite quick_check failed", error.name
             return report
-        # quick_check runs on its own read-only handle while the walk runs (both
-        # release the GIL in C); a failed quick_check wins over the walk's result.
-        quick_failure: list[str] = []
+        # The deep check runs SQLite's integrity_check (quick_check plus the
+        # index contents) on its own read-only handle while the walk runs (both
+        # release the GIL in C); a failed check wins over the walk's result.
+        # A file that fails quick_check itself is reported exactly as --deep-less
+        # check reports it.
+        quick_failure: list[tuple[str, str]] = []
 
         def run_quick_check() -> None:
             try:
                 with Database.open(path, read_only=True) as handle:
-                    quick_check(handle)
-            except _StageError as error:
-                quick_failure.append(error.name)
+                    try:
+                        quick_check(handle, "integrity_check")
+                    except _StageError as integrity:
+                        try:
+                            quick_check(handle)
+                        except _StageError as error:
+                            quick_failure.append(("sqlite quick_check failed", error.name))
+                        else:
+                            quick_failure.append(("sqlite integrity_check failed", integrity.name))
             except ZovaError as error:
-                quick_failure.append(error_name(error))
+                quick_failure.append(("sqlite quick_check failed", error_name(error)))
 
         worker = threading.Thread(target=run_quick_check, daemon=True)
         worker.start()
@@ -744,7 +754,7 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
             worker.join()
         if quick_failure:
             report.diagnostics = None
-            report.error_kind, report.error = "sqlite quick_check failed", quick_failure[0]
+            report.error_kind, report.error = quick_failure[0]
         elif walk_error is not None:
             report.diagnostics = None
             name = error_name(walk_error)
