@@ -343,29 +343,29 @@ def _fast_check(db: Database, ids: list[bytes]) -> tuple[list[bool], list[int]]:
     return [flag != 0 for flag in ffi.unpack(out_ok, n)], ffi.unpack(out_chunks, n)
 
 
-def _batches(objects: list[tuple]) -> list[list[tuple]]:
-    batches, current, size = [], [], 0
+def _batches(objects: Iterable[tuple]):
+    """Groups object rows into batches of about _BATCH_BYTES (streaming)."""
+    current, size = [], 0
     for row in objects:
         current.append(row)
         size += row[1] if _valid_int(row[1]) and row[1] > 0 else 0
         if size >= _BATCH_BYTES or len(current) >= _BATCH_OBJECTS:
-            batches.append(current)
+            yield current
             current, size = [], 0
     if current:
-        batches.append(current)
-    return batches
+        yield current
 
 
 def _shaped(batch: list[tuple]) -> list[bytes]:
     return [row[0] for row in batch if isinstance(row[0], bytes) and len(row[0]) == 32]
 
 
-def _verdicts(db: Database, batches: list[list[tuple]], path: str | None):
-    """Yields (batch, {object_id: (healthy, chunk_count)}) in order. With a path
-    and several batches, worker threads check batches on their own read-only
-    handles (the C calls release the GIL) while results are consumed in order."""
+def _verdicts(db: Database, batches, path: str | None):
+    """Yields (batch, {object_id: (healthy, chunk_count)}) in order. With a path,
+    worker threads check batches on their own read-only handles (the C calls
+    release the GIL) a few batches ahead of the consumer."""
     threads = _check_threads() if path is not None else 1
-    if threads <= 1 or len(batches) <= 1:
+    if threads <= 1:
         for batch in batches:
             ids = _shaped(batch)
             yield batch, dict(zip(ids, zip(*_fast_check(db, ids))))
@@ -384,22 +384,31 @@ def _verdicts(db: Database, batches: list[list[tuple]], path: str | None):
         ids = _shaped(batch)
         return dict(zip(ids, zip(*_fast_check(handle, ids))))
 
+    from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
+    pending: deque = deque()
     try:
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            futures = [pool.submit(work, batch) for batch in batches]
-            for batch, future in zip(batches, futures):
-                yield batch, future.result()
+            for batch in batches:
+                pending.append((batch, pool.submit(work, batch)))
+                if len(pending) > 2 * threads:
+                    done_batch, future = pending.popleft()
+                    yield done_batch, future.result()
+            while pending:
+                done_batch, future = pending.popleft()
+                yield done_batch, future.result()
     finally:
-        for handle in handles:
-            handle.close()
+        for _, future in pending:
+            future.cancel()
+        with lock:
+            for handle in handles:
+                handle.close()
 
 
 def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
                   total: int, path: str | None = None) -> None:
-    objects = _rows(db, "select object_id, size_bytes, chunk_count, chunker from _zova_objects "
-                        "order by object_id")
+    objects = db.prepare("select object_id, size_bytes, chunk_count, chunker from _zova_objects order by object_id")
     manifest = db.prepare(_MANIFEST_SQL)
     try:
         for batch, verdict in _verdicts(db, _batches(objects), path):
@@ -419,6 +428,7 @@ def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, pro
                     progress(min(done[0], total), total)
     finally:
         manifest.close()
+        objects.close()
 
 
 def _walk_object(manifest, report: Diagnostics, chunks: _ChunkVerifier, object_id: bytes, size, count,
