@@ -823,7 +823,7 @@ def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None =
         try:
             quick_check(db)
             stage = "summary failed"
-            report.summary = summary(db, path)
+            report.summary = summary(db, path, count_rows=False)
             stage = "diagnostic check failed"
             report.diagnostics = diagnose(db, limit, progress, path)
         except (_StageError, ZovaError, ValueError) as error:
