@@ -32,8 +32,8 @@ from crash_worker import COLLECTION, DIMENSIONS, SCHEMA, Expected, read_log, ver
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "crash_worker.py")
 LONG = os.environ.get("ZOVA_LONG") == "1"
 KILLS = 200 if LONG else 20
-FILE_EVERY = 25          # a fresh file every N kills bounds the verification cost of the long run
-MAX_DELAY = 1.2          # seconds a child runs before its SIGKILL (uniform from 0)
+FILE_EVERY = 10          # a fresh file every N kills bounds the verification cost of the long run
+MAX_DELAY = 0.6          # seconds a child runs before its SIGKILL (uniform from 0)
 BASE_SEED = int(os.environ.get("ZOVA_CRASH_SEED", "7001"))
 
 
@@ -64,7 +64,7 @@ def crash_campaign(tmp_path, wal: bool, kills: int, seed: int) -> dict:
     path = str(tmp_path / "crash.zova")
     mode = "wal" if wal else "rollback-journal"
     stats = {"kills": 0, "mid_call": 0, "hot_journal": 0, "files": 0, "done_ops": 0, "objects": 0, "vectors": 0,
-             "rows": 0, "loose_chunks": 0, "max_done_per_child": 0}
+             "rows": 0, "loose_chunks": 0, "max_done_per_child": 0, "verify_seconds": 0.0}
     expected = None
     for kill in range(kills):
         if kill % FILE_EVERY == 0:
@@ -96,7 +96,9 @@ def crash_campaign(tmp_path, wal: bool, kills: int, seed: int) -> dict:
         hot = (os.path.exists(path + "-journal") and os.path.getsize(path + "-journal") > 0) or \
             (os.path.exists(path + "-wal") and os.path.getsize(path + "-wal") > 0)
         stats["hot_journal"] += hot
+        started = time.monotonic()
         counts = verify(path, expected, context)
+        stats["verify_seconds"] += time.monotonic() - started
         if kill % FILE_EVERY == FILE_EVERY - 1 or kill == kills - 1:
             for key in ("objects", "vectors", "rows"):
                 stats[key] += counts[key]
@@ -105,6 +107,7 @@ def crash_campaign(tmp_path, wal: bool, kills: int, seed: int) -> dict:
     if wal:
         with zova.Database.open(path) as db:
             assert db.prepare("pragma journal_mode").fetchall() == [("wal",)]
+    stats["verify_seconds"] = round(stats["verify_seconds"], 1)
     print(f"\ncrash campaign {mode}: {stats}")
     return stats
 
