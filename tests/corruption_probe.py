@@ -53,13 +53,32 @@ def _read_objects(db, objects: dict, ranges: list) -> tuple[dict, dict]:
     return results, range_results
 
 
+def _row_id_intact(db, collection: str, vid: str) -> bool:
+    """Whether the table row the index leads to still carries this id (a flip
+    in the row's text is invisible to an index lookup: SQLite has no checksums)."""
+    try:
+        with db.prepare("select rowid from _zova_vectors where collection_name = ? and vector_id = ?") as find:
+            find.bind_text(1, collection)
+            find.bind_text(2, vid)
+            rowid = find.fetchall()[0][0]
+        with db.prepare("select cast(collection_name as blob), cast(vector_id as blob) from _zova_vectors "
+                        "not indexed where rowid = ?") as row:
+            row.bind_int(1, rowid)
+            return row.fetchall() == [(collection.encode(), vid.encode())]
+    except Exception:
+        return False
+
+
 def _read_vectors(db, collection: str, vectors: dict) -> dict:
+    """"ok" (values equal and the row intact), "changed" (silently different
+    values or row id: vectors carry no hash) or the failing status."""
     import zova
     results = {}
     for vid, values in vectors.items():
         try:
             got = db.get_vector(collection, vid).array
-            results[vid] = "ok" if np.array_equal(got, np.asarray(values, dtype=np.float32)) else "changed"
+            equal = np.array_equal(got, np.asarray(values, dtype=np.float32))
+            results[vid] = "ok" if equal and _row_id_intact(db, collection, vid) else "changed"
         except (zova.ZovaError, ValueError) as error:
             results[vid] = _status(error)
     return results

@@ -840,24 +840,35 @@ def _private_or_internal(name: str) -> bool:
 def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnostics | None) -> None:
     """``walk`` None means the source has damaged SQLite pages: objects and
     vectors are then rescued by table scans (see _rescue_objects), and a
-    failure in one area does not stop the others."""
+    failure in one area does not stop the others. When anything is damaged,
+    a last pass copies every object and vector that still reads back valid
+    through the indexes (as get_object and get_vector read them)."""
+    rescue = walk is None
     for step in (_copy_user_tables, _copy_schema_objects):
         try:
             step(src, dst, report)
         except (ZovaError, ValueError):
-            if walk is not None:
+            if not rescue:
                 raise
-    if walk is not None:
+    if not rescue:
         try:
             _copy_objects(src, dst, report, walk)
         except (ZovaError, ValueError):
-            walk = None  # a read failed part-way (rolled back): rescue instead
-    if walk is None:
+            rescue = True  # a read failed part-way (rolled back): rescue instead
+    if rescue:
         _rescue_objects(src, dst, report)
-    try:
-        _copy_vectors(src, dst, report)
-    except (ZovaError, ValueError):
+    if rescue or walk.issue_counts["object"] or walk.issue_counts["chunk"]:
+        _copy_indexed_objects(src, dst, report)
+    vectors_rescued = rescue
+    if not rescue:
+        try:
+            _copy_vectors(src, dst, report)
+        except (ZovaError, ValueError):
+            vectors_rescued = True
+    if vectors_rescued:
         _rescue_vectors(src, dst, report)
+    if vectors_rescued or walk.issue_counts["vector"]:
+        _copy_indexed_vectors(src, dst, report)
 
 
 # ---- rescue by table scans (salvage of a file with damaged SQLite pages) ----
@@ -889,6 +900,15 @@ def _tolerant_scan(src: Database, table: str, columns: str, width: int):
                     rowid = rows.column_int(0)
                     if rowid <= after:
                         continue  # a damaged page out of order: already past it
+                    if high is not None and rowid > high:
+                        # A flipped key beyond the last row: read it, but do
+                        # not let it move the restart point past real rows.
+                        try:
+                            values = tuple(_read_row(rows, width, 1))
+                        except (ZovaError, ValueError):
+                            continue
+                        yield values
+                        continue
                     after = rowid  # even if unreadable: the next restart is beyond it
                     values = tuple(_read_row(rows, width, 1))
                     yield values
@@ -1006,6 +1026,139 @@ def _rescue_objects(src: Database, dst: Database, report: SalvageReport) -> None
                     _run(drop, hash_)
                 else:
                     report.copied["loose_chunks"] += 1
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
+
+
+def _indexed_object_ids(src: Database) -> set[bytes]:
+    """Object ids readable from the primary-key indexes (until the first error)."""
+    ids: set[bytes] = set()
+    for sql in ("select object_id from _zova_objects order by object_id",
+                "select distinct object_id from _zova_object_chunks order by object_id"):
+        try:
+            with src.prepare(sql) as rows:
+                for (object_id,) in rows:
+                    if isinstance(object_id, bytes) and len(object_id) == 32:
+                        ids.add(object_id)
+        except (ZovaError, ValueError):
+            pass
+    return ids
+
+
+def _indexed_verified_object(src: Database, object_id: bytes):
+    """The manifest entries with chunk bytes of one object read as get_object
+    reads it (index lookups), or None unless every chunk and the object verify."""
+    with src.prepare("select size_bytes, chunk_count, chunker from _zova_objects where object_id = ?") as head:
+        head.bind_blob(1, object_id)
+        size, count, chunker = head.fetchall()[0]
+    if not _valid_int(size) or not _valid_int(count) or chunker != CHUNKER:
+        return None
+    if count == 0:
+        return [] if size == 0 and object_id == EMPTY_OBJECT_ID else None
+    digest = hashlib.sha256()
+    entries = []
+    offset = 0
+    with src.prepare(_MANIFEST_SQL) as manifest:
+        manifest.bind_blob(1, object_id)
+        for index, hash_, entry_offset, entry_size, _stored, data, _present in manifest:
+            if (index != len(entries) or entry_offset != offset or not isinstance(data, bytes)
+                    or len(data) != entry_size or not 0 < entry_size <= MAX_CHUNK
+                    or hashlib.sha256(data).digest() != hash_):
+                return None
+            digest.update(data)
+            entries.append((index, hash_, entry_offset, entry_size, data))
+            offset += entry_size
+    if len(entries) != count or offset != size or digest.digest() != object_id:
+        return None
+    return entries
+
+
+def _copy_indexed_objects(src: Database, dst: Database, report: SalvageReport) -> None:
+    """Copies each object not yet in the destination that reads back verified
+    through the indexes (a flipped field in a row defeats the table scans but
+    not get_object; the object hash decides)."""
+    candidates = _indexed_object_ids(src)
+    for object_id, in _tolerant_scan(src, "_zova_objects", "object_id", 1):
+        if isinstance(object_id, bytes) and len(object_id) == 32:
+            candidates.add(object_id)
+    dst.begin()
+    try:
+        with dst.prepare("select count(*) from _zova_objects where object_id = ?") as present, \
+                dst.prepare("insert or ignore into _zova_chunks (chunk_hash, size_bytes, data) "
+                            "values (?, ?, ?)") as put_chunk, \
+                dst.prepare("insert into _zova_object_chunks (object_id, chunk_index, chunk_hash, offset, "
+                            "size_bytes) values (?, ?, ?, ?, ?)") as put_entry, \
+                dst.prepare("insert into _zova_objects (object_id, size_bytes, chunk_count, chunker) "
+                            "values (?, ?, ?, 'fastcdc-v1')") as put_object:
+            for object_id in sorted(candidates):
+                present.reset()
+                present.bind_blob(1, object_id)
+                if present.fetchall()[0][0]:
+                    continue
+                try:
+                    entries = _indexed_verified_object(src, object_id)
+                except (ZovaError, ValueError, IndexError):
+                    continue
+                if entries is None:
+                    continue
+                offset = 0
+                for index, hash_, _offset, size, data in entries:
+                    _run(put_chunk, hash_, len(data), data)
+                    _run(put_entry, object_id, index, hash_, offset, size)
+                    offset += size
+                _run(put_object, object_id, offset, len(entries))
+                report.copied["objects"] += 1
+        # A chunk now referenced is no longer loose.
+        report.copied["loose_chunks"] = _scalar(
+            dst, "select count(*) from _zova_chunks where chunk_hash not in (select chunk_hash from _zova_object_chunks)")
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
+
+
+def _copy_indexed_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
+    """Copies each vector not yet in the destination that reads back valid by
+    its key (as get_vector reads it), for the collections the destination has."""
+    collections = _collections(dst)
+    dst.begin()
+    try:
+        with dst.prepare("select count(*) from _zova_vectors where collection_name = ? and vector_id = ?") as present, \
+                dst.prepare('insert into _zova_vectors (collection_name, vector_id, dimensions, "values") '
+                            "values (?, ?, ?, ?)") as put_vector:
+            for name_raw in sorted(collections):
+                name = name_raw.decode("utf-8")
+                ids = []
+                try:
+                    with src.prepare("select cast(vector_id as blob) from _zova_vectors where collection_name = ? "
+                                     "order by vector_id") as rows:
+                        rows.bind_text(1, name)
+                        for (vector_raw,) in rows:
+                            ids.append(vector_raw)
+                except (ZovaError, ValueError):
+                    pass
+                for vector_raw in ids:
+                    if not _name_valid(vector_raw):
+                        continue
+                    vid = vector_raw.decode("utf-8")
+                    present.reset()
+                    present.bind_text(1, name)
+                    present.bind_text(2, vid)
+                    if present.fetchall()[0][0]:
+                        continue
+                    try:
+                        with src.prepare('select dimensions, "values" from _zova_vectors '
+                                         "where collection_name = ? and vector_id = ?") as get:
+                            get.bind_text(1, name)
+                            get.bind_text(2, vid)
+                            dimensions, values = get.fetchall()[0]
+                    except (ZovaError, ValueError, IndexError):
+                        continue
+                    if _vector_error(name_raw, vector_raw, dimensions, values, collections) is None:
+                        _run(put_vector, name, vid, dimensions, values)
+                        report.copied["vectors"] += 1
         dst.commit()
     except BaseException:
         dst.rollback()
