@@ -158,16 +158,27 @@ def run_op(db, seed: int, op: dict, busy: list[int], retryable: tuple) -> dict:
         ids = _retry(lambda: db.put_objects(items), busy, retryable)
         return {"ids": [i.hex() for i in ids]}
     if kind == "stream":
+        import zova
         data = expected_objects(seed, op)[0]
-        writer = _retry(db.object_writer, busy, retryable)
-        with writer:
-            view = memoryview(data)
-            offset = 0
-            for piece in stream_pieces(seed, n, len(data)):
-                _retry(lambda: writer.write(view[offset:offset + piece]), busy, retryable)
-                offset += piece
-            object_id = _retry(writer.finish, busy, retryable)
-        return {"ids": [object_id.hex()]}
+        view = memoryview(data)
+        while True:
+            writer = _retry(db.object_writer, busy, retryable)
+            with writer:
+                offset = 0
+                for piece in stream_pieces(seed, n, len(data)):
+                    # A failed write leaves the writer as before it: retry it.
+                    _retry(lambda: writer.write(view[offset:offset + piece]), busy, retryable)
+                    offset += piece
+                try:
+                    object_id = writer.finish()
+                except zova.ZovaError as error:
+                    # Python closes the writer after a failed finish
+                    # (cli-and-bindings 2.3): stream again from the start.
+                    if error.status not in retryable:
+                        raise
+                    busy[0] += 1
+                    continue
+            return {"ids": [object_id.hex()]}
     if kind in ("vec", "vec1"):
         count = op["count"]
         ids = vector_ids(seed, n, count)

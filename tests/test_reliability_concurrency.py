@@ -33,6 +33,7 @@ from zova._native import lib
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "crash_worker.py")
 RETRYABLE = (lib.ZOVA_BUSY, lib.ZOVA_LOCKED)
+LONG = os.environ.get("ZOVA_LONG") == "1"
 
 
 def _new_file(path: str, wal: bool) -> None:
@@ -151,7 +152,7 @@ def test_four_processes_busy_timeout_only_busy_never_lost_issue7(tmp_path, wal):
     path = str(tmp_path / "contend.zova")
     _new_file(path, wal)
     logs = [str(tmp_path / f"worker-{n}.jsonl") for n in range(4)]
-    ops = 30
+    ops = 150 if LONG else 40
     processes = [_spawn(path, log, 500 + n, ops, busy_ms=50) for n, log in enumerate(logs)]
     exits = _finish(processes, logs)
     assert [e["ops"] for e in exits] == [ops] * 4
