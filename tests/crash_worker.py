@@ -135,7 +135,7 @@ class _Log:
             os.fsync(self.fd)
 
 
-def _retry(call, counter: list[int], retryable: tuple):
+def _retry(call, counter: dict, retryable: tuple):
     import zova
     while True:
         try:
@@ -143,10 +143,10 @@ def _retry(call, counter: list[int], retryable: tuple):
         except zova.ZovaError as error:
             if error.status not in retryable:
                 raise
-            counter[0] += 1
+            counter[str(error.status)] = counter.get(str(error.status), 0) + 1
 
 
-def run_op(db, seed: int, op: dict, busy: list[int], retryable: tuple) -> dict:
+def run_op(db, seed: int, op: dict, busy: dict, retryable: tuple) -> dict:
     """Performs op; returns what the done line records."""
     kind, n = op["kind"], op["n"]
     if kind == "obj":
@@ -176,7 +176,7 @@ def run_op(db, seed: int, op: dict, busy: list[int], retryable: tuple) -> dict:
                     # (cli-and-bindings 2.3): stream again from the start.
                     if error.status not in retryable:
                         raise
-                    busy[0] += 1
+                    busy[str(error.status)] = busy.get(str(error.status), 0) + 1
                     continue
             return {"ids": [object_id.hex()]}
     if kind in ("vec", "vec1"):
@@ -222,7 +222,7 @@ def main(argv: list[str]) -> int:
     kinds = tuple(argv[7].split(",")) if len(argv) > 7 else KINDS
     log = _Log(log_path)
     retryable = (lib.ZOVA_BUSY, lib.ZOVA_LOCKED) if mode == "contend" else ()
-    busy = [0]
+    busy: dict[str, int] = {}  # status -> retries
     db = _retry(lambda: zova.Database.open(path, busy_timeout_ms=busy_ms), busy, retryable)
     log.write({"ready": seed, "pid": os.getpid()}, True)
     n = 0
@@ -237,7 +237,7 @@ def main(argv: list[str]) -> int:
         log.write({"error": repr(error), "status": getattr(error, "status", None), "seed": seed, "n": n}, True)
         return 3
     db.close()
-    log.write({"exit": seed, "ops": n, "busy_retries": busy[0]}, True)
+    log.write({"exit": seed, "ops": n, "busy_retries": sum(busy.values()), "retried_statuses": busy}, True)
     return 0
 
 

@@ -17,6 +17,7 @@ PRAGMA, file-format §1) are both covered.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -107,6 +108,11 @@ def crash_campaign(tmp_path, wal: bool, kills: int, seed: int) -> dict:
     if wal:
         with zova.Database.open(path) as db:
             assert db.prepare("pragma journal_mode").fetchall() == [("wal",)]
+    # The CLI agrees on the last file (cli-and-bindings 1.6: exit 0, deep_check ok).
+    cli = os.path.join(os.path.dirname(sys.executable), "zova")
+    result = subprocess.run([cli, "check", "--deep", "--json", path], capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["deep_check"] == "ok"
     stats["verify_seconds"] = round(stats["verify_seconds"], 1)
     print(f"\ncrash campaign {mode}: {stats}")
     return stats

@@ -162,7 +162,10 @@ def test_four_processes_busy_timeout_only_busy_never_lost_issue7(tmp_path, wal):
     assert expected.pending == [] and len(expected.done) == 4 * ops
     counts = verify(path, expected, f"[4 processes, wal={wal}]")
     retries = [e["busy_retries"] for e in exits]
-    print(f"\n4 processes wal={wal}: {4 * ops} ops, BUSY/LOCKED retries per worker {retries}, {counts}")
+    statuses = {status for e in exits for status in e["retried_statuses"]}
+    assert statuses <= {str(lib.ZOVA_BUSY), str(lib.ZOVA_LOCKED)}
+    print(f"\n4 processes wal={wal}: {4 * ops} ops, BUSY/LOCKED retries per worker {retries} "
+          f"(statuses {sorted(statuses)}), {counts}")
 
 
 # ---------------------------------------------------------------------------
@@ -274,13 +277,17 @@ def test_search_cache_stays_exact_while_another_process_adds_vectors_issue7(tmp_
                 try:
                     rows = _rows(db)
                     results = db.search_vectors(COLLECTION, query, k)
+                    want = _top_k(rows, query, k)
+                    # The engine's own distance (numpy may differ in the last bit).
+                    threshold = results[len(results) // 2].distance if results else 1.0
+                    within = db.search_vectors_within(COLLECTION, query, threshold, k)
                 finally:
                     db.commit()
-                return rows, results
-            rows, results = _retry(pinned)
-            want = _top_k(rows, query, k)
+                return rows, results, want, threshold, within
+            rows, results, want, threshold, within = _retry(pinned)
             assert [r.id for r in results] == [w[0] for w in want], (len(rows), results, want)
             assert np.allclose([r.distance for r in results], [w[1] for w in want], rtol=0, atol=1e-9)
+            assert [r.id for r in within] == [r.id for r in results if r.distance <= threshold]
             snapshots += 1
             largest = max(largest, len(rows))
             # Bracketed: rows read before and after an autocommit search.
