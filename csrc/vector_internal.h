@@ -25,6 +25,9 @@ typedef struct zv_vec_state {
     uint64_t generation;
     /* The current write transaction may hold uncommitted vector changes. */
     int dirty;
+    /* A zova_database uses this connection for vector calls and finalizes the
+     * cached statements before closing it (so SQL helpers may cache too). */
+    int linked;
     /* Cached internal statements (only used for calls made through a
      * zova_database, which finalizes them before closing the connection). */
     struct {

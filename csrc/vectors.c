@@ -112,6 +112,7 @@ static void zv_vec_release_db(zova_database *db) {
     if (!state) return;
     for (i = 0; i < state->stmt_count; i++) sqlite3_finalize(state->stmts[i].stmt);
     state->stmt_count = 0;
+    state->linked = 0;
     zv_vec_matrix_free_all(state);
 }
 
@@ -127,6 +128,7 @@ void zv_vec_db_ctx(zova_database *db, zv_vec_ctx *ctx) {
     if (!db->vector_state && ctx->state) {
         db->vector_state = ctx->state;
         db->release_vector_state = zv_vec_release_db;
+        ctx->state->linked = 1;
     }
 }
 
@@ -243,12 +245,16 @@ static int zv_f32_finite(float f) {
 
 zova_status zv_vec_values_check(const zv_vec_collection *coll, const float *values, size_t len) {
     size_t i;
-    int nonzero = 0;
+    uint32_t non_finite = 0, nonzero = 0;
     if (len != coll->dims) return ZOVA_VECTOR_DIMENSION_MISMATCH;
+    /* Branch-free so the compiler can vectorize it (put_many checks every value). */
     for (i = 0; i < len; i++) {
-        if (!zv_f32_finite(values[i])) return ZOVA_VECTOR_INVALID;
-        if (values[i] != 0.0f) nonzero = 1;
+        uint32_t bits;
+        memcpy(&bits, &values[i], 4);
+        non_finite |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
+        nonzero |= bits & 0x7fffffffu;
     }
+    if (non_finite) return ZOVA_VECTOR_INVALID;
     if (coll->metric == ZOVA_VECTOR_METRIC_COSINE && !nonzero) return ZOVA_VECTOR_INVALID;
     return ZOVA_OK;
 }

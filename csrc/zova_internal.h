@@ -150,4 +150,10 @@ ZV_HIDDEN zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], 
 ZV_HIDDEN zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count,
                                        const zv_manifest_entry *entries);
 
+/* ---- operations.c: deep-check fast path for zova.diagnostics ---- */
+/* out_ok[i] = 1 when object i (ids + 32*i) has a sound manifest, verified chunks
+ * and a verified whole-object hash; out_chunks[i] its manifest entry count. */
+ZV_HIDDEN zova_status zv_deep_check_objects(zova_database *db, const uint8_t *ids, size_t n, uint8_t *out_ok,
+                                            int64_t *out_chunks);
+
 #endif

@@ -749,3 +749,54 @@ def test_progress_bar_only_on_a_terminal(large, tmp_path):
     assert piped.code == 0 and piped.err == ""
     code, output = _run_on_terminal(["salvage", "--dry-run", large])
     assert code == 0 and b"salvage" in output and b"%" in output
+
+
+def test_backup_of_zeroed_chunk_fails_verification_1_7(tmp_path):
+    """(observed) backup or compact of a database with a zeroed chunk: exit 4,
+    `backup: verification failed: ObjectCorrupt`, and no destination left."""
+    source = str(tmp_path / "objects.zova")
+    with zova.Database.create(source) as db:
+        object_id = db.put_object(os.urandom(100_000))
+        db.exec("update _zova_chunks set data = zeroblob(size_bytes) where chunk_hash = "
+                f"(select chunk_hash from _zova_object_chunks where object_id = x'{object_id.hex()}' "
+                "and chunk_index = 0)")
+    for command in ("backup", "compact", "restore"):
+        destination = tmp_path / f"{command}.zova"
+        result = zova_cli(command, source, str(destination))
+        assert result.code == 4 and result.err == f"{command}: verification failed: ObjectCorrupt\n"
+        assert not destination.exists()
+    healthy = str(tmp_path / "healthy-objects.zova")
+    with zova.Database.create(healthy) as db:
+        data = os.urandom(300_000)
+        object_id = db.put_object(data)
+    assert zova_cli("backup", healthy, str(tmp_path / "b.zova")).code == 0
+    with zova.Database.open(str(tmp_path / "b.zova")) as db:
+        assert db.get_object(object_id) == data
+
+
+def test_unexpected_error_is_exit_1_without_traceback_1_1(healthy, monkeypatch):
+    """An error escaping a command prints `unexpected error: <Name>` and exits 1
+    (driven in-process with click's runner, since it needs a fault injected)."""
+    from click.testing import CliRunner
+
+    from zova import cli, diagnostics
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(diagnostics, "summary", broken)
+    result = CliRunner().invoke(cli.main, ["info", healthy[0]])
+    assert result.exit_code == 1
+    assert "unexpected error: RuntimeError" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_backup_verifies_vectors_1_7(healthy, tmp_path):
+    path, _ = healthy
+    assert zova_cli("backup", path, str(tmp_path / "ok.zova")).code == 0
+    fx.bad_vector_blob(path)
+    for command in ("backup", "compact", "restore"):
+        destination = tmp_path / f"{command}.zova"
+        result = zova_cli(command, path, str(destination))
+        assert result.code == 4 and result.err == f"{command}: verification failed: VectorCorrupt\n"
+        assert not destination.exists()

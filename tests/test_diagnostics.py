@@ -370,8 +370,8 @@ def test_salvage_destination_failing_verification_is_removed(healthy, tmp_path, 
     path, _ = healthy
     real = diag.diagnose
 
-    def failing(db, limit, progress=None):
-        result = real(db, limit, progress)
+    def failing(db, limit, progress=None, path=None):
+        result = real(db, limit, progress, path)
         if limit == 0:
             result.add(diag.Issue("object", "object_integrity", "ObjectCorrupt"))
         return result
@@ -385,3 +385,128 @@ def test_salvage_destination_failing_verification_is_removed(healthy, tmp_path, 
     assert not destination.exists()
     assert data["suggested_actions"] == ["restore from a recent backup if available",
                                          "inspect the source with zova doctor before trying salvage again"]
+
+
+# ---- the C fast path of the deep check, and files written by the real object API ----
+
+def test_fast_path_accepts_every_healthy_shape_1_6(tmp_path):
+    """The C fast path (chunk and object SHA-256 interleaved) must accept healthy
+    objects of any size and chunk alignment; if it wrongly rejected one, the
+    Python walk would still pass it, so this checks the fast path itself."""
+    import random
+
+    rng = random.Random(5)
+    path = str(tmp_path / "shapes.zova")
+    ids = []
+    with zova.Database.create(path) as db:
+        ids.append(db.put_object(b"").bytes)
+        for size in [1, 63, 64, 65, 127, 128, 129, 2047, 2049, 8192, 65536, 65537, 200_001, 1_000_003]:
+            ids.append(db.put_object(os.urandom(size)).bytes)
+        for _ in range(20):   # odd chunk boundaries written as rows
+            ids.append(fx.put_object_sql(db, os.urandom(rng.randrange(130, 300_000)), rng.randrange(65, 65536)))
+        with db.object_writer() as writer:
+            for _ in range(50):
+                writer.write(os.urandom(rng.randrange(1, 40_000)))
+            ids.append(writer.finish().bytes)
+    with zova.Database.open(path) as db:
+        ok, counts = diag._fast_check(db, ids)
+        assert all(ok), [i for i, flag in enumerate(ok) if not flag]
+        assert sum(counts) == fx.run(db, "select count(*) from _zova_object_chunks")[0][0]
+    for threads in ("1", "2", "3"):
+        os.environ["ZOVA_CHECK_THREADS"] = threads
+        try:
+            report = diag.check(path, deep=True)
+        finally:
+            del os.environ["ZOVA_CHECK_THREADS"]
+        assert report.ok and report.diagnostics.checked["objects"] == len(ids)
+
+
+def test_fast_path_rejects_each_object_damage_1_6(tmp_path):
+    path = str(tmp_path / "damage.zova")
+    with zova.Database.create(path) as db:
+        objects = [db.put_object(os.urandom(150_000 + i)).bytes for i in range(6)]
+    fx.flip_chunk_bytes(path, objects[0], 1)
+    fx.delete_chunk_row(path, objects[1], 0)
+    fx.manifest_gap(path, objects[2], 1)
+    with zova.Database.open(path) as db:
+        # the manifest points at another valid chunk of the same size: chunks verify, the object does not
+        rows = fx.run(db, "select chunk_index, chunk_hash, size_bytes from _zova_object_chunks "
+                          "where object_id = ? order by chunk_index", objects[3])
+        first = rows[0]
+        fx.run(db, "insert into _zova_chunks (chunk_hash, size_bytes, data) values (?, ?, ?)",
+               *(lambda data: (fx.sha(data), len(data), data))(os.urandom(first[2])))
+        other = fx.run(db, "select chunk_hash from _zova_chunks where size_bytes = ? and chunk_hash != ? "
+                           "and chunk_hash not in (select chunk_hash from _zova_object_chunks)", first[2], first[1])
+        fx.run(db, "update _zova_object_chunks set chunk_hash = ? where object_id = ? and chunk_index = 0",
+               other[0][0], objects[3])
+        fx.run(db, "update _zova_objects set size_bytes = size_bytes + 1 where object_id = ?", objects[4])
+        ok, _ = diag._fast_check(db, objects)
+    assert ok == [False, False, False, False, False, True]
+    kinds = _kinds(diag.check(path, deep=True))
+    assert ("object", "object_integrity", "ObjectCorrupt") in kinds    # the swapped reference
+    assert diag.check(path, deep=True).to_dict()["issue_counts"]["object"] == 5
+
+
+def test_salvaged_objects_read_back_through_the_object_api_1_6(tmp_path):
+    source = str(tmp_path / "api.zova")
+    payloads = [os.urandom(50_000 + 1000 * i) for i in range(6)]
+    with zova.Database.create(source) as db:
+        ids = [db.put_object(data) for data in payloads]
+    fx.flip_chunk_bytes(source, ids[2].bytes, 0)
+    destination = str(tmp_path / "api-out.zova")
+    report = diag.salvage(source, destination)
+    assert report.ok and report.copied["objects"] == 5
+    with zova.Database.open(destination) as db:
+        for object_id, data in zip(ids, payloads):
+            if object_id == ids[2]:
+                assert not db.has_object(object_id)
+            else:
+                assert db.get_object(object_id) == data
+
+
+def test_vectors_written_by_the_api_check_and_salvage_1_6(tmp_path):
+    """Vectors stored through the vector API: the walk agrees with vector_get,
+    and a salvage keeps every valid vector, searchable in the new file."""
+    import numpy as np
+
+    source = str(tmp_path / "vectors.zova")
+    rng = np.random.default_rng(3)
+    with zova.Database.create(source) as db:
+        for name, metric in (("cos", zova.VectorMetric.COSINE), ("l2", zova.VectorMetric.L2),
+                             ("dot", zova.VectorMetric.DOT)):
+            db.create_vector_collection(name, zova.VectorCollectionOptions(8, int(metric)))
+            for i in range(40):
+                db.put_vector(name, f"v{i:03d}", rng.standard_normal(8).tolist())
+    assert diag.check(source, deep=True).diagnostics.checked["vectors"] == 120
+    with zova.Database.open(source) as db:
+        fx.run(db, 'update _zova_vectors set "values" = ? where collection_name = ? and vector_id = ?',
+               fx.f32([float("inf")] + [0.0] * 7), "l2", "v007")
+        with pytest.raises(zova.ZovaError) as excinfo:
+            db.get_vector("l2", "v007")
+        assert excinfo.value.status == 74
+    report = diag.check(source, deep=True)
+    assert [(i["collection"], i["vector_id"], i["detail"]) for i in report.to_dict()["issues"]] == \
+        [("l2", "v007", "VectorCorrupt")]
+    destination = str(tmp_path / "vectors-out.zova")
+    result = diag.salvage(source, destination)
+    assert result.ok and result.copied["vectors"] == 119 and result.copied["vector_collections"] == 3
+    with zova.Database.open(destination) as db:
+        assert not db.has_vector("l2", "v007")
+        query = db.get_vector("cos", "v005").values
+        assert db.search_vectors("cos", query, 1)[0].id == "v005"
+        with zova.Database.open(source, read_only=True) as old:
+            assert db.get_vector("dot", "v039").values == old.get_vector("dot", "v039").values
+
+
+def test_salvage_copies_fts5_tables_once_1_6(tmp_path):
+    """A virtual table is replayed with its DDL and filled through it; its shadow
+    tables are not copied a second time."""
+    source = str(tmp_path / "fts.zova")
+    with zova.Database.create(source) as db:
+        db.exec("create virtual table docs using fts5(body)")
+        db.exec("insert into docs values ('hello world'), ('second doc')")
+    report = diag.salvage(source, str(tmp_path / "fts-out.zova"))
+    assert report.ok and report.skipped["user_rows"] == 0
+    with zova.Database.open(str(tmp_path / "fts-out.zova")) as db:
+        assert fx.run(db, "select body from docs where docs match 'hello'") == [("hello world",)]
+        assert fx.run(db, "select count(*) from docs") == [(2,)]

@@ -221,3 +221,11 @@ static size_t zv_py_vector_cache_bytes(zova_database *db) {
     zv_unlock(db, ZOVA_OK);
     return bytes;
 }
+
+/* ---- operations: deep-check fast path for zova.diagnostics (checks objects under the handle lock) ---- */
+static int zv_py_deep_check_objects(zova_database *db, const char *ids, size_t n, char *out_ok, int64_t *out_chunks) {
+    zova_status status;
+    zv_lock(db);
+    status = zv_deep_check_objects(db, (const uint8_t *)ids, n, (uint8_t *)out_ok, out_chunks);
+    return zv_unlock(db, status);
+}

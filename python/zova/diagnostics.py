@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from ._native import ffi, lib
 from .database import Database
 from .errors import ZovaError
 
@@ -306,21 +307,104 @@ def _valid_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_BATCH_BYTES = 8 * 1024 * 1024
+_BATCH_OBJECTS = 256
+
+
+def _check_threads() -> int:
+    """Worker threads for the object walk (ZOVA_CHECK_THREADS overrides; 1 disables)."""
+    value = os.environ.get("ZOVA_CHECK_THREADS")
+    if value and value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _fast_check(db: Database, ids: list[bytes]) -> tuple[list[bool], list[int]]:
+    """The C fast path: which objects are entirely healthy, and their chunk counts."""
+    n = len(ids)
+    if n == 0:
+        return [], []
+    out_ok = ffi.new("char[]", n)
+    out_chunks = ffi.new("int64_t[]", n)
+    status = lib.zv_py_deep_check_objects(db._handle(), b"".join(ids), n, out_ok, out_chunks)
+    db._check(status)
+    return [flag != 0 for flag in ffi.unpack(out_ok, n)], ffi.unpack(out_chunks, n)
+
+
+def _batches(objects: list[tuple]) -> list[list[tuple]]:
+    batches, current, size = [], [], 0
+    for row in objects:
+        current.append(row)
+        size += row[1] if _valid_int(row[1]) and row[1] > 0 else 0
+        if size >= _BATCH_BYTES or len(current) >= _BATCH_OBJECTS:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _shaped(batch: list[tuple]) -> list[bytes]:
+    return [row[0] for row in batch if isinstance(row[0], bytes) and len(row[0]) == 32]
+
+
+def _verdicts(db: Database, batches: list[list[tuple]], path: str | None):
+    """Yields (batch, {object_id: (healthy, chunk_count)}) in order. With a path
+    and several batches, worker threads check batches on their own read-only
+    handles (the C calls release the GIL) while results are consumed in order."""
+    threads = _check_threads() if path is not None else 1
+    if threads <= 1 or len(batches) <= 1:
+        for batch in batches:
+            ids = _shaped(batch)
+            yield batch, dict(zip(ids, zip(*_fast_check(db, ids))))
+        return
+    local = threading.local()
+    handles: list[Database] = []
+    lock = threading.Lock()
+
+    def work(batch):
+        handle = getattr(local, "db", None)
+        if handle is None:
+            handle = Database.open(path, read_only=True)
+            local.db = handle
+            with lock:
+                handles.append(handle)
+        ids = _shaped(batch)
+        return dict(zip(ids, zip(*_fast_check(handle, ids))))
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = [pool.submit(work, batch) for batch in batches]
+            for batch, future in zip(batches, futures):
+                yield batch, future.result()
+    finally:
+        for handle in handles:
+            handle.close()
+
+
 def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
-                  total: int) -> None:
+                  total: int, path: str | None = None) -> None:
     objects = _rows(db, "select object_id, size_bytes, chunk_count, chunker from _zova_objects "
-                        "order by hex(object_id)")
+                        "order by object_id")
     manifest = db.prepare(_MANIFEST_SQL)
     try:
-        for object_id, size, count, chunker in objects:
-            if not isinstance(object_id, bytes) or len(object_id) != 32:
-                report.add(Issue("object", "object_id_shape", "ObjectCorrupt", object_id=_hex(object_id)))
-                continue
-            report.checked["objects"] += 1
-            _walk_object(manifest, report, chunks, object_id, size, count, chunker)
-            if progress is not None and _valid_int(size) and size > 0:
-                done[0] += size
-                progress(min(done[0], total), total)
+        for batch, verdict in _verdicts(db, _batches(objects), path):
+            for object_id, size, count, chunker in batch:
+                if not isinstance(object_id, bytes) or len(object_id) != 32:
+                    report.add(Issue("object", "object_id_shape", "ObjectCorrupt", object_id=_hex(object_id)))
+                    continue
+                report.checked["objects"] += 1
+                ok, entries = verdict[object_id]
+                if ok:
+                    report.checked["chunks"] += entries
+                    report.valid_objects.append(object_id)
+                else:
+                    _walk_object(manifest, report, chunks, object_id, size, count, chunker)
+                if progress is not None and _valid_int(size) and size > 0:
+                    done[0] += size
+                    progress(min(done[0], total), total)
     finally:
         manifest.close()
 
@@ -397,9 +481,10 @@ def _walk_object(manifest, report: Diagnostics, chunks: _ChunkVerifier, object_i
 
 def _walk_loose_chunks(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
                        total: int) -> None:
-    referenced = {row[0] for row in _rows(db, "select distinct chunk_hash from _zova_object_chunks")}
-    loose = [row for row in _rows(db, "select chunk_hash, rowid from _zova_chunks order by hex(chunk_hash)")
-             if row[0] not in referenced]
+    # Blob order is hex order (bytes compare like their hex digits), so the
+    # covering primary-key index gives the order without a sort.
+    loose = _rows(db, "select chunk_hash, rowid from _zova_chunks where chunk_hash not in "
+                      "(select chunk_hash from _zova_object_chunks) order by chunk_hash")
     with db.prepare("select size_bytes, data from _zova_chunks where rowid = ?") as read:
         for hash_, rowid in loose:
             report.checked["loose_chunks"] += 1
@@ -489,10 +574,12 @@ def _display(raw) -> str:
     return "" if raw is None else str(raw)
 
 
-def diagnose(db: Database, limit: int, progress: Progress | None = None) -> Diagnostics:
+def diagnose(db: Database, limit: int, progress: Progress | None = None, path: str | None = None) -> Diagnostics:
     """The diagnostics walk shared by deep check, doctor and salvage: objects
     (manifests, chunks, whole-object hashes), loose chunks, then vectors. Keeps
-    at most ``limit`` issues but counts all of them."""
+    at most ``limit`` issues but counts all of them. With ``path`` (the file
+    ``db`` has open), healthy objects are verified by several threads on
+    read-only handles of their own."""
     report = Diagnostics(limit=limit)
     chunks = _ChunkVerifier()
     total = 0
@@ -502,7 +589,7 @@ def diagnose(db: Database, limit: int, progress: Progress | None = None) -> Diag
                          "(select chunk_hash from _zova_object_chunks)") or 0)
         progress(0, total)
     done = [0]
-    _walk_objects(db, report, chunks, progress, done, total)
+    _walk_objects(db, report, chunks, progress, done, total, path)
     _walk_loose_chunks(db, report, chunks, progress, done, total)
     _walk_vectors(db, report)
     if progress is not None:
@@ -567,23 +654,47 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
     quick_check and, with ``deep``, the diagnostics walk with an issue cap of 10."""
     with Database.open(path) as db:
         report = CheckReport(path=path, deep=deep)
-        try:
-            quick_check(db)
-        except _StageError as error:
-            report.error_kind, report.error = "sqlite quick_check failed", error.name
-            return report
-        if deep:
+        if not deep:
             try:
-                report.diagnostics = diagnose(db, DEEP_CHECK_ISSUE_CAP, progress)
+                quick_check(db)
+            except _StageError as error:
+                report.error_kind, report.error = "sqlite quick_check failed", error.name
+            return report
+        # quick_check runs on its own read-only handle while the walk runs (both
+        # release the GIL in C); a failed quick_check wins over the walk's result.
+        quick_failure: list[str] = []
+
+        def run_quick_check() -> None:
+            try:
+                with Database.open(path, read_only=True) as handle:
+                    quick_check(handle)
+            except _StageError as error:
+                quick_failure.append(error.name)
             except ZovaError as error:
-                name = error_name(error)
-                if name in ("ObjectCorrupt", "ObjectNotFound", "ObjectChunkNotFound"):
-                    report.error_kind = "object corruption"
-                elif name.startswith("Vector"):
-                    report.error_kind = "vector corruption"
-                else:
-                    report.error_kind = "deep check failed"
-                report.error = name
+                quick_failure.append(error_name(error))
+
+        worker = threading.Thread(target=run_quick_check, daemon=True)
+        worker.start()
+        walk_error: BaseException | None = None
+        try:
+            report.diagnostics = diagnose(db, DEEP_CHECK_ISSUE_CAP, progress, path)
+        except (ZovaError, ValueError) as error:
+            walk_error = error
+        finally:
+            worker.join()
+        if quick_failure:
+            report.diagnostics = None
+            report.error_kind, report.error = "sqlite quick_check failed", quick_failure[0]
+        elif walk_error is not None:
+            report.diagnostics = None
+            name = error_name(walk_error)
+            if name in ("ObjectCorrupt", "ObjectNotFound", "ObjectChunkNotFound"):
+                report.error_kind = "object corruption"
+            elif name.startswith("Vector"):
+                report.error_kind = "vector corruption"
+            else:
+                report.error_kind = "deep check failed"
+            report.error = name
         return report
 
 
@@ -634,7 +745,7 @@ def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None =
             stage = "summary failed"
             report.summary = summary(db, path)
             stage = "diagnostic check failed"
-            report.diagnostics = diagnose(db, limit, progress)
+            report.diagnostics = diagnose(db, limit, progress, path)
         except (_StageError, ZovaError, ValueError) as error:
             report.stage, report.error = stage, error_name(error)
         return report
@@ -742,7 +853,7 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
         stage = "summary"
         summary_ = summary(db, path)
         stage = "diagnostic_check"
-        report.diagnostics = diagnose(db, limit, progress)
+        report.diagnostics = diagnose(db, limit, progress, path)
     except (_StageError, ZovaError, ValueError) as error:
         summary_ = None
         report.diagnostics = Diagnostics(limit=limit)
@@ -801,7 +912,7 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
             if walk.issue_counts["sqlite"]:
                 # quick_check (or the walk) failed: still find what reads back intact.
                 try:
-                    walk = diagnose(db, 0)
+                    walk = diagnose(db, 0, None, source)
                 except (ZovaError, ValueError):
                     walk = Diagnostics(limit=0)
             _copy_all(db, target, report, walk)
@@ -813,7 +924,7 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
         with Database.open(destination, read_only=True) as copy:
             report.copied["chunks"] = _scalar(copy, "select count(*) from _zova_chunks")
             quick_check(copy)
-            result = diagnose(copy, 0)
+            result = diagnose(copy, 0, None, destination)
             report.destination_issue_count = result.issue_count
             verified = result.ok
     except (_StageError, ZovaError, ValueError):
