@@ -8,7 +8,9 @@
  * upper bound (or exceeds max_distance) are dropped; the remaining candidates
  * get their exact double distance (Appendix B, index-order accumulation from
  * the stored f32 values), and only the winners' ids are read from SQLite to
- * order ties. When the float32 pass could overflow or underflow badly the
+ * order ties (each winner's stored bytes are compared with the cached row; a
+ * mismatch means rowids moved behind the cache and the search is redone on a
+ * fresh matrix). When the float32 pass could overflow or underflow badly the
  * bounds are replaced by the exact distances of every row.
  *
  * Error bound used (u = 2^-24, n = dimensions): a float32 dot product or sum of
