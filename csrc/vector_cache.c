@@ -307,6 +307,89 @@ static zova_status zv_matrix_patch(zv_vec_ctx *ctx, const zv_vec_collection *col
     return status;
 }
 
+/* ---- overlay for a write transaction with uncommitted vector changes ---- */
+
+#define ZV_OVERLAY_MAX 4096u
+
+/* The cached matrix m stays as it is (committed state); every rowid logged
+ * since m->generation is masked out of it and its current row, if it belongs
+ * to the collection, goes into a small call-only matrix. Re-reading the
+ * current rows also covers changes a ROLLBACK TO undid. Returns OK with
+ * *overlay NULL when this does not apply (the caller builds a full matrix). */
+static zova_status zv_overlay_build(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix *m,
+                                    zv_vec_matrix **overlay, unsigned char **mask) {
+    zv_vec_state *state = ctx->state;
+    size_t from = (size_t)(m->generation - state->log_base), n = state->log_len - from, unique = 0, i, count = 0;
+    size_t masked = 0;
+    int64_t *ids;
+    unsigned char *bits;
+    zv_vec_matrix *o;
+    zova_status status = ZOVA_OK;
+    sqlite3_stmt *stmt;
+    *overlay = NULL;
+    *mask = NULL;
+    if (n > ZV_OVERLAY_MAX || !m->map_keys) return ZOVA_OK;
+    ids = (int64_t *)malloc((n ? n : 1) * sizeof(int64_t));
+    bits = (unsigned char *)calloc(m->rows ? m->rows : 1, 1);
+    o = (zv_vec_matrix *)calloc(1, sizeof(*o));
+    if (!ids || !bits || !o) {
+        free(ids);
+        free(bits);
+        free(o);
+        return ZOVA_OUT_OF_MEMORY;
+    }
+    memcpy(o->name, coll->name, coll->name_len + 1);
+    o->name_len = coll->name_len;
+    o->dims = coll->dims;
+    o->metric = coll->metric;
+    o->ephemeral = 1;
+    o->min_norm = HUGE_VAL;
+    memcpy(ids, state->log + from, n * sizeof(int64_t));
+    qsort(ids, n, sizeof(int64_t), zv_int64_cmp);
+    for (i = 0; i < n; i++) {
+        if (unique == 0 || ids[unique - 1] != ids[i]) ids[unique++] = ids[i];
+    }
+    if (!zv_matrix_reserve(o, unique ? unique : 1)) status = ZOVA_OUT_OF_MEMORY;
+    stmt = status == ZOVA_OK ? zv_vec_stmt(ctx, ZV_SQL_BY_ROWID, &status) : NULL;
+    for (i = 0; stmt && status == ZOVA_OK && i < unique; i++) {
+        uint32_t r = zv_map_get(m, ids[i]);
+        int rc;
+        if (r != ZV_MAP_EMPTY) {
+            bits[r] = 1;
+            masked++;
+        }
+        sqlite3_bind_int64(stmt, 1, ids[i]);
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            const unsigned char *name = sqlite3_column_text(stmt, 0);
+            if (name && (size_t)sqlite3_column_bytes(stmt, 0) == coll->name_len &&
+                memcmp(name, coll->name, coll->name_len) == 0) {
+                status = zv_vec_row_decode(coll, stmt, 1, 2, o->values + o->rows * o->dims, 1);
+                if (status == ZOVA_OK) {
+                    o->rowids[o->rows] = ids[i];
+                    zv_matrix_row_stats(o, o->rows);
+                    o->rows++;
+                }
+            }
+        } else if (rc != SQLITE_DONE) {
+            status = zv_vec_sqlite_status(ctx, rc);
+        }
+        sqlite3_reset(stmt);
+    }
+    if (stmt) zv_vec_stmt_done(ctx, stmt);
+    free(ids);
+    if (status == ZOVA_OK) status = zv_collection_count(ctx, coll, &count);
+    if (status != ZOVA_OK || count != m->rows - masked + o->rows) {
+        /* An invalid row (74) or a row deleted without the hook: no overlay. */
+        free(bits);
+        zv_matrix_free(o);
+        return status;
+    }
+    *overlay = o;
+    *mask = bits;
+    return ZOVA_OK;
+}
+
 /* ---- lookup ---- */
 
 /* Forgets log entries every cached matrix has already applied. */
@@ -337,7 +420,8 @@ static int zv_matrix_current(const zv_vec_state *state, const zv_vec_matrix *m, 
            m->generation <= state->generation;
 }
 
-zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix **out) {
+zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix **out,
+                              zv_vec_matrix **overlay, unsigned char **mask) {
     zv_vec_state *state = ctx->state;
     int64_t external = 0;
     int writing = sqlite3_txn_state(ctx->sql, "main") == SQLITE_TXN_WRITE;
@@ -345,6 +429,8 @@ zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv
     zv_vec_matrix *m, **link;
     zova_status status;
     *out = NULL;
+    *overlay = NULL;
+    *mask = NULL;
     status = zv_external_version(ctx, &external);
     if (status != ZOVA_OK) return status;
     if (state && !writing) state->dirty = 0;
@@ -378,6 +464,15 @@ zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv
             zv_matrix_free(m);
             if (!rebuild) return status;
             ctx->sqlite_failed = 0;
+        } else if (m && ephemeral && m->dims == coll->dims && m->metric == coll->metric) {
+            /* Uncommitted vector changes: committed matrix + overlay of the
+             * changed rows, when few enough; else a full call-only matrix. */
+            status = zv_overlay_build(ctx, coll, m, overlay, mask);
+            if (status != ZOVA_OK) return status;
+            if (*overlay) {
+                *out = m;
+                return ZOVA_OK;
+            }
         } else if (m && !ephemeral) {
             *link = m->next; /* the collection was replaced */
             zv_matrix_free(m);

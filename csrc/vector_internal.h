@@ -135,9 +135,13 @@ struct zv_vec_matrix {
     zv_vec_matrix *next;
 };
 
-/* The matrix for coll, valid for the current read snapshot (the caller holds
- * one open, e.g. by a pinned statement). Returns 74 for invalid stored rows. */
-ZV_HIDDEN zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix **out);
+/* The rows of coll for the current read snapshot (the caller holds one open,
+ * e.g. by a pinned statement): *out, minus the rows flagged in *mask, plus the
+ * rows of *overlay (both NULL unless a write transaction holds uncommitted
+ * vector changes; free *mask, release *overlay with zv_vec_matrix_put).
+ * Returns 74 for invalid stored rows. */
+ZV_HIDDEN zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix **out,
+                                        zv_vec_matrix **overlay, unsigned char **mask);
 ZV_HIDDEN void zv_vec_matrix_put(zv_vec_matrix *m); /* frees ephemeral matrices */
 ZV_HIDDEN void zv_vec_matrix_free_all(zv_vec_state *state);
 ZV_HIDDEN size_t zv_vec_cache_bytes(zv_vec_state *state);

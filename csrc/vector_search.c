@@ -275,11 +275,13 @@ static zova_status zv_resolve_id(zv_vec_ctx *ctx, sqlite3_stmt *stmt, const zv_v
     return status;
 }
 
-static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_search_args *args,
-                                    const float *query, double q_norm, int has_exclude, int64_t exclude_rowid,
-                                    zova_vector_search_results *out) {
-    zova_status status;
-    zv_vec_matrix *m = NULL;
+/* The best `limit` rows of m (rows flagged in mask skipped) as hits with ids,
+ * sorted by (distance, id). */
+static zova_status zv_search_rows(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_search_args *args,
+                                  const float *query, double q_norm, int has_exclude, int64_t exclude_rowid,
+                                  const zv_vec_matrix *m, const unsigned char *mask, zv_hit **out_hits,
+                                  size_t *out_len) {
+    zova_status status = ZOVA_OK;
     size_t n, dims = coll->dims, i, k, eligible = 0, ncand = 0, nres = 0;
     float *scores = NULL, *qf = NULL;
     double *exact_d = NULL, *work = NULL;
@@ -289,8 +291,8 @@ static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *co
     double threshold = HUGE_VAL;
     sqlite3_stmt *id_stmt = NULL;
 
-    status = zv_vec_matrix_get(ctx, coll, &m);
-    if (status != ZOVA_OK) return status;
+    *out_hits = NULL;
+    *out_len = 0;
     n = m->rows;
     if (n == 0) goto done;
     memset(&b, 0, sizeof(b));
@@ -303,6 +305,7 @@ static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *co
         status = ZOVA_OUT_OF_MEMORY;
         goto done;
     }
+    if (mask) memcpy(skip, mask, n);
     /* Is the float32 pass safe from overflow and harmful underflow? */
     {
         double q_max = 0.0;
@@ -438,7 +441,16 @@ static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *co
     zv_vec_stmt_done(ctx, id_stmt);
     if (status != ZOVA_OK) goto done;
     qsort(hits, nres, sizeof(*hits), zv_hit_cmp);
-    status = zv_hits_to_results(hits, nres < args->limit ? nres : args->limit, out);
+    {
+        size_t keep = nres < args->limit ? nres : args->limit;
+        for (i = keep; i < nres; i++) {
+            free(hits[i].id);
+            hits[i].id = NULL;
+        }
+        *out_hits = hits;
+        *out_len = keep;
+        hits = NULL;
+    }
 done:
     zv_hits_free(hits, ncand);
     free(skip);
@@ -446,6 +458,41 @@ done:
     free(qf);
     free(exact_d);
     free(work);
+    return status;
+}
+
+/* Searches the collection's matrix (plus, inside a write transaction with
+ * uncommitted vector changes, the overlay of changed rows) and merges. */
+static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_search_args *args,
+                                    const float *query, double q_norm, int has_exclude, int64_t exclude_rowid,
+                                    zova_vector_search_results *out) {
+    zv_vec_matrix *m = NULL, *overlay = NULL;
+    unsigned char *mask = NULL;
+    zv_hit *a = NULL, *b = NULL, *merged = NULL;
+    size_t na = 0, nb = 0, i = 0, j = 0, n = 0;
+    zova_status status = zv_vec_matrix_get(ctx, coll, &m, &overlay, &mask);
+    if (status != ZOVA_OK) return status;
+    status = zv_search_rows(ctx, coll, args, query, q_norm, has_exclude, exclude_rowid, m, mask, &a, &na);
+    if (status == ZOVA_OK && overlay) {
+        status = zv_search_rows(ctx, coll, args, query, q_norm, has_exclude, exclude_rowid, overlay, NULL, &b, &nb);
+    }
+    if (status == ZOVA_OK && nb == 0) {
+        status = zv_hits_to_results(a, na, out);
+    } else if (status == ZOVA_OK) {
+        merged = (zv_hit *)malloc((na + nb) * sizeof(*merged));
+        if (!merged) status = ZOVA_OUT_OF_MEMORY;
+        while (merged && n < args->limit && (i < na || j < nb)) {
+            zv_hit *next = (j >= nb || (i < na && zv_hit_cmp(&a[i], &b[j]) <= 0)) ? &a[i++] : &b[j++];
+            merged[n++] = *next;
+            next->id = NULL; /* moved */
+        }
+        if (merged) status = zv_hits_to_results(merged, n, out);
+    }
+    zv_hits_free(a, na);
+    zv_hits_free(b, nb);
+    zv_hits_free(merged, n);
+    free(mask);
+    zv_vec_matrix_put(overlay);
     zv_vec_matrix_put(m);
     return status;
 }

@@ -261,3 +261,65 @@ def test_rowid_changes_through_sql_are_seen(filled):
     assert [r.id for r in db.search_vectors("v", q, 2)][0] == "r009"
     db.vacuum()
     assert len(db.search_vectors("v", q, 1000)) == 500 and db.search_vectors("v", q, 1)[0].id == "r009"
+
+
+def test_searches_inside_a_write_transaction_use_an_overlay(filled):
+    """Uncommitted vector changes: the committed matrix is searched minus the changed
+    rows, plus those rows read fresh; ROLLBACK TO, deletes, updates and re-inserts
+    inside the transaction all give the reference results without a rebuild."""
+    db, matrix = filled
+    rows = {f"r{i:03d}": matrix[i] for i in range(500)}
+    rng = np.random.default_rng(33)
+    q = matrix[0]
+    assert [(r.id, r.distance) for r in db.search_vectors("v", q, 500)] == reference_top(rows, q, 500)
+    builds = db._vector_cache_stats()["builds"]
+
+    def check():
+        query = rng.standard_normal(16).astype(np.float32)
+        assert [(r.id, r.distance) for r in db.search_vectors("v", query, 50)] == reference_top(rows, query, 50)
+        assert [(r.id, r.distance) for r in db.search_vectors("v", query, 600)] == reference_top(rows, query, 600)
+
+    db.begin()
+    for step in range(30):
+        key = f"r{rng.integers(0, 520):03d}"
+        if step % 3 == 2 and key in rows:
+            del rows[key]
+            db.delete_vector("v", key)
+        else:
+            rows[key] = rng.standard_normal(16).astype(np.float32)
+            db.put_vector("v", key, rows[key])
+        check()
+    saved = dict(rows)
+    db.savepoint("sp")
+    for key in list(rows)[:40]:
+        del rows[key]
+        db.delete_vector("v", key)
+    rows["fresh"] = q
+    db.put_vector("v", "fresh", q)
+    check()
+    db.rollback_to_savepoint("sp")  # no hook: the overlay re-reads the current rows
+    rows = saved
+    check()
+    db.release_savepoint("sp")
+    db.commit()
+    check()
+    assert db._vector_cache_stats()["builds"] == builds
+    db.begin()
+    db.put_vector("v", "gone", q)
+    db.rollback()
+    check()
+    assert db._vector_cache_stats()["builds"] == builds + 1  # a rollback forces one rebuild
+
+
+def test_overlay_falls_back_on_rows_deleted_without_the_hook(filled):
+    db, matrix = filled
+    q = matrix[6]
+    assert db.search_vectors("v", q, 1)[0].id == "r006"
+    db.begin()
+    db.put_vector("v", "x", q + 1)
+    db.exec("insert or replace into _zova_vectors (collection_name, vector_id, dimensions, \"values\") "
+            "select collection_name, vector_id, dimensions, \"values\" from _zova_vectors where vector_id = 'r006'")
+    assert len(db.search_vectors("v", q, 1000)) == 501
+    assert db.search_vectors("v", q, 1)[0].id == "r006"
+    db.rollback()
+    assert len(db.search_vectors("v", q, 1000)) == 500
