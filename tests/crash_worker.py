@@ -221,7 +221,9 @@ def main(argv: list[str]) -> int:
     busy_ms = int(argv[6]) if len(argv) > 6 else 0
     kinds = tuple(argv[7].split(",")) if len(argv) > 7 else KINDS
     log = _Log(log_path)
-    retryable = (lib.ZOVA_BUSY, lib.ZOVA_LOCKED) if mode == "contend" else ()
+    # With a busy timeout (contend, or crash next to another writer) BUSY and
+    # LOCKED are retried; in a lone crash run any error is a failure.
+    retryable = (lib.ZOVA_BUSY, lib.ZOVA_LOCKED) if mode == "contend" or busy_ms > 0 else ()
     busy: dict[str, int] = {}  # status -> retries
     db = _retry(lambda: zova.Database.open(path, busy_timeout_ms=busy_ms), busy, retryable)
     log.write({"ready": seed, "pid": os.getpid()}, True)

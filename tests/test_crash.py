@@ -11,7 +11,9 @@ rows present), the op cut off by the kill must be all or nothing, and nothing
 nobody wrote may be visible. Loose chunks left by a killed writer stream are
 valid (file-format §3: loose chunks are kept; the deep check verifies them).
 
-CI: 20 kills per journal mode. ``ZOVA_LONG=1``: 200 kills per mode.
+CI: 20 kills per journal mode. ``ZOVA_LONG=1``: 200 kills per mode. A second
+test kills one of two writers on the same file while the other keeps writing
+(so a live process meets the dead one's hot journal or WAL), then the other.
 The default rollback journal and WAL (set by the application, as Zova sets no
 PRAGMA, file-format §1) are both covered.
 """
@@ -33,6 +35,7 @@ from crash_worker import COLLECTION, DIMENSIONS, SCHEMA, Expected, read_log, ver
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "crash_worker.py")
 LONG = os.environ.get("ZOVA_LONG") == "1"
 KILLS = 200 if LONG else 20
+PAIR_ROUNDS = 60 if LONG else 6
 FILE_EVERY = 10          # a fresh file every N kills bounds the verification cost of the long run
 MAX_DELAY = 0.6          # seconds a child runs before its SIGKILL (uniform from 0)
 BASE_SEED = int(os.environ.get("ZOVA_CRASH_SEED", "7001"))
@@ -127,3 +130,50 @@ def test_sigkill_at_random_moments_loses_no_returned_write_issue7(tmp_path, wal)
     # kills landed inside a call (the last log line an intent).
     assert stats["done_ops"] >= KILLS
     assert stats["mid_call"] >= KILLS // 4, stats
+
+
+@pytest.mark.parametrize("wal", [False, True], ids=["rollback-journal", "wal"])
+def test_sigkill_one_of_two_writers_while_the_other_writes_issue7(tmp_path, wal):
+    """Two children write to one file with a busy timeout (retrying BUSY); one is
+    killed at a random moment and the other keeps writing over its remains, then
+    it is killed too. Every returned write of both must be there afterwards."""
+    seed = BASE_SEED + 10 + (1 if wal else 0)
+    rng = np.random.default_rng(seed)
+    path = str(tmp_path / "pair.zova")
+    mode = "wal" if wal else "rollback-journal"
+    mid_call = returned = 0
+    expected = Expected()
+    for round_ in range(PAIR_ROUNDS):
+        if round_ % FILE_EVERY == 0:
+            returned += len(expected.done)
+            _new_file(path, wal)
+            expected = Expected()
+        context = f"[{mode} pair base seed {seed}, round {round_}]"
+        children = []
+        for slot in range(2):
+            child_seed = seed * 100_000 + 2 * round_ + slot
+            log = str(tmp_path / f"pair-{round_}-{slot}.jsonl")
+            process = subprocess.Popen([sys.executable, WORKER, path, log, str(child_seed), "crash", "0", "5000"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            children.append((process, log))
+        try:
+            for process, log in children:
+                _wait_ready(log, process, context)
+            for process, log in children:
+                time.sleep(float(rng.uniform(0.05, MAX_DELAY / 2)))
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+        finally:
+            for process, _ in children:
+                process.kill()
+                process.wait()
+        for process, log in children:
+            errors = process.stderr.read().decode()
+            process.stderr.close()
+            assert process.returncode == -signal.SIGKILL, f"{context}: child ended {process.returncode}: {errors}"
+            mid_call += "intent" in expected.add_log(read_log(log))
+        verify(path, expected, context)
+    returned += len(expected.done)
+    print(f"\npair crash {mode}: {PAIR_ROUNDS} rounds, {2 * PAIR_ROUNDS} kills ({mid_call} inside a call), "
+          f"{returned} returned writes checked")
+    assert returned >= PAIR_ROUNDS
