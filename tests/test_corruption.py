@@ -233,6 +233,15 @@ def probe(tmp_path, pristine: dict, seed: int) -> tuple[str, dict]:
 
 def judge(context: str, out: dict, stats: collections.Counter) -> None:
     stats["files"] += 1
+    codes = out["cli"]
+    assert set(codes.values()) <= {0, 3, 4}, f"{context}: CLI exit codes {codes}"
+    if out["open"] is not None:
+        assert set(codes.values()) == {3}, f"{context}: the file does not open, yet {codes}"
+    elif out["deep"]["ok"]:
+        assert codes["check --json --deep"] == 0 and codes["doctor --json"] == 0, f"{context}: {codes}"
+    else:
+        assert codes["check --json --deep"] == 4 and codes["doctor --json"] == 4, f"{context}: {codes}"
+    stats["CLI commands run"] += len(codes)
     if out["open"] is not None:
         stats[f"open failed {out['open']}"] += 1
         assert isinstance(out["open"], int) and out["open"] > 0, context
