@@ -19,6 +19,7 @@ PRAGMA, file-format §1) are both covered.
 """
 from __future__ import annotations
 
+import collections
 import json
 import os
 import signal
@@ -30,7 +31,7 @@ import numpy as np
 import pytest
 
 import zova
-from crash_worker import COLLECTION, DIMENSIONS, SCHEMA, Expected, read_log, verify
+from crash_worker import COLLECTION, CRASH_KINDS, DIMENSIONS, SCHEMA, Expected, read_log, verify
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "crash_worker.py")
 LONG = os.environ.get("ZOVA_LONG") == "1"
@@ -69,6 +70,7 @@ def crash_campaign(tmp_path, wal: bool, kills: int, seed: int) -> dict:
     mode = "wal" if wal else "rollback-journal"
     stats = {"kills": 0, "mid_call": 0, "hot_journal": 0, "files": 0, "done_ops": 0, "objects": 0, "vectors": 0,
              "rows": 0, "loose_chunks": 0, "max_done_per_child": 0, "verify_seconds": 0.0}
+    done_kinds: collections.Counter = collections.Counter()
     expected = None
     for kill in range(kills):
         if kill % FILE_EVERY == 0:
@@ -79,8 +81,8 @@ def crash_campaign(tmp_path, wal: bool, kills: int, seed: int) -> dict:
         context = f"[{mode} base seed {seed}, kill {kill}, child seed {child_seed}]"
         log = str(tmp_path / f"log-{kill}.jsonl")
         with open(tmp_path / f"child-{kill}.err", "wb") as err:
-            process = subprocess.Popen([sys.executable, WORKER, path, log, str(child_seed), "crash"],
-                                       stdout=subprocess.DEVNULL, stderr=err)
+            process = subprocess.Popen([sys.executable, WORKER, path, log, str(child_seed), "crash", "0", "0",
+                                        ",".join(CRASH_KINDS)], stdout=subprocess.DEVNULL, stderr=err)
         try:
             _wait_ready(log, process, context)
             time.sleep(float(rng.uniform(0, MAX_DELAY)))
@@ -96,6 +98,7 @@ def crash_campaign(tmp_path, wal: bool, kills: int, seed: int) -> dict:
         stats["kills"] += 1
         stats["mid_call"] += "intent" in last
         stats["done_ops"] += len(expected.done) - before
+        done_kinds.update(op["kind"] for _, op in expected.done[before:])
         stats["max_done_per_child"] = max(stats["max_done_per_child"], len(expected.done) - before)
         hot = (os.path.exists(path + "-journal") and os.path.getsize(path + "-journal") > 0) or \
             (os.path.exists(path + "-wal") and os.path.getsize(path + "-wal") > 0)
@@ -117,6 +120,7 @@ def crash_campaign(tmp_path, wal: bool, kills: int, seed: int) -> dict:
     assert result.returncode == 0, result.stderr.decode()
     assert json.loads(result.stdout)["deep_check"] == "ok"
     stats["verify_seconds"] = round(stats["verify_seconds"], 1)
+    stats["returned_by_kind"] = dict(done_kinds)
     print(f"\ncrash campaign {mode}: {stats}")
     return stats
 
