@@ -384,6 +384,16 @@ def verify(path: str, expected: Expected, context: str) -> dict:
             assert (seed, n) in expected.intended, f"{context}: vector {vid} nobody wrote"
         for key, found in batches.items():
             assert found == int(key.rpartition("-of-")[2]), f"{context}: vector batch {key} has {found} rows"
+        if stored_vectors:
+            # Search over the recovered rows equals a numpy brute force (cosine, ties by id).
+            ids = sorted(stored_vectors)
+            matrix = np.stack([np.frombuffer(stored_vectors[i], dtype="<f4") for i in ids]).astype(np.float64)
+            query = _rng(len(ids), 9).standard_normal(DIMENSIONS).astype(np.float32)
+            q = query.astype(np.float64)
+            distances = 1.0 - (matrix @ q) / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(q))
+            order = sorted(range(len(ids)), key=lambda j: (distances[j], ids[j].encode()))[:10]
+            results = db.search_vectors(COLLECTION, query, 10)
+            assert [r.id for r in results] == [ids[j] for j in order], f"{context}: search after recovery"
         vectors_checked = 0
         for seed, op in expected.done:
             if op["kind"] not in ("vec", "vec1"):
