@@ -105,6 +105,13 @@ zova_status zova_statement_bind_double(const zova_statement_bind_double_request 
     return zv_statement_result(db, sqlite3_bind_double(request->statement->stmt, request->index, request->value));
 }
 
+/* SQLite takes a 64-bit length as signed: anything above INT64_MAX would turn
+ * negative and make it read up to a NUL. Clamp so SQLite reports TOOBIG (17)
+ * before touching the bytes (c-abi 6.2). */
+static sqlite3_uint64 zv_bind_len(size_t len) {
+    return (uint64_t)len > (uint64_t)INT64_MAX ? (sqlite3_uint64)INT64_MAX : (sqlite3_uint64)len;
+}
+
 zova_status zova_statement_bind_text(const zova_statement_bind_text_request *request) {
     sqlite3_stmt *stmt;
     int rc;
@@ -113,7 +120,7 @@ zova_status zova_statement_bind_text(const zova_statement_bind_text_request *req
     stmt = request->statement->stmt;
     /* c-abi 0.2 item 1: an empty text is '' and never NULL. */
     if (request->len == 0) rc = sqlite3_bind_text(stmt, request->index, "", 0, SQLITE_STATIC);
-    else rc = sqlite3_bind_text64(stmt, request->index, (const char *)request->data, request->len,
+    else rc = sqlite3_bind_text64(stmt, request->index, (const char *)request->data, zv_bind_len(request->len),
                                   SQLITE_TRANSIENT, SQLITE_UTF8);
     return zv_statement_result(db, rc);
 }
@@ -125,7 +132,7 @@ zova_status zova_statement_bind_blob(const zova_statement_bind_blob_request *req
     if (!request->data && request->len > 0) return zv_unlock(db, ZOVA_INVALID_ARGUMENT);
     stmt = request->statement->stmt;
     if (request->len == 0) rc = sqlite3_bind_zeroblob(stmt, request->index, 0);
-    else rc = sqlite3_bind_blob64(stmt, request->index, request->data, request->len, SQLITE_TRANSIENT);
+    else rc = sqlite3_bind_blob64(stmt, request->index, request->data, zv_bind_len(request->len), SQLITE_TRANSIENT);
     return zv_statement_result(db, rc);
 }
 

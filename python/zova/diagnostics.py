@@ -4,11 +4,13 @@ run) and ``salvage``. Each returns a report object with ``ok``, ``exit_code``
 and ``to_dict()`` (the JSON document of the ``zova`` CLI without its
 ``cli_json_version`` key); the CLI only formats them.
 
-The diagnostics walk reads the private tables directly with SQL and re-hashes
-chunk and object bytes with hashlib, so a deep check reads every stored byte
-once, hashes each distinct chunk once and each object once, and never
-materialises a whole object. Reports never contain payloads: only ids (hex),
-counts, sizes, collection names and vector ids.
+The diagnostics walk reads the private tables directly. Healthy objects are
+confirmed by a C fast path (csrc/deep_check.c: one pass per object that applies
+every manifest rule and re-hashes every chunk and the whole object, on worker
+threads with read-only handles of their own); only objects that fail it are
+re-walked here in Python, which names each problem the way upstream's walk
+does. Vectors are checked in numpy batches. Reports never contain payloads:
+only ids (hex), counts, sizes, collection names and vector ids.
 """
 from __future__ import annotations
 
@@ -188,33 +190,43 @@ def _quote(name: str) -> str:
 # quick_check and summary
 
 
-def quick_check(db: Database) -> None:
-    """Runs ``pragma quick_check``; every row must be ``ok``. Raises _StageError
-    (``CheckFailed``, or the SQLite error name if the check itself failed)."""
+def quick_check(db: Database, pragma: str = "quick_check") -> None:
+    """Runs ``pragma quick_check`` (or ``integrity_check``); every row must be
+    ``ok``. Raises _StageError (``CheckFailed``, or the SQLite error name if
+    the check itself failed)."""
     try:
-        rows = _rows(db, "pragma quick_check")
+        rows = _rows(db, f"pragma {pragma}")
     except ZovaError as error:
         raise _StageError(error_name(error)) from None
     if not rows or any(row[0] != "ok" for row in rows):
         raise _StageError("CheckFailed")
 
 
-def _user_table_names(db: Database) -> list[str]:
-    return [row[0] for row in _rows(
-        db, "select name from sqlite_master where type = 'table' and substr(name, 1, 6) != '_zova_' "
-            "and substr(name, 1, 7) != 'sqlite_' order by name")]
+def _user_table_names(db: Database) -> list[str | None]:
+    """User table names in name order; None for a name that is not valid UTF-8."""
+    names = []
+    for (raw,) in _rows(db, "select cast(name as blob) from sqlite_master where type = 'table' "
+                            "and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' order by name"):
+        try:
+            names.append(raw.decode("utf-8"))
+        except (UnicodeDecodeError, AttributeError):
+            names.append(None)
+    return names
 
 
-def summary(db: Database, path: str) -> dict:
+def summary(db: Database, path: str, *, count_rows: bool = True) -> dict:
     """The counts of ``zova info`` plus what doctor and salvage plans need
-    (cli-and-bindings §1.4 definitions)."""
+    (cli-and-bindings §1.4 definitions). ``count_rows=False`` skips the
+    ``user_rows`` count (a scan of every user table), which info and stats do not show."""
     objects = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_objects")[0]
     chunks = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_chunks")[0]
     loose = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_chunks "
                       "where chunk_hash not in (select chunk_hash from _zova_object_chunks)")[0]
     user_tables = _user_table_names(db)
     user_rows = 0
-    for name in user_tables:
+    for name in user_tables if count_rows else []:
+        if name is None:
+            continue
         try:
             user_rows += _scalar(db, f"select count(*) from {_quote(name)}") or 0
         except (ZovaError, ValueError):
@@ -331,29 +343,29 @@ def _fast_check(db: Database, ids: list[bytes]) -> tuple[list[bool], list[int]]:
     return [flag != 0 for flag in ffi.unpack(out_ok, n)], ffi.unpack(out_chunks, n)
 
 
-def _batches(objects: list[tuple]) -> list[list[tuple]]:
-    batches, current, size = [], [], 0
+def _batches(objects: Iterable[tuple]):
+    """Groups object rows into batches of about _BATCH_BYTES (streaming)."""
+    current, size = [], 0
     for row in objects:
         current.append(row)
         size += row[1] if _valid_int(row[1]) and row[1] > 0 else 0
         if size >= _BATCH_BYTES or len(current) >= _BATCH_OBJECTS:
-            batches.append(current)
+            yield current
             current, size = [], 0
     if current:
-        batches.append(current)
-    return batches
+        yield current
 
 
 def _shaped(batch: list[tuple]) -> list[bytes]:
     return [row[0] for row in batch if isinstance(row[0], bytes) and len(row[0]) == 32]
 
 
-def _verdicts(db: Database, batches: list[list[tuple]], path: str | None):
-    """Yields (batch, {object_id: (healthy, chunk_count)}) in order. With a path
-    and several batches, worker threads check batches on their own read-only
-    handles (the C calls release the GIL) while results are consumed in order."""
+def _verdicts(db: Database, batches, path: str | None):
+    """Yields (batch, {object_id: (healthy, chunk_count)}) in order. With a path,
+    worker threads check batches on their own read-only handles (the C calls
+    release the GIL) a few batches ahead of the consumer."""
     threads = _check_threads() if path is not None else 1
-    if threads <= 1 or len(batches) <= 1:
+    if threads <= 1:
         for batch in batches:
             ids = _shaped(batch)
             yield batch, dict(zip(ids, zip(*_fast_check(db, ids))))
@@ -372,22 +384,31 @@ def _verdicts(db: Database, batches: list[list[tuple]], path: str | None):
         ids = _shaped(batch)
         return dict(zip(ids, zip(*_fast_check(handle, ids))))
 
+    from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
+    pending: deque = deque()
     try:
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            futures = [pool.submit(work, batch) for batch in batches]
-            for batch, future in zip(batches, futures):
-                yield batch, future.result()
+            for batch in batches:
+                pending.append((batch, pool.submit(work, batch)))
+                if len(pending) > 2 * threads:
+                    done_batch, future = pending.popleft()
+                    yield done_batch, future.result()
+            while pending:
+                done_batch, future = pending.popleft()
+                yield done_batch, future.result()
     finally:
-        for handle in handles:
-            handle.close()
+        for _, future in pending:
+            future.cancel()
+        with lock:
+            for handle in handles:
+                handle.close()
 
 
 def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
                   total: int, path: str | None = None) -> None:
-    objects = _rows(db, "select object_id, size_bytes, chunk_count, chunker from _zova_objects "
-                        "order by object_id")
+    objects = db.prepare("select object_id, size_bytes, chunk_count, chunker from _zova_objects order by object_id")
     manifest = db.prepare(_MANIFEST_SQL)
     try:
         for batch, verdict in _verdicts(db, _batches(objects), path):
@@ -407,6 +428,7 @@ def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, pro
                     progress(min(done[0], total), total)
     finally:
         manifest.close()
+        objects.close()
 
 
 def _walk_object(manifest, report: Diagnostics, chunks: _ChunkVerifier, object_id: bytes, size, count,
@@ -556,16 +578,65 @@ def _collections(db: Database) -> dict:
         db, "select cast(name as blob), dimensions, metric, element_type from _zova_vector_collections")}
 
 
+_VECTOR_BATCH = 4096
+
+
+def _vector_batch_errors(batch: list[tuple], collections: dict, collection_errors: dict) -> list[str | None]:
+    """_vector_error for a batch of rows, with the float checks done by numpy per
+    collection over all rows of the right shape at once."""
+    errors: list[str | None] = [None] * len(batch)
+    groups: dict[bytes, list[int]] = {}
+    for index, (collection_raw, vector_raw, dimensions, values) in enumerate(batch):
+        # vector_get's order: names, then the collection lookup, then the row
+        if collection_raw not in collection_errors:
+            collection_errors[collection_raw] = (
+                _name_valid(collection_raw), _collection_error(collections.get(collection_raw)))
+        name_ok, lookup_error = collection_errors[collection_raw]
+        if not name_ok or not _name_valid(vector_raw):
+            errors[index] = "VectorInvalid"
+            continue
+        if lookup_error is not None:
+            errors[index] = lookup_error
+            continue
+        meta = collections[collection_raw]
+        if dimensions != meta[0] or not isinstance(values, bytes) or len(values) != 4 * meta[0]:
+            errors[index] = "VectorCorrupt"
+            continue
+        groups.setdefault(collection_raw, []).append(index)
+    for collection_raw, indexes in groups.items():
+        dims, metric = collections[collection_raw][0], collections[collection_raw][1]
+        matrix = np.frombuffer(b"".join(batch[i][3] for i in indexes), dtype="<f4").reshape(len(indexes), dims)
+        bad = ~np.isfinite(matrix).all(axis=1)
+        if metric == "cosine":
+            wide = matrix.astype(np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                bad |= np.einsum("ij,ij->i", wide, wide) == 0.0
+        for position in np.flatnonzero(bad):
+            errors[indexes[position]] = "VectorCorrupt"
+    return errors
+
+
 def _walk_vectors(db: Database, report: Diagnostics) -> None:
     collections = _collections(db)
+    collection_errors: dict = {}
     with db.prepare('select cast(collection_name as blob), cast(vector_id as blob), dimensions, "values" '
                     "from _zova_vectors order by collection_name, vector_id") as rows:
-        for collection_raw, vector_raw, dimensions, values in rows:
-            report.checked["vectors"] += 1
-            error = _vector_error(collection_raw, vector_raw, dimensions, values, collections)
-            if error is not None:
-                report.add(Issue("vector", "vector_integrity", error,
-                                 collection=_display(collection_raw), vector_id=_display(vector_raw)))
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= _VECTOR_BATCH:
+                _report_vectors(report, batch, _vector_batch_errors(batch, collections, collection_errors))
+                batch = []
+        if batch:
+            _report_vectors(report, batch, _vector_batch_errors(batch, collections, collection_errors))
+
+
+def _report_vectors(report: Diagnostics, batch: list[tuple], errors: list[str | None]) -> None:
+    report.checked["vectors"] += len(batch)
+    for (collection_raw, vector_raw, _dims, _values), error in zip(batch, errors):
+        if error is not None:
+            report.add(Issue("vector", "vector_integrity", error,
+                             collection=_display(collection_raw), vector_id=_display(vector_raw)))
 
 
 def _display(raw) -> str:
@@ -660,18 +731,27 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
             except _StageError as error:
                 report.error_kind, report.error = "sqlite quick_check failed", error.name
             return report
-        # quick_check runs on its own read-only handle while the walk runs (both
-        # release the GIL in C); a failed quick_check wins over the walk's result.
-        quick_failure: list[str] = []
+        # The deep check runs SQLite's integrity_check (quick_check plus the
+        # index contents) on its own read-only handle while the walk runs (both
+        # release the GIL in C); a failed check wins over the walk's result.
+        # A file that fails quick_check itself is reported exactly as --deep-less
+        # check reports it.
+        quick_failure: list[tuple[str, str]] = []
 
         def run_quick_check() -> None:
             try:
                 with Database.open(path, read_only=True) as handle:
-                    quick_check(handle)
-            except _StageError as error:
-                quick_failure.append(error.name)
+                    try:
+                        quick_check(handle, "integrity_check")
+                    except _StageError as integrity:
+                        try:
+                            quick_check(handle)
+                        except _StageError as error:
+                            quick_failure.append(("sqlite quick_check failed", error.name))
+                        else:
+                            quick_failure.append(("sqlite integrity_check failed", integrity.name))
             except ZovaError as error:
-                quick_failure.append(error_name(error))
+                quick_failure.append(("sqlite quick_check failed", error_name(error)))
 
         worker = threading.Thread(target=run_quick_check, daemon=True)
         worker.start()
@@ -684,7 +764,7 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
             worker.join()
         if quick_failure:
             report.diagnostics = None
-            report.error_kind, report.error = "sqlite quick_check failed", quick_failure[0]
+            report.error_kind, report.error = quick_failure[0]
         elif walk_error is not None:
             report.diagnostics = None
             name = error_name(walk_error)
@@ -743,7 +823,7 @@ def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None =
         try:
             quick_check(db)
             stage = "summary failed"
-            report.summary = summary(db, path)
+            report.summary = summary(db, path, count_rows=False)
             stage = "diagnostic check failed"
             report.diagnostics = diagnose(db, limit, progress, path)
         except (_StageError, ZovaError, ValueError) as error:
@@ -842,13 +922,17 @@ class SalvageReport:
         return out
 
 
-def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageReport) -> dict | None:
-    """Fills the plan side of a salvage report; returns the source summary (None if it failed)."""
+def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageReport,
+          read_path: str | None = None) -> dict | None:
+    """Fills the plan side of a salvage report; returns the source summary (None if it failed).
+    ``read_path`` is the file ``db`` has open when it is a repaired copy of ``path``."""
     summary_ = None
     stage = "sqlite_quick_check"
     try:
         if db is None:
             raise _StageError("CantOpen")
+        if read_path is not None:
+            raise _StageError("Corrupt")   # a truncated file: its pages are missing
         quick_check(db)
         stage = "summary"
         summary_ = summary(db, path)
@@ -857,7 +941,8 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
     except (_StageError, ZovaError, ValueError) as error:
         summary_ = None
         report.diagnostics = Diagnostics(limit=limit)
-        report.diagnostics.add(Issue("sqlite", stage, error_name(error)))
+        report.diagnostics.add(Issue("sqlite", "truncated_file" if read_path is not None else stage,
+                                     error_name(error)))
     d = report.diagnostics
     recoverable = _plan_counts(summary_)
     skipped = dict.fromkeys(_COUNT_KEYS, 0)
@@ -878,11 +963,83 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
     return summary_
 
 
+class _Source:
+    """The salvage source opened read-only. A file shorter than its SQLite header
+    says (a truncated file, which SQLite refuses to open) is read through a
+    temporary copy whose header counts only the pages present; the source
+    itself is never modified. Any other open failure raises ZovaError."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.read_path: str | None = None
+        self._directory: str | None = None
+        try:
+            self.db = Database.open(path, read_only=True)
+        except ZovaError as error:
+            if error.status != 31 or not self._repair():
+                raise
+            try:
+                self.db = Database.open(self.read_path, read_only=True)
+            except ZovaError:
+                self._cleanup()
+                raise error from None
+
+    def _repair(self) -> bool:
+        import shutil
+        import tempfile
+
+        try:
+            with open(self.path, "rb") as handle:
+                header = handle.read(100)
+            size = os.path.getsize(self.path)
+        except OSError:
+            return False
+        if len(header) < 100 or header[:16] != b"SQLite format 3\0":
+            return False
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        if page_size < 512 or page_size & (page_size - 1):
+            return False
+        present = size // page_size
+        if present == 0 or int.from_bytes(header[28:32], "big") <= present:
+            return False
+        self._directory = tempfile.mkdtemp(prefix="zova-salvage-")
+        self.read_path = os.path.join(self._directory, "truncated-source.zova")
+        with open(self.path, "rb") as source, open(self.read_path, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+            copy.truncate(present * page_size)
+            copy.seek(28)
+            copy.write(present.to_bytes(4, "big"))
+            copy.seek(92)
+            copy.write(header[24:28])   # version-valid-for = change counter: trust the page count
+        return True
+
+    def _cleanup(self) -> None:
+        if self._directory is not None:
+            import shutil
+
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+    def close(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+        self._cleanup()
+
+    def __enter__(self) -> "_Source":
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
+
+
 def salvage_plan(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> SalvageReport:
     """The dry run: what a salvage of ``path`` would recover. Opens read-only; never writes."""
-    with Database.open(path, read_only=True) as db:
+    with _Source(path) as source:
         report = SalvageReport(source_path=path, limit=limit, dry_run=True)
-        _plan(db, path, limit, progress, report)
+        _plan(source.db, path, limit, progress, report, source.read_path)
         return report
 
 
@@ -899,7 +1056,8 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
     if not destination.endswith(".zova"):
         report.error = "NotZovaPath"
         return report
-    with Database.open(source, read_only=True) as db:
+    with _Source(source) as opened:
+        db = opened.db
         try:
             target = Database.create(destination)
         except ZovaError as error:
@@ -907,7 +1065,7 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
             return report
         report.copied_started = True
         try:
-            _plan(db, source, limit, progress, report)
+            _plan(db, source, limit, progress, report, opened.read_path)
             walk = report.diagnostics
             if walk.issue_counts["sqlite"]:
                 # quick_check (or the walk) failed: SQLite pages are damaged, so
@@ -1320,9 +1478,15 @@ def _shadow_tables(src: Database) -> set[str]:
 
 def _copy_user_tables(src: Database, dst: Database, report: SalvageReport) -> None:
     shadows = _shadow_tables(src)
-    tables = _rows(src, "select name, sql from sqlite_master where type = 'table' and sql is not null "
-                        "and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' order by name")
-    for name, sql in tables:
+    tables = _rows(src, "select cast(name as blob), cast(sql as blob) from sqlite_master where type = 'table' "
+                        "and sql is not null and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' "
+                        "order by name")
+    for raw_name, raw_sql in tables:
+        try:
+            name, sql = raw_name.decode("utf-8"), raw_sql.decode("utf-8")
+        except (UnicodeDecodeError, AttributeError):
+            report.skipped["user_tables"] += 1   # a name or DDL that is not text cannot be replayed
+            continue
         if name in shadows:
             # Created (and filled) by their virtual table; counted as copied with it.
             report.copied["user_tables"] += 1
@@ -1364,12 +1528,13 @@ def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]
     except ZovaError:
         return 0, total
     with insert:
+        insert_row = _RowInserter(dst, insert, name, columns)
         dst.savepoint("salvage_table")
         copied = failed = 0
         try:
             with src.prepare(f"select {column_list} from {_quote(name)}") as rows:
                 for row in rows:
-                    if _insert_row(insert, row):
+                    if insert_row(row):
                         copied += 1
                     else:
                         failed += 1
@@ -1379,23 +1544,61 @@ def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]
             # A damaged page or an unreadable value: start again row by row.
             dst.rollback_to_savepoint("salvage_table")
             dst.release_savepoint("salvage_table")
-        copied, failed = _copy_rows_slowly(src, dst, insert, name, column_list, len(columns))
+        copied, failed = _copy_rows_slowly(src, dst, insert_row, name, column_list, len(columns))
         return copied, max(failed, total - copied)
 
 
-def _insert_row(insert, row) -> bool:
-    insert.reset()
-    try:
-        _bind(insert, row)
-        insert.step()
-        return True
-    except (ZovaError, ValueError):
-        return False
-    finally:
+class _RawText(bytes):
+    """A TEXT value whose bytes are not valid UTF-8 (SQLite stores them as given)."""
+
+
+class _RowInserter:
+    """Inserts copied rows into one destination table. Text holding NUL bytes
+    (legal in SQLite, refused by bind_text) goes in as ``cast(? as text)`` of its bytes."""
+
+    def __init__(self, dst: Database, insert, name: str, columns: list[str]) -> None:
+        self.dst, self.insert, self.name, self.columns = dst, insert, name, columns
+
+    def __call__(self, row) -> bool:
+        if any(isinstance(value, _RawText) for value in row):
+            return self._with_nul_text(row)
+        insert = self.insert
         try:
             insert.reset()
+            _bind(insert, row)
+            insert.step()
+            return True
+        except ValueError:
+            return self._with_nul_text(row)
         except ZovaError:
-            pass
+            return False
+        finally:
+            try:
+                insert.reset()
+            except ZovaError:
+                pass
+
+    def _with_nul_text(self, row) -> bool:
+        values, exprs = [], []
+        for value in row:
+            if isinstance(value, str) and "\0" in value:
+                values.append(value.encode("utf-8", "surrogatepass"))
+                exprs.append("cast(? as text)")
+            elif isinstance(value, _RawText):
+                values.append(bytes(value))
+                exprs.append("cast(? as text)")
+            else:
+                values.append(value)
+                exprs.append("?")
+        sql = (f"insert into {_quote(self.name)} ({', '.join(_quote(c) for c in self.columns)}) "
+               f"values ({', '.join(exprs)})")
+        try:
+            with self.dst.prepare(sql) as statement:
+                _bind(statement, values)
+                statement.step()
+            return True
+        except (ZovaError, ValueError):
+            return False
 
 
 def _read_row(statement, width: int, offset: int = 0):
@@ -1407,7 +1610,10 @@ def _read_row(statement, width: int, offset: int = 0):
         elif kind == 2:
             values.append(statement.column_float(index))
         elif kind == 3:
-            values.append(statement.column_text(index))
+            try:
+                values.append(statement.column_text(index))
+            except ValueError:   # not UTF-8: keep the bytes, re-inserted as TEXT
+                values.append(_RawText(statement.column_blob(index) or b""))
         elif kind == 4:
             values.append(statement.column_blob(index))
         else:
@@ -1415,7 +1621,7 @@ def _read_row(statement, width: int, offset: int = 0):
     return values
 
 
-def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_list: str,
+def _copy_rows_slowly(src: Database, dst: Database, insert_row, name: str, column_list: str,
                       width: int) -> tuple[int, int]:
     """Row by row: forward until the first unreadable row, then (for rowid tables)
     backward from the end, so rows on both sides of a damaged page are kept."""
@@ -1447,7 +1653,7 @@ def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_li
                 except (ZovaError, ValueError):
                     failed += 1
                     continue
-                if _insert_row(insert, values):
+                if insert_row(values):
                     copied += 1
                 else:
                     failed += 1
@@ -1467,7 +1673,7 @@ def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_li
                     except (ZovaError, ValueError):
                         failed += 1
                         continue
-                    if _insert_row(insert, values):
+                    if insert_row(values):
                         copied += 1
                     else:
                         failed += 1
@@ -1507,18 +1713,15 @@ def _copy_objects(src: Database, dst: Database, report: SalvageReport, d: Diagno
                 size, count = head.fetchall()[0]
                 manifest.reset()
                 manifest.bind_blob(1, object_id)
-                digest = hashlib.sha256()
-                entries = []
+                # The walk verified this object; the destination is verified again
+                # as a whole at the end, so rows are streamed without re-hashing.
+                copied = 0
                 for index, hash_, offset, entry_size, _stored, data, _present in manifest:
-                    if not isinstance(data, bytes) or hashlib.sha256(data).digest() != hash_:
-                        break
-                    digest.update(data)
-                    entries.append((index, hash_, offset, entry_size, data))
-                if len(entries) != count or digest.digest() != object_id:
-                    continue  # changed since the walk; not copied
-                for index, hash_, offset, entry_size, data in entries:
                     _run(put_chunk, hash_, len(data), data)
                     _run(put_entry, object_id, index, hash_, offset, entry_size)
+                    copied += 1
+                if copied != count:
+                    raise ZovaError(54, "object changed during salvage")
                 _run(put_object, object_id, size, count)
                 report.copied["objects"] += 1
             with src.prepare("select size_bytes, data from _zova_chunks where chunk_hash = ?") as read:

@@ -1,0 +1,292 @@
+"""Fuzz target: objects with crafted bytes and manifests (c-abi 4.9, 4.10, 7.6,
+7.7): object_put / put_many, chunk_put with right or wrong hashes and sizes,
+assemble_from_chunks with fuzzed index/offset/size rows over stored chunks,
+read_range at fuzzed offsets and buffer lengths, manifest_get, chunk_get,
+chunk_delete, object_delete and writer sequences. Checks round trips against
+hashlib (get == bytes put, read_range == slice, ids == SHA-256, manifests
+contiguous) and that every status is one the spec defines.
+
+    python tests/fuzz/fuzz_objects.py -max_total_time=60 tests/fuzz/corpus/objects
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import atheris  # noqa: E402
+
+from _common import OK, Db, check_status, ffi, lib, run, scratch_dir, sha  # noqa: E402
+
+_state: dict = {"db": None, "count": 0, "dir": None}
+
+
+def database() -> Db:
+    if _state["db"] is None or _state["count"] >= 200:
+        if _state["db"] is not None:
+            _state["db"].close()
+            os.unlink(_state["path"])
+        if _state["dir"] is None:
+            _state["dir"] = scratch_dir("objects")
+        _state["path"] = os.path.join(_state["dir"], "objects.zova")
+        _state["db"], _state["count"] = Db(_state["path"]), 0
+        _state["known"] = {}  # object id -> bytes
+        _state["chunks"] = {}  # chunk hash -> bytes
+    _state["count"] += 1
+    return _state["db"]
+
+
+def payload(fdp: atheris.FuzzedDataProvider) -> bytes:
+    kind = fdp.ConsumeIntInRange(0, 3)
+    if kind == 0:
+        return fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 600))
+    # larger inputs so FastCDC produces several chunks; content from a seed
+    seed = fdp.ConsumeBytes(8) or b"\x00"
+    size = fdp.ConsumeIntInRange(0, [2048, 20000, 150000][kind - 1])
+    block = sha(seed) * (size // 32 + 1)
+    return block[:size] if kind != 3 else os.urandom(0) + bytes((b * 31 + i) & 0xFF for i, b in
+                                                               enumerate(block[:size]))
+
+
+def object_id(raw: bytes):
+    return {"bytes": list(raw)}
+
+
+def get_object(db, oid: bytes):
+    out = ffi.new("zova_buffer *")
+    status = check_status(lib.zova_object_get(ffi.new("zova_object_get_request *", [db.ptr, object_id(oid), out])))
+    data = bytes(ffi.buffer(out.data, out.len)) if out.len else b""
+    if status != OK:
+        assert out.data == ffi.NULL and out.len == 0
+    lib.zova_buffer_free(out)
+    return status, data
+
+
+def manifest(db, oid: bytes):
+    out = ffi.new("zova_object_manifest *")
+    status = check_status(lib.zova_object_manifest_get(ffi.new("zova_object_manifest_get_request *",
+                                                               [db.ptr, object_id(oid), out])))
+    rows = []
+    if status == OK:
+        assert ffi.string(out.chunker) == b"fastcdc-v1"
+        assert out.chunks_len == out.chunk_count
+        offset = 0
+        for i in range(out.chunks_len):
+            row = out.chunks[i]
+            assert row.index == i and row.offset == offset and 1 <= row.size_bytes <= 65536
+            offset += row.size_bytes
+            rows.append((bytes(row.hash.bytes), row.size_bytes))
+        assert offset == out.size_bytes
+    lib.zova_object_manifest_free(out)
+    return status, rows
+
+
+def op_put(db, fdp):
+    data = payload(fdp)
+    buf = ffi.new("uint8_t[]", data) if data else ffi.NULL
+    out = ffi.new("zova_object_id *")
+    status = check_status(lib.zova_object_put(ffi.new("zova_object_put_request *", [db.ptr, buf, len(data), out])))
+    assert status == OK, db.last_error()
+    assert bytes(out.bytes) == sha(data)
+    _state["known"][sha(data)] = data
+
+
+def op_put_many(db, fdp):
+    items = [payload(fdp) for _ in range(fdp.ConsumeIntInRange(0, 4))]
+    bufs = [ffi.new("uint8_t[]", d) if d else ffi.NULL for d in items]
+    data = ffi.new("const uint8_t *[]", bufs or [ffi.NULL])
+    lens = ffi.new("size_t[]", [len(d) for d in items] or [0])
+    out = ffi.new("zova_object_id[]", max(len(items), 1))
+    status = check_status(lib.zova_object_put_many(ffi.new("zova_object_put_many_request *",
+                                                           [db.ptr, data, lens, len(items), out])))
+    assert status == OK, db.last_error()
+    for i, item in enumerate(items):
+        assert bytes(out[i].bytes) == sha(item)
+        _state["known"][sha(item)] = item
+
+
+def op_chunk_put(db, fdp):
+    data = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 300)) if fdp.ConsumeBool() else payload(fdp)
+    right = fdp.ConsumeIntInRange(0, 3) != 0
+    expected = sha(data) if right else (fdp.ConsumeBytes(32) + bytes(32))[:32]
+    buf = ffi.new("uint8_t[]", data) if data else ffi.NULL
+    status = check_status(lib.zova_object_chunk_put(ffi.new("zova_object_chunk_put_request *",
+                                                            [db.ptr, object_id(expected), buf, len(data)])))
+    if not 1 <= len(data) <= 65536:
+        assert status == lib.ZOVA_OBJECT_CORRUPT
+    elif expected != sha(data):
+        assert status == lib.ZOVA_OBJECT_CHUNK_HASH_MISMATCH
+    else:
+        assert status == OK, db.last_error()
+        _state["chunks"][expected] = data
+
+
+def op_assemble(db, fdp):
+    pool = list(_state["chunks"].items())
+    rows = []
+    for _ in range(fdp.ConsumeIntInRange(0, 6)):
+        if pool and fdp.ConsumeIntInRange(0, 5):
+            hash_, data = pool[fdp.ConsumeIntInRange(0, len(pool) - 1)]
+        else:
+            hash_, data = (fdp.ConsumeBytes(32) + bytes(32))[:32], b""
+        rows.append([hash_, len(data)])
+    # honest layout first, then fuzzed damage
+    order = list(range(len(rows)))
+    if fdp.ConsumeBool():
+        order.reverse()
+    chunks = ffi.new("zova_object_manifest_chunk[]", max(len(rows), 1))
+    offset, honest = 0, b""
+    for position, i in enumerate(order):
+        hash_, size = rows[i]
+        chunks[position].index = i
+        chunks[position].hash.bytes = list(hash_)
+        chunks[position].offset = sum(rows[j][1] for j in range(i))
+        chunks[position].size_bytes = size
+    for hash_, size in rows:
+        honest += _state["chunks"].get(hash_, b"")
+        offset += size
+    size_bytes = offset
+    damage = fdp.ConsumeIntInRange(0, 6)
+    if damage == 1 and rows:
+        chunks[fdp.ConsumeIntInRange(0, len(rows) - 1)].index = fdp.ConsumeIntInRange(0, 2**64 - 1)
+    elif damage == 2 and rows:
+        chunks[fdp.ConsumeIntInRange(0, len(rows) - 1)].offset = fdp.ConsumeIntInRange(0, 2**64 - 1)
+    elif damage == 3 and rows:
+        chunks[fdp.ConsumeIntInRange(0, len(rows) - 1)].size_bytes = fdp.ConsumeIntInRange(0, 2**64 - 1)
+    elif damage == 4:
+        size_bytes = fdp.ConsumeIntInRange(0, 2**64 - 1)
+    target = sha(honest) if fdp.ConsumeIntInRange(0, 3) else (fdp.ConsumeBytes(32) + bytes(32))[:32]
+    count = len(rows) if damage != 5 else fdp.ConsumeIntInRange(0, len(rows))
+    status = check_status(lib.zova_object_assemble_from_chunks(ffi.new(
+        "zova_object_assemble_from_chunks_request *", [db.ptr, object_id(target), size_bytes, chunks, count])))
+    if status == OK:
+        # whatever the rows said, a stored object is content-addressed
+        got_status, got = get_object(db, target)
+        assert got_status == OK and sha(got) == target, db.last_error()
+        if target in _state["known"]:
+            assert got == _state["known"][target]
+        elif damage == 0:
+            assert got == honest
+        _state["known"][target] = got
+    elif size_bytes > 2**63 - 1:
+        assert status == lib.ZOVA_OBJECT_TOO_LARGE or target in _state["known"]
+
+
+def pick_id(fdp) -> bytes:
+    known = list(_state["known"])
+    if known and fdp.ConsumeIntInRange(0, 4):
+        return known[fdp.ConsumeIntInRange(0, len(known) - 1)]
+    return (fdp.ConsumeBytes(32) + bytes(32))[:32]
+
+
+def op_read(db, fdp):
+    oid = pick_id(fdp)
+    data = _state["known"].get(oid)
+    choice = fdp.ConsumeIntInRange(0, 4)
+    if choice == 0:
+        status, got = get_object(db, oid)
+        assert (status == OK) == (data is not None)
+        if data is not None:
+            assert got == data
+    elif choice == 1:
+        status, rows = manifest(db, oid)
+        assert (status == OK) == (data is not None)
+        if data is not None:
+            assert sum(size for _, size in rows) == len(data)
+            assert len(rows) == (0 if not data else len(rows))
+    elif choice == 2:
+        size = len(data) if data is not None else 0
+        offset = fdp.ConsumeIntInRange(0, size + 2) if fdp.ConsumeIntInRange(0, 5) else \
+            fdp.ConsumeIntInRange(0, 2**64 - 1)
+        buffer_len = fdp.ConsumeIntInRange(0, 70000)
+        buf = ffi.new("uint8_t[]", max(buffer_len, 1))
+        copied = ffi.new("size_t *", 12345)
+        status = check_status(lib.zova_object_read_range(ffi.new(
+            "zova_object_read_range_request *",
+            [db.ptr, object_id(oid), offset, buf if buffer_len or fdp.ConsumeBool() else ffi.NULL,
+             buffer_len, copied])))
+        if data is None:
+            assert status == lib.ZOVA_OBJECT_NOT_FOUND and copied[0] == 0
+        elif offset > size:
+            assert status == lib.ZOVA_OBJECT_RANGE_INVALID and copied[0] == 0
+        else:
+            assert status == OK, db.last_error()
+            expected = data[offset:offset + buffer_len]
+            assert copied[0] == len(expected)
+            assert bytes(ffi.buffer(buf, len(expected))) == expected
+    elif choice == 3:
+        for name, ctype in (("zova_object_size", "uint64_t *"), ("zova_object_chunk_count", "uint64_t *"),
+                            ("zova_object_exists", "uint8_t *")):
+            out = ffi.new(ctype, 77)
+            status = check_status(getattr(lib, name)(ffi.new(name + "_request *", [db.ptr, object_id(oid), out])))
+            if name == "zova_object_exists":
+                assert status == OK and out[0] == (data is not None)
+            elif data is None:
+                assert status == lib.ZOVA_OBJECT_NOT_FOUND and out[0] == 77
+            elif name == "zova_object_size":
+                assert status == OK and out[0] == len(data)
+    else:
+        chunks = list(_state["chunks"]) + [pick_id(fdp)]
+        hash_ = chunks[fdp.ConsumeIntInRange(0, len(chunks) - 1)]
+        out = ffi.new("zova_buffer *")
+        status = check_status(lib.zova_object_chunk_get(ffi.new("zova_object_chunk_get_request *",
+                                                                [db.ptr, object_id(hash_), out])))
+        if status == OK:
+            assert sha(bytes(ffi.buffer(out.data, out.len))) == hash_
+        lib.zova_buffer_free(out)
+
+
+def op_delete(db, fdp):
+    if fdp.ConsumeBool():
+        oid = pick_id(fdp)
+        status = check_status(lib.zova_object_delete(ffi.new("zova_object_delete_request *", [db.ptr, object_id(oid)])))
+        assert status == (OK if oid in _state["known"] else lib.ZOVA_OBJECT_NOT_FOUND), (status, db.last_error())
+        _state["known"].pop(oid, None)
+    else:
+        chunks = list(_state["chunks"]) + [pick_id(fdp)]
+        hash_ = chunks[fdp.ConsumeIntInRange(0, len(chunks) - 1)]
+        deleted = ffi.new("uint8_t *", 9)
+        status = check_status(lib.zova_object_chunk_delete(ffi.new("zova_object_chunk_delete_request *",
+                                                                   [db.ptr, object_id(hash_), deleted])))
+        assert status == OK and deleted[0] in (0, 1)
+        if deleted[0]:
+            _state["chunks"].pop(hash_, None)
+
+
+def op_writer(db, fdp):
+    out = ffi.new("zova_object_writer **")
+    assert lib.zova_object_writer_create(ffi.new("zova_object_writer_create_request *", [db.ptr, out])) == OK
+    writer = out[0]
+    written = b""
+    for _ in range(fdp.ConsumeIntInRange(0, 5)):
+        piece = payload(fdp)
+        buf = ffi.new("uint8_t[]", piece) if piece else ffi.NULL
+        status = check_status(lib.zova_object_writer_write(ffi.new("zova_object_writer_write_request *",
+                                                                   [writer, buf, len(piece)])))
+        assert status == OK, db.last_error()
+        written += piece
+    end = fdp.ConsumeIntInRange(0, 2)
+    if end == 0:
+        oid = ffi.new("zova_object_id *")
+        assert lib.zova_object_writer_finish(ffi.new("zova_object_writer_finish_request *", [writer, oid])) == OK
+        assert bytes(oid.bytes) == sha(written)
+        _state["known"][sha(written)] = written
+        assert get_object(db, sha(written)) == (OK, written)
+    elif end == 1:
+        assert lib.zova_object_writer_cancel(ffi.new("zova_object_writer_cancel_request *", [writer])) == OK
+    assert lib.zova_object_writer_destroy(writer) == OK
+
+
+OPS = [op_put, op_put_many, op_chunk_put, op_chunk_put, op_assemble, op_assemble, op_read, op_read, op_read,
+       op_delete, op_writer]
+
+
+def TestOneInput(data: bytes) -> None:
+    db = database()
+    fdp = atheris.FuzzedDataProvider(data)
+    for _ in range(fdp.ConsumeIntInRange(1, 8)):
+        OPS[fdp.ConsumeIntInRange(0, len(OPS) - 1)](db, fdp)
+
+
+if __name__ == "__main__":
+    run(TestOneInput)
