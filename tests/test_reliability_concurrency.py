@@ -16,12 +16,10 @@ of ``open_with_options``, cli-and-bindings §2.5).
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
 import pytest
