@@ -101,6 +101,33 @@ def _read_rows(db, rows: dict) -> dict:
     return counts
 
 
+def _cli(damaged: str, backup: str) -> dict:
+    """Exit codes of the inspection, check and copy commands on the damaged file
+    (cli-and-bindings 1.3: 0, or 3 open/operation failure, or 4 integrity).
+    Run in process; an exception escaping a command is a bug and ends the probe."""
+    import io
+    import os
+    from zova import cli
+    codes = {}
+    commands = [["info", "--json"], ["stats", "--json"], ["objects", "--json"], ["chunks", "--json"],
+                ["vectors", "--json"], ["vector-collection", "--json", damaged, "emb"], ["tables", "--json"],
+                ["check", "--json"], ["check", "--json", "--deep"], ["doctor", "--json"],
+                ["salvage", "--dry-run", "--json"], ["backup", "--json", damaged, backup]]
+    saved = sys.stdout, sys.stderr
+    try:
+        for command in commands:
+            args = command[1:] if len(command) > 2 and command[-2] == damaged or command[0] == "backup" \
+                else command[1:] + [damaged]
+            sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
+            codes[" ".join(c for c in command if c not in (damaged, backup))] = cli.run_command(command[0], args)
+    finally:
+        sys.stdout, sys.stderr = saved
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        if os.path.exists(backup + suffix):
+            os.unlink(backup + suffix)
+    return codes
+
+
 def main(argv: list[str]) -> int:
     import zova
     from zova import diagnostics
@@ -130,6 +157,7 @@ def main(argv: list[str]) -> int:
                        "issue_counts": report.diagnostics.issue_counts if report.diagnostics else None}
     except zova.ZovaError as error:
         out["deep"] = {"open": error.status}
+    out["cli"] = _cli(damaged, destination + ".backup.zova")
     try:
         report = diagnostics.salvage(damaged, destination, limit=0)
         out["salvage"] = {"verified": report.destination_verified, "error": report.error,

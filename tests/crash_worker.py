@@ -27,6 +27,10 @@ import numpy as np
 COLLECTION = "crashvec"
 DIMENSIONS = 16
 KINDS = ("obj", "objs", "stream", "vec", "vec1", "sql")
+# "del" deletes the object the same child stored in its previous op. Only a
+# lone child uses it: next to another writer a delete may legitimately make
+# that writer's finish fail with 52 (c-abi 7.7, chunk deleted by another handle).
+CRASH_KINDS = KINDS + ("del",)
 SCHEMA = ("create table if not exists crash_rows (batch text not null, i integer not null, total integer not null, "
           "payload blob not null, primary key (batch, i))")
 _COMMON_SEED = 0xC0FFEE
@@ -107,6 +111,10 @@ def plan(seed: int, n: int, kinds=KINDS) -> dict:
         op["count"] = 1
     elif kind == "sql":
         op["count"] = int(rng.integers(1, 40))
+    elif kind == "del":
+        previous = plan(seed, n - 1, kinds) if n > 0 else None
+        usable = previous is not None and previous["kind"] in ("obj", "stream") and previous["size"] > 0
+        op["target"] = previous if usable else None
     return op
 
 
@@ -148,6 +156,7 @@ def _retry(call, counter: dict, retryable: tuple):
 
 def run_op(db, seed: int, op: dict, busy: dict, retryable: tuple) -> dict:
     """Performs op; returns what the done line records."""
+    import zova
     kind, n = op["kind"], op["n"]
     if kind == "obj":
         data = expected_objects(seed, op)[0]
@@ -188,6 +197,11 @@ def run_op(db, seed: int, op: dict, busy: dict, retryable: tuple) -> dict:
         else:
             _retry(lambda: db.put_vectors(COLLECTION, ids, matrix), busy, retryable)
         return {}
+    if kind == "del":
+        if op["target"] is not None:
+            data = expected_objects(seed, op["target"])[0]
+            _retry(lambda: db.delete_object(zova.object_id(data)), busy, retryable)
+        return {}
     if kind == "sql":
         count = op["count"]
         batch = f"b{seed}-{n}"
@@ -221,7 +235,9 @@ def main(argv: list[str]) -> int:
     busy_ms = int(argv[6]) if len(argv) > 6 else 0
     kinds = tuple(argv[7].split(",")) if len(argv) > 7 else KINDS
     log = _Log(log_path)
-    retryable = (lib.ZOVA_BUSY, lib.ZOVA_LOCKED) if mode == "contend" else ()
+    # With a busy timeout (contend, or crash next to another writer) BUSY and
+    # LOCKED are retried; in a lone crash run any error is a failure.
+    retryable = (lib.ZOVA_BUSY, lib.ZOVA_LOCKED) if mode == "contend" or busy_ms > 0 else ()
     busy: dict[str, int] = {}  # status -> retries
     db = _retry(lambda: zova.Database.open(path, busy_timeout_ms=busy_ms), busy, retryable)
     log.write({"ready": seed, "pid": os.getpid()}, True)
@@ -268,8 +284,10 @@ class Expected:
         self.done: list[tuple[int, dict]] = []
         self.intended: set[tuple[int, int]] = set()
         self.pending: list[tuple[int, dict]] = []
-        self.object_ids: dict[bytes, tuple[int, dict, int]] = {}  # id -> (seed, op, item)
+        self.object_ids: dict[bytes, tuple[int, dict, int]] = {}  # id -> (seed, op, item): must be there
         self.maybe_object_ids: set[bytes] = set()
+        self.maybe_present: dict[bytes, tuple[int, dict, int]] = {}  # a delete was cut off: there or not
+        self.deleted: set[bytes] = set()  # a delete returned: must be gone
 
     def add_log(self, records: list[dict]) -> dict:
         """Adds a killed child's log; returns its last record."""
@@ -281,6 +299,11 @@ class Expected:
             if "intent" in record:
                 open_intent = (record["seed"], record["intent"])
                 self.intended.add((record["seed"], record["intent"]["n"]))
+                target = record["intent"].get("target")
+                if target is not None:
+                    victim = hashlib.sha256(expected_objects(record["seed"], target)[0]).digest()
+                    self.object_ids.pop(victim, None)
+                    self.maybe_present[victim] = (record["seed"], target, 0)
                 for item, data in enumerate(expected_objects(record["seed"], record["intent"])):
                     self.maybe_object_ids.add(hashlib.sha256(data).digest())
             elif "done" in record:
@@ -288,6 +311,10 @@ class Expected:
                 assert open_intent == (seed, op), (open_intent, record)
                 open_intent = None
                 self.done.append((seed, op))
+                if op.get("target") is not None:
+                    victim = hashlib.sha256(expected_objects(seed, op["target"])[0]).digest()
+                    del self.maybe_present[victim]
+                    self.deleted.add(victim)
                 payloads = expected_objects(seed, op)
                 assert [hashlib.sha256(p).hexdigest() for p in payloads] == record.get("ids", []), record
                 for item, data in enumerate(payloads):
@@ -331,6 +358,12 @@ def verify(path: str, expected: Expected, context: str) -> dict:
             data = expected_objects(seed, op)[item]
             got = db.get_object(zova.ObjectId(object_id))
             assert got == data, f"{context}: object {object_id.hex()} of seed {seed} op {op} differs"
+        # Deletes: a returned one is gone for good, one cut off left the object whole or gone.
+        for object_id in expected.deleted:
+            assert not db.has_object(zova.ObjectId(object_id)), f"{context}: deleted {object_id.hex()} is back"
+        for object_id, (seed, op, item) in expected.maybe_present.items():
+            if db.has_object(zova.ObjectId(object_id)):
+                assert db.get_object(zova.ObjectId(object_id)) == expected_objects(seed, op)[item], context
         # An op cut off by the kill is all or nothing.
         for seed, op in expected.pending:
             payloads = [p for p in expected_objects(seed, op) if p]
@@ -351,6 +384,16 @@ def verify(path: str, expected: Expected, context: str) -> dict:
             assert (seed, n) in expected.intended, f"{context}: vector {vid} nobody wrote"
         for key, found in batches.items():
             assert found == int(key.rpartition("-of-")[2]), f"{context}: vector batch {key} has {found} rows"
+        if stored_vectors:
+            # Search over the recovered rows equals a numpy brute force (cosine, ties by id).
+            ids = sorted(stored_vectors)
+            matrix = np.stack([np.frombuffer(stored_vectors[i], dtype="<f4") for i in ids]).astype(np.float64)
+            query = _rng(len(ids), 9).standard_normal(DIMENSIONS).astype(np.float32)
+            q = query.astype(np.float64)
+            distances = 1.0 - (matrix @ q) / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(q))
+            order = sorted(range(len(ids)), key=lambda j: (distances[j], ids[j].encode()))[:10]
+            results = db.search_vectors(COLLECTION, query, 10)
+            assert [r.id for r in results] == [ids[j] for j in order], f"{context}: search after recovery"
         vectors_checked = 0
         for seed, op in expected.done:
             if op["kind"] not in ("vec", "vec1"):

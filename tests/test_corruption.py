@@ -48,8 +48,10 @@ TARGETS = ("any", "_zova_chunks", "_zova_object_chunks", "_zova_objects", "_zova
            "sqlite_master", "index")
 # Statuses a damaged object read may fail with: the object checks of c-abi §4.9
 # (50 not found when the row itself is gone, 52/53/54/55) and SQLite's own
-# corruption report (15) when a b-tree page is unreadable.
-OBJECT_STATUSES = {15, 50, 52, 53, 54, 55}
+# corruption report (15) when a b-tree page is unreadable, or its I/O error
+# (17, c-abi §6.2: IOERR maps to SQLITE_ERROR) when a WAL file's pages lie past
+# the end of a truncated database file.
+OBJECT_STATUSES = {15, 17, 50, 52, 53, 54, 55}
 
 
 @pytest.fixture(scope="module")
@@ -231,10 +233,33 @@ def probe(tmp_path, pristine: dict, seed: int) -> tuple[str, dict]:
 
 def judge(context: str, out: dict, stats: collections.Counter) -> None:
     stats["files"] += 1
+    codes = out["cli"]
+    assert set(codes.values()) <= {0, 3, 4}, f"{context}: CLI exit codes {codes}"
+    if out["open"] is not None:
+        # Only salvage reads a file that does not open (a truncated one,
+        # through a repaired temporary copy): its dry run reports (exit 4).
+        others = {key: code for key, code in codes.items() if not key.startswith("salvage")}
+        assert set(others.values()) == {3}, f"{context}: the file does not open, yet {codes}"
+        assert codes["salvage --dry-run --json"] in (3, 4), f"{context}: {codes}"
+    elif out["deep"]["ok"]:
+        assert codes["check --json --deep"] == 0 and codes["doctor --json"] == 0, f"{context}: {codes}"
+    else:
+        # doctor runs quick_check, the deep check integrity_check (which also
+        # compares indexes with their tables), so only the deep check must fail.
+        assert codes["check --json --deep"] == 4, f"{context}: {codes}"
+    stats["CLI commands run"] += len(codes)
     if out["open"] is not None:
         stats[f"open failed {out['open']}"] += 1
         assert isinstance(out["open"], int) and out["open"] > 0, context
         assert out["deep"].get("open") == out["open"], context
+        salvage = out["salvage"]
+        if "open" not in salvage:
+            stats["salvage ran on a file that does not open"] += 1
+            stats["... and verified its destination"] += bool(salvage["verified"])
+            if salvage["verified"]:
+                assert salvage["deep_ok"], f"{context}: the salvaged file fails the deep check"
+                assert "WRONG" not in out["salvaged_objects"].values(), context
+                stats["... objects salvaged from it"] += sum(o == "ok" for o in out["salvaged_objects"].values())
         return
     outcomes = list(out["objects"].values()) + list(out["ranges"].values())
     assert "WRONG" not in outcomes, f"{context}: a damaged object read returned wrong bytes: {out['objects']}"
@@ -344,10 +369,11 @@ def test_salvage_with_a_flipped_object_id_in_its_row_recovers_the_object_1_6(tmp
         handle.write(content)
     with zova.Database.open(damaged) as db:
         assert hashlib.sha256(db.get_object(zova.ObjectId(raw))).hexdigest() == hex_id
-        # The row no longer carries the id; only its index entry does. (The deep
-        # check walks objects in index order, so it does not see this.)
+        # The row no longer carries the id; only its index entry does.
         with db.prepare("select count(*) from _zova_objects not indexed where object_id = ?") as count:
             count.bind_blob(1, raw)
             assert count.fetchall() == [(0,)]
+    # The deep check's integrity_check sees the row and its index disagree.
+    assert not diagnostics.check(damaged, deep=True).ok
     report = _salvage_and_compare(pristine, damaged, str(tmp_path / "row-salvaged.zova"))
     assert report.copied["objects"] == len(pristine["objects"])

@@ -16,12 +16,10 @@ of ``open_with_options``, cli-and-bindings §2.5).
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -262,12 +260,13 @@ def test_search_cache_stays_exact_while_another_process_adds_vectors_issue7(tmp_
     path = str(tmp_path / "search.zova")
     _new_file(path, wal)
     log = str(tmp_path / "vectors.jsonl")
-    writer = _spawn(path, log, 700, 120, busy_ms=2000, kinds="vec,vec1")
+    writer = _spawn(path, log, 700, 400, busy_ms=2000, kinds="vec,vec1")
     db = zova.Database.open(path, busy_timeout_ms=2000)
     rng = np.random.default_rng(5)
     k = 10
     snapshots = brackets = 0
     largest = 0
+    sizes: set[int] = set()
     try:
         while writer.poll() is None or snapshots < 5:
             query = rng.standard_normal(DIMENSIONS).astype(np.float32)
@@ -290,6 +289,7 @@ def test_search_cache_stays_exact_while_another_process_adds_vectors_issue7(tmp_
             assert [r.id for r in within] == [r.id for r in results if r.distance <= threshold]
             snapshots += 1
             largest = max(largest, len(rows))
+            sizes.add(len(rows))
             # Bracketed: rows read before and after an autocommit search.
             before = _retry(lambda: _rows(db))
             results = _retry(lambda: db.search_vectors(COLLECTION, query, k))
@@ -319,5 +319,6 @@ def test_search_cache_stays_exact_while_another_process_adds_vectors_issue7(tmp_
     expected.add_log(read_log(log))
     verify(path, expected, f"[search during writes, wal={wal}]")
     assert largest > 0 and snapshots >= 5
+    assert len(sizes) >= 3, f"the searches never ran between the writer's commits: {sorted(sizes)}"
     print(f"\nsearch during writes wal={wal}: {snapshots} exact snapshot searches, {brackets} bracketed, "
-          f"up to {largest} of {len(final)} rows")
+          f"up to {largest} of {len(final)} rows, {len(sizes)} distinct snapshot sizes")
