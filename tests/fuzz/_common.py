@@ -12,10 +12,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-if str(ROOT / "python") not in sys.path and os.environ.get("ZOVA_FUZZ_USE_INSTALLED") != "1":
+try:  # an installed / PYTHONPATH zova wins (run_sanitized.sh puts the ASan build first)
+    from zova._native import ffi, lib
+except ImportError:
     sys.path.insert(0, str(ROOT / "python"))
-
-from zova._native import ffi, lib  # noqa: E402
+    from zova._native import ffi, lib
 
 OK = lib.ZOVA_OK
 # Every status the ABI may return (c-abi 2.1); anything else is a bug.
@@ -86,5 +87,9 @@ def run(test_one_input, argv=None) -> None:
     # libFuzzer; the C core itself is not coverage-instrumented (gcc has no
     # -fsanitize=fuzzer), so C bugs are found by the harness's reach + checks.
     atheris.instrument_all()
-    atheris.Setup(list(argv or sys.argv), test_one_input)
+    argv = list(argv or sys.argv)
+    # -merge=1 / -fork re-execute argv[0]: give them an executable wrapper
+    # (e.g. a script running `python tests/fuzz/fuzz_x.py "$@"`).
+    argv[0] = os.environ.get("ZOVA_FUZZ_ARGV0", argv[0])
+    atheris.Setup(argv, test_one_input)
     atheris.Fuzz()
