@@ -102,12 +102,18 @@ if [ "$MODE" != c ]; then
     env LD_PRELOAD="$ASAN_RT $UBSAN_RT" ASAN_OPTIONS=detect_leaks=0 PYTHONPATH="$ROOT/build/py-sanitize" \
         "$PYTHON" -c "import zova._native as n, sys; assert 'py-sanitize' in n.__file__, n.__file__; print('extension:', n.__file__)" \
         || die "the sanitized extension is not the one imported"
-    if env LD_PRELOAD="$ASAN_RT $UBSAN_RT" ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" \
+    # pytest captures fd 2, and an ASan abort kills it before it can print:
+    # reports also go to files under $REPORTS, shown on failure.
+    REPORTS=$(mktemp -d)
+    if env LD_PRELOAD="$ASAN_RT $UBSAN_RT" ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$REPORTS/asan" \
+           UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$REPORTS/ubsan" \
            PYTHONPATH="$ROOT/build/py-sanitize${PYTHONPATH:+:$PYTHONPATH}" ZOVA_SANITIZED_RUN=1 \
            "$PYTHON" -m pytest -p no:cacheprovider -q "$@"; then
         echo "== python tests passed under ASan+UBSan"
     else
         echo "== python tests FAILED under ASan+UBSan"; failures=$((failures + 1))
+        for report in "$REPORTS"/*; do [ -f "$report" ] && { echo "--- $report"; cat "$report"; }; done
     fi
+    rm -rf "$REPORTS"
 fi
 [ "$failures" -eq 0 ]
