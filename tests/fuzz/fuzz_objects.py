@@ -364,8 +364,59 @@ def op_damage(db, fdp):
             assert status != OK or got == data
 
 
+def op_transaction(db, fdp):
+    """c-abi 5.9: inside BEGIN / SAVEPOINT, or while a stepped statement holds a
+    read transaction, the self-transacting object calls return 58 and write
+    nothing; chunk_put and reads still work."""
+    how = fdp.ConsumeIntInRange(0, 2)
+    stmt = None
+    if how == 0:
+        assert db.exec(b"begin") == OK
+    elif how == 1:
+        assert db.exec(b"savepoint fuzz_sp") == OK
+    else:
+        out = ffi.new("zova_statement **")
+        # a query reading a table holds a read transaction once it returned a row
+        assert lib.zova_database_prepare(ffi.new("zova_database_prepare_request *",
+                                                 [db.ptr, db.s(b"select key from _zova_meta"), out])) == OK
+        stmt = out[0]
+        result = ffi.new("zova_step_result *")
+        assert lib.zova_statement_step(ffi.new("zova_statement_step_request *", [stmt, result])) == OK
+        assert result[0] == lib.ZOVA_STEP_ROW
+    data = payload(fdp)
+    buf = ffi.new("uint8_t[]", data) if data else ffi.NULL
+    out_id = ffi.new("zova_object_id *", {"bytes": [7] * 32})
+    active = lib.ZOVA_OBJECT_TRANSACTION_ACTIVE
+    assert lib.zova_object_put(ffi.new("zova_object_put_request *", [db.ptr, buf, len(data), out_id])) == active
+    assert bytes(out_id.bytes) == bytes([7] * 32)
+    writer = ffi.new("zova_object_writer **")
+    assert lib.zova_object_writer_create(ffi.new("zova_object_writer_create_request *", [db.ptr, writer])) == active
+    assert writer[0] == ffi.NULL
+    target = pick_id(fdp)
+    assert lib.zova_object_delete(ffi.new("zova_object_delete_request *", [db.ptr, object_id(target)])) == active
+    chunks = ffi.new("zova_object_manifest_chunk[1]")
+    assert lib.zova_object_assemble_from_chunks(ffi.new("zova_object_assemble_from_chunks_request *",
+                                                        [db.ptr, object_id(target), 1, chunks, 1])) == active
+    if fdp.ConsumeBool():
+        op_chunk_put(db, fdp)
+    op_read(db, fdp)
+    if stmt is not None:
+        assert lib.zova_statement_finalize(stmt) == OK
+    else:
+        assert db.exec(b"rollback" if how == 0 else b"rollback to fuzz_sp; release fuzz_sp") == OK
+        # a rolled-back chunk_put is gone: forget chunks the model learned inside
+        _state["chunks"] = {h: d for h, d in _state["chunks"].items() if chunk_stored(db, h)}
+
+
+def chunk_stored(db, hash_: bytes) -> bool:
+    out = ffi.new("zova_buffer *")
+    status = lib.zova_object_chunk_get(ffi.new("zova_object_chunk_get_request *", [db.ptr, object_id(hash_), out]))
+    lib.zova_buffer_free(out)
+    return status == OK
+
+
 OPS = [op_put, op_put_many, op_chunk_put, op_chunk_put, op_assemble, op_assemble, op_read, op_read, op_read,
-       op_delete, op_writer, op_damage]
+       op_delete, op_writer, op_transaction, op_damage]
 
 
 def TestOneInput(data: bytes) -> None:
