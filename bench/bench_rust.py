@@ -3,7 +3,8 @@
 the standard library's sqlite3, all in the same run. Prints times and ratios.
 
 Workloads: N prepared inserts in one transaction, a full select, M object puts
-and gets of S bytes each.
+and gets of S bytes each, 10,000 128-dim cosine vectors in one put_vectors call
+and 100 top-10 searches.
 Run: python bench/bench_rust.py [rows] [objects] [object_size]
 """
 from __future__ import annotations
@@ -26,6 +27,14 @@ INSERT = "insert into t (id, name, score) values (?, ?, ?)"
 SELECT = "select id, name, score from t"
 
 
+VECTORS, SEARCHES, DIMS = 10_000, 100, 128
+
+
+def vector_values(i: int) -> list[float]:
+    # The same f32 values as examples/bench.rs.
+    return [((i * 131 + j * 17) % 1000) / 1000.0 - 0.5 for j in range(DIMS)]
+
+
 def payloads(objects: int, size: int) -> list[bytes]:
     return [bytes(((i * 31 + j * 7) ^ (j >> 3)) & 0xFF for j in range(size)) for i in range(objects)]
 
@@ -37,7 +46,8 @@ def run_rust(directory: str, rows: int, objects: int, size: int) -> dict[str, fl
     subprocess.run([cargo, "build", "--offline", "--release", "-p", "zova", "--example", "bench"], cwd=WORKSPACE,
                    env=env, check=True, capture_output=True)
     binary = WORKSPACE / "target" / "release" / "examples" / "bench"
-    out = subprocess.run([str(binary), directory, str(rows), str(objects), str(size)], check=True,
+    out = subprocess.run([str(binary), directory, str(rows), str(objects), str(size), str(VECTORS), str(SEARCHES)],
+                         check=True,
                          capture_output=True, text=True).stdout
     return {name: float(value) for name, value in (line.split() for line in out.splitlines())}
 
@@ -72,6 +82,16 @@ def run_python(directory: str, rows: int, data: list[bytes]) -> dict[str, float]
         for object_id in ids:
             db.get_object(object_id)
         times["get_object"] = time.perf_counter() - start
+        values = [vector_values(i) for i in range(VECTORS)]
+        inputs = [zova.VectorInput(f"v{i}", v) for i, v in enumerate(values)]
+        db.create_vector_collection("bench", zova.VectorCollectionOptions(DIMS, zova.VectorMetric.COSINE))
+        start = time.perf_counter()
+        db.put_vectors("bench", inputs)
+        times["put_vectors"] = time.perf_counter() - start
+        start = time.perf_counter()
+        for i in range(SEARCHES):
+            assert len(db.search_vectors("bench", values[(i * 97) % VECTORS], 10)) == 10
+        times["search_vectors"] = time.perf_counter() - start
     return times
 
 
@@ -101,7 +121,7 @@ def main() -> int:
         plain = min((run_sqlite(directory, rows) for _ in range(3)), key=lambda t: t["insert"])
     print(f"rows={rows} objects={objects}x{size}B (best of 3)")
     print(f"{'workload':<14}{'rust s':>10}{'python s':>10}{'sqlite3 s':>11}{'rust/python':>13}{'rust/sqlite3':>14}")
-    for name in ("insert", "select", "put_object", "get_object"):
+    for name in ("insert", "select", "put_object", "get_object", "put_vectors", "search_vectors"):
         peer = plain.get(name)
         print(f"{name:<14}{rust[name]:>10.4f}{python[name]:>10.4f}{peer if peer is not None else float('nan'):>11.4f}"
               f"{rust[name] / python[name]:>13.2f}{(rust[name] / peer) if peer else float('nan'):>14.2f}")

@@ -36,7 +36,19 @@ typedef struct zv_vec_state {
     } stmts[ZV_VEC_STMT_CACHE];
     size_t stmt_count;
     zv_vec_matrix *matrices; /* per-collection matrix cache (vector_cache.c) */
+    /* Change log for patching cached matrices after this connection's writes:
+     * log[i] is the rowid of _zova_vectors changed at generation log_base+1+i.
+     * A matrix older than `barrier` (rollback, collection-table change, full
+     * log) is rebuilt instead. */
+    int64_t *log;
+    size_t log_len;
+    uint64_t log_base;
+    uint64_t barrier;
+    uint64_t builds;  /* matrices built (cache statistics for tests and benchmarks) */
+    uint64_t patches; /* matrices brought up to date from the log */
 } zv_vec_state;
+
+#define ZV_VEC_LOG_MAX 65536u
 
 /* One call's context: the connection, its state, whether statements may be
  * cached, and whether an SQLite call failed (then its message is the error). */
@@ -106,21 +118,30 @@ struct zv_vec_matrix {
     uint32_t dims;
     int metric;
     size_t rows;
-    float *values;    /* rows x dims, raw stored values, 64-byte aligned */
+    size_t capacity;  /* rows allocated (patches grow it by small steps) */
+    float *values;    /* rows x dims, raw stored values */
     double *norms;    /* sqrt(sum v^2) in double per row (Appendix B order) */
     int64_t *rowids;  /* rowid of each row in _zova_vectors */
+    /* rowid -> row (linear probing, UINT32_MAX = empty), for patching */
+    int64_t *map_keys;
+    uint32_t *map_rows;
+    size_t map_mask;
     double max_norm;
     double min_norm;
     float max_abs;
-    unsigned data_version;
+    int64_t external_version; /* PRAGMA data_version: commits of other connections */
     uint64_t generation;
     int ephemeral;    /* built for one call only (uncommitted vector changes) */
     zv_vec_matrix *next;
 };
 
-/* The matrix for coll, valid for the current read snapshot (the caller holds
- * one open, e.g. by a pinned statement). Returns 74 for invalid stored rows. */
-ZV_HIDDEN zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix **out);
+/* The rows of coll for the current read snapshot (the caller holds one open,
+ * e.g. by a pinned statement): *out, minus the rows flagged in *mask, plus the
+ * rows of *overlay (both NULL unless a write transaction holds uncommitted
+ * vector changes; free *mask, release *overlay with zv_vec_matrix_put).
+ * Returns 74 for invalid stored rows. */
+ZV_HIDDEN zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix **out,
+                                        zv_vec_matrix **overlay, unsigned char **mask);
 ZV_HIDDEN void zv_vec_matrix_put(zv_vec_matrix *m); /* frees ephemeral matrices */
 ZV_HIDDEN void zv_vec_matrix_free_all(zv_vec_state *state);
 ZV_HIDDEN size_t zv_vec_cache_bytes(zv_vec_state *state);
@@ -133,6 +154,8 @@ ZV_HIDDEN void zv_kern_l2sq_rows(const float *q, const float *m, size_t rows, si
 /* Either kernel (l2 != 0: squared L2) split over worker threads for large inputs. */
 ZV_HIDDEN void zv_kern_rows_parallel(int l2, const float *q, const float *m, size_t rows, size_t dims, float *out);
 ZV_HIDDEN const char *zv_kern_name(void);
+/* *non_finite: some element is NaN/Inf; *nonzero: some element is not +-0. */
+ZV_HIDDEN void zv_kern_check_values(const float *v, size_t n, int *non_finite, int *nonzero);
 /* Exact double-precision sums in index order (Appendix B). */
 ZV_HIDDEN double zv_exact_dot(const float *a, const float *b, size_t n);
 ZV_HIDDEN double zv_exact_sumsq(const float *a, size_t n);

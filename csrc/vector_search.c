@@ -8,7 +8,9 @@
  * upper bound (or exceeds max_distance) are dropped; the remaining candidates
  * get their exact double distance (Appendix B, index-order accumulation from
  * the stored f32 values), and only the winners' ids are read from SQLite to
- * order ties. When the float32 pass could overflow or underflow badly the
+ * order ties (each winner's stored bytes are compared with the cached row; a
+ * mismatch means rowids moved behind the cache and the search is redone on a
+ * fresh matrix). When the float32 pass could overflow or underflow badly the
  * bounds are replaced by the exact distances of every row.
  *
  * Error bound used (u = 2^-24, n = dimensions): a float32 dot product or sum of
@@ -24,7 +26,12 @@
 
 static const char ZV_SQL_ROW_BY_ID[] =
     "select rowid, dimensions, \"values\" from _zova_vectors where collection_name = ?1 and vector_id = ?2";
-static const char ZV_SQL_ID_BY_ROWID[] = "select vector_id from _zova_vectors where rowid = ?1";
+static const char ZV_SQL_ID_BY_ROWID[] =
+    "select vector_id, collection_name, \"values\" from _zova_vectors where rowid = ?1";
+
+/* Internal only: a winner's rowid no longer holds the cached row (rowids
+ * renumbered behind the cache's back); the search is redone on a new matrix. */
+#define ZV_STALE_MATRIX ((zova_status)-1)
 
 typedef struct zv_hit {
     double distance;
@@ -229,18 +236,38 @@ static void zv_row_bounds(const zv_bounds *b, size_t i, double *lb, double *ub) 
     }
 }
 
-static zova_status zv_resolve_id(zv_vec_ctx *ctx, sqlite3_stmt *stmt, int64_t rowid, zv_hit *hit) {
+/* Reads the id of a winner, checking that the row still is the cached one
+ * (same collection, same stored bytes). */
+static zova_status zv_resolve_id(zv_vec_ctx *ctx, sqlite3_stmt *stmt, const zv_vec_collection *coll,
+                                 const zv_vec_matrix *m, size_t row, zv_hit *hit) {
     int rc;
     zova_status status = ZOVA_OK;
-    sqlite3_bind_int64(stmt, 1, rowid);
+    sqlite3_bind_int64(stmt, 1, m->rowids[row]);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         const unsigned char *text = sqlite3_column_text(stmt, 0);
-        hit->id_len = (size_t)sqlite3_column_bytes(stmt, 0);
-        hit->id = zv_strndup(text ? (const char *)text : "", text ? hit->id_len : 0);
-        if (!hit->id) status = ZOVA_OUT_OF_MEMORY;
+        const unsigned char *name = sqlite3_column_text(stmt, 1);
+        const void *blob = sqlite3_column_blob(stmt, 2);
+        size_t bytes = (size_t)coll->dims * 4;
+        float *stored = (float *)malloc(bytes);
+        int same = stored && name && blob && (size_t)sqlite3_column_bytes(stmt, 1) == coll->name_len &&
+                   memcmp(name, coll->name, coll->name_len) == 0 && (size_t)sqlite3_column_bytes(stmt, 2) == bytes;
+        if (same) {
+            zv_f32_from_le(stored, blob, coll->dims);
+            same = memcmp(stored, m->values + row * coll->dims, bytes) == 0;
+        }
+        if (!stored) {
+            status = ZOVA_OUT_OF_MEMORY;
+        } else if (!same) {
+            status = ZV_STALE_MATRIX;
+        } else {
+            hit->id_len = (size_t)sqlite3_column_bytes(stmt, 0);
+            hit->id = zv_strndup(text ? (const char *)text : "", text ? hit->id_len : 0);
+            if (!hit->id) status = ZOVA_OUT_OF_MEMORY;
+        }
+        free(stored);
     } else if (rc == SQLITE_DONE) {
-        status = ZOVA_VECTOR_CORRUPT; /* vanished inside our snapshot: cannot happen */
+        status = ZV_STALE_MATRIX;
     } else {
         status = zv_vec_sqlite_status(ctx, rc);
     }
@@ -248,11 +275,13 @@ static zova_status zv_resolve_id(zv_vec_ctx *ctx, sqlite3_stmt *stmt, int64_t ro
     return status;
 }
 
-static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_search_args *args,
-                                    const float *query, double q_norm, int has_exclude, int64_t exclude_rowid,
-                                    zova_vector_search_results *out) {
-    zova_status status;
-    zv_vec_matrix *m = NULL;
+/* The best `limit` rows of m (rows flagged in mask skipped) as hits with ids,
+ * sorted by (distance, id). */
+static zova_status zv_search_rows(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_search_args *args,
+                                  const float *query, double q_norm, int has_exclude, int64_t exclude_rowid,
+                                  const zv_vec_matrix *m, const unsigned char *mask, zv_hit **out_hits,
+                                  size_t *out_len) {
+    zova_status status = ZOVA_OK;
     size_t n, dims = coll->dims, i, k, eligible = 0, ncand = 0, nres = 0;
     float *scores = NULL, *qf = NULL;
     double *exact_d = NULL, *work = NULL;
@@ -262,8 +291,8 @@ static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *co
     double threshold = HUGE_VAL;
     sqlite3_stmt *id_stmt = NULL;
 
-    status = zv_vec_matrix_get(ctx, coll, &m);
-    if (status != ZOVA_OK) return status;
+    *out_hits = NULL;
+    *out_len = 0;
     n = m->rows;
     if (n == 0) goto done;
     memset(&b, 0, sizeof(b));
@@ -276,6 +305,7 @@ static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *co
         status = ZOVA_OUT_OF_MEMORY;
         goto done;
     }
+    if (mask) memcpy(skip, mask, n);
     /* Is the float32 pass safe from overflow and harmful underflow? */
     {
         double q_max = 0.0;
@@ -407,11 +437,20 @@ static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *co
     }
     id_stmt = zv_vec_stmt(ctx, ZV_SQL_ID_BY_ROWID, &status);
     if (!id_stmt) goto done;
-    for (i = 0; i < nres && status == ZOVA_OK; i++) status = zv_resolve_id(ctx, id_stmt, m->rowids[hits[i].row], &hits[i]);
+    for (i = 0; i < nres && status == ZOVA_OK; i++) status = zv_resolve_id(ctx, id_stmt, coll, m, hits[i].row, &hits[i]);
     zv_vec_stmt_done(ctx, id_stmt);
     if (status != ZOVA_OK) goto done;
     qsort(hits, nres, sizeof(*hits), zv_hit_cmp);
-    status = zv_hits_to_results(hits, nres < args->limit ? nres : args->limit, out);
+    {
+        size_t keep = nres < args->limit ? nres : args->limit;
+        for (i = keep; i < nres; i++) {
+            free(hits[i].id);
+            hits[i].id = NULL;
+        }
+        *out_hits = hits;
+        *out_len = keep;
+        hits = NULL;
+    }
 done:
     zv_hits_free(hits, ncand);
     free(skip);
@@ -419,6 +458,41 @@ done:
     free(qf);
     free(exact_d);
     free(work);
+    return status;
+}
+
+/* Searches the collection's matrix (plus, inside a write transaction with
+ * uncommitted vector changes, the overlay of changed rows) and merges. */
+static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_search_args *args,
+                                    const float *query, double q_norm, int has_exclude, int64_t exclude_rowid,
+                                    zova_vector_search_results *out) {
+    zv_vec_matrix *m = NULL, *overlay = NULL;
+    unsigned char *mask = NULL;
+    zv_hit *a = NULL, *b = NULL, *merged = NULL;
+    size_t na = 0, nb = 0, i = 0, j = 0, n = 0;
+    zova_status status = zv_vec_matrix_get(ctx, coll, &m, &overlay, &mask);
+    if (status != ZOVA_OK) return status;
+    status = zv_search_rows(ctx, coll, args, query, q_norm, has_exclude, exclude_rowid, m, mask, &a, &na);
+    if (status == ZOVA_OK && overlay) {
+        status = zv_search_rows(ctx, coll, args, query, q_norm, has_exclude, exclude_rowid, overlay, NULL, &b, &nb);
+    }
+    if (status == ZOVA_OK && nb == 0) {
+        status = zv_hits_to_results(a, na, out);
+    } else if (status == ZOVA_OK) {
+        merged = (zv_hit *)malloc((na + nb) * sizeof(*merged));
+        if (!merged) status = ZOVA_OUT_OF_MEMORY;
+        while (merged && n < args->limit && (i < na || j < nb)) {
+            zv_hit *next = (j >= nb || (i < na && zv_hit_cmp(&a[i], &b[j]) <= 0)) ? &a[i++] : &b[j++];
+            merged[n++] = *next;
+            next->id = NULL; /* moved */
+        }
+        if (merged) status = zv_hits_to_results(merged, n, out);
+    }
+    zv_hits_free(a, na);
+    zv_hits_free(b, nb);
+    zv_hits_free(merged, n);
+    free(mask);
+    zv_vec_matrix_put(overlay);
     zv_vec_matrix_put(m);
     return status;
 }
@@ -467,7 +541,18 @@ zova_status zv_vec_search_run(zv_vec_ctx *ctx, const zv_vec_search_args *args, z
     if (status == ZOVA_OK && args->limit > 0 && !(args->has_candidates && args->candidate_count == 0)) {
         q_norm = sqrt(zv_exact_sumsq(query, coll.dims));
         if (args->has_candidates) status = zv_search_candidates(ctx, &coll, args, query, q_norm, out);
-        else status = zv_search_matrix(ctx, &coll, args, query, q_norm, args->source_id != NULL, source_rowid, out);
+        else {
+            status = zv_search_matrix(ctx, &coll, args, query, q_norm, args->source_id != NULL, source_rowid, out);
+            if (status == ZV_STALE_MATRIX) {
+                /* Rowids changed without any signal the cache watches: drop
+                 * every cached matrix and search once more on a fresh one. */
+                zova_vector_search_results_free(out);
+                zv_vec_matrix_free_all(ctx->state);
+                status = zv_search_matrix(ctx, &coll, args, query, q_norm, args->source_id != NULL, source_rowid,
+                                          out);
+                if (status == ZV_STALE_MATRIX) status = ZOVA_VECTOR_CORRUPT;
+            }
+        }
     }
     if (status != ZOVA_OK) zova_vector_search_results_free(out);
     free(source);

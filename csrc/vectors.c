@@ -45,19 +45,32 @@ static int zv_vec_is_private_table(const char *table) {
                      sqlite3_stricmp(table, "_zova_vector_collections") == 0);
 }
 
+/* Called for every row change made on this connection. */
 static void zv_vec_update_hook(void *arg, int op, const char *database, const char *table, sqlite3_int64 rowid) {
     zv_vec_state *state = (zv_vec_state *)arg;
     (void)op;
-    (void)rowid;
-    if (database && strcmp(database, "main") == 0 && zv_vec_is_private_table(table)) {
-        state->generation++;
-        state->dirty = 1;
+    if (!database || strcmp(database, "main") != 0 || !zv_vec_is_private_table(table)) return;
+    state->generation++;
+    state->dirty = 1;
+    if (sqlite3_stricmp(table, "_zova_vectors") == 0 && state->generation == state->log_base + state->log_len + 1) {
+        if (!state->log) state->log = (int64_t *)malloc(ZV_VEC_LOG_MAX * sizeof(int64_t));
+        if (state->log && state->log_len < ZV_VEC_LOG_MAX) {
+            state->log[state->log_len++] = rowid;
+            return;
+        }
     }
+    /* Not patchable (collection table, full log): older matrices are rebuilt. */
+    state->barrier = state->generation;
+    state->log_base = state->generation;
+    state->log_len = 0;
 }
 
 static void zv_vec_rollback_hook(void *arg) {
     zv_vec_state *state = (zv_vec_state *)arg;
     state->generation++;
+    state->barrier = state->generation;
+    state->log_base = state->generation;
+    state->log_len = 0;
     state->dirty = 0;
 }
 
@@ -85,6 +98,7 @@ static void zv_vec_state_destroy(void *p) {
     sqlite3_set_authorizer(state->sql, NULL, NULL);
     for (i = 0; i < state->stmt_count; i++) sqlite3_finalize(state->stmts[i].stmt);
     zv_vec_matrix_free_all(state);
+    free(state->log);
     free(state);
 }
 
@@ -139,7 +153,17 @@ sqlite3_stmt *zv_vec_stmt(zv_vec_ctx *ctx, const char *sql, zova_status *status)
     size_t i;
     if (ctx->cache_statements) {
         for (i = 0; i < state->stmt_count; i++) {
-            if (state->stmts[i].sql == sql) return state->stmts[i].stmt;
+            if (state->stmts[i].sql != sql) continue;
+            if (!sqlite3_stmt_busy(state->stmts[i].stmt)) return state->stmts[i].stmt;
+            /* In use further up the stack (an SQL helper called while one of
+             * our statements runs): use a one-shot statement instead. */
+            rc = sqlite3_prepare_v2(ctx->sql, sql, -1, &stmt, NULL);
+            if (rc != SQLITE_OK) {
+                *status = zv_vec_sqlite_status(ctx, rc);
+                sqlite3_finalize(stmt);
+                return NULL;
+            }
+            return stmt;
         }
     }
     rc = sqlite3_prepare_v3(ctx->sql, sql, -1, ctx->cache_statements ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, NULL);
@@ -244,16 +268,9 @@ static int zv_f32_finite(float f) {
 }
 
 zova_status zv_vec_values_check(const zv_vec_collection *coll, const float *values, size_t len) {
-    size_t i;
-    uint32_t non_finite = 0, nonzero = 0;
+    int non_finite = 0, nonzero = 0;
     if (len != coll->dims) return ZOVA_VECTOR_DIMENSION_MISMATCH;
-    /* Branch-free so the compiler can vectorize it (put_many checks every value). */
-    for (i = 0; i < len; i++) {
-        uint32_t bits;
-        memcpy(&bits, &values[i], 4);
-        non_finite |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
-        nonzero |= bits & 0x7fffffffu;
-    }
+    zv_kern_check_values(values, len, &non_finite, &nonzero);
     if (non_finite) return ZOVA_VECTOR_INVALID;
     if (coll->metric == ZOVA_VECTOR_METRIC_COSINE && !nonzero) return ZOVA_VECTOR_INVALID;
     return ZOVA_OK;
@@ -637,9 +654,19 @@ zova_status zova_vector_put(const zova_vector_put_request *request) {
     ZV_VEC_END();
 }
 
+/* By id bytes, then by position in the request (pointers into one array). */
+static int zv_input_cmp(const void *pa, const void *pb) {
+    const zova_vector_input *a = *(const zova_vector_input *const *)pa;
+    const zova_vector_input *b = *(const zova_vector_input *const *)pb;
+    int c = strcmp(a->id, b->id);
+    if (c) return c;
+    return a < b ? -1 : a > b;
+}
+
 zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
     zv_vec_collection coll;
     sqlite3_stmt *stmt;
+    const zova_vector_input **order;
     float *scratch = NULL;
     size_t i;
     int own_transaction = 0;
@@ -680,9 +707,19 @@ zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
         if (rc != SQLITE_OK) status = zv_vec_sqlite_status(&ctx, rc);
         else own_transaction = 1;
     }
-    for (i = 0; status == ZOVA_OK && i < request->vectors_len; i++) {
-        status = zv_vec_upsert(&ctx, stmt, &coll, request->vectors[i].id, request->vectors[i].values, scratch);
+    /* Upsert in id order (stable, so a later duplicate still overwrites an
+     * earlier one): the primary-key index then grows at its end instead of at
+     * random places, which matters for random ids such as UUIDs. */
+    order = (const zova_vector_input **)malloc(request->vectors_len * sizeof(*order));
+    if (order) {
+        for (i = 0; i < request->vectors_len; i++) order[i] = &request->vectors[i];
+        qsort(order, request->vectors_len, sizeof(*order), zv_input_cmp);
     }
+    for (i = 0; status == ZOVA_OK && i < request->vectors_len; i++) {
+        const zova_vector_input *v = order ? order[i] : &request->vectors[i];
+        status = zv_vec_upsert(&ctx, stmt, &coll, v->id, v->values, scratch);
+    }
+    free(order);
     zv_vec_stmt_done(&ctx, stmt);
     if (own_transaction) {
         if (status == ZOVA_OK) {

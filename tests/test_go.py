@@ -73,3 +73,17 @@ def test_go_test_sh_honours_zova_include_and_lib_dir(tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode != 0
     assert "zova_c" in result.stdout + result.stderr
+
+
+def test_go_binding_concurrency_under_race_detector():
+    """cli-and-bindings §3.2 locking: the concurrency tests pass under `go test -race`
+    with cgocheck2 (no Go pointer reaches C)."""
+    assert shutil.which("go") is not None, "the `go` toolchain is not on PATH"
+    env = dict(os.environ, PYTHON=sys.executable, GOEXPERIMENT="cgocheck2")
+    if not env.get("ZOVA_LIB_DIR"):
+        subprocess.run([sys.executable, "build.py", "lib"], cwd=ROOT, check=True, capture_output=True, text=True)
+    result = subprocess.run(["sh", str(GO_DIR / "test.sh"), "-race", "-run", "Concurrent|Writer|CloseFinalises"],
+                            cwd=GO_DIR, env=env, capture_output=True, text=True, timeout=900)
+    output = result.stdout + result.stderr
+    assert "DATA RACE" not in output, output[-20000:]
+    assert result.returncode == 0, output[-20000:]

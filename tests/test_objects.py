@@ -574,6 +574,45 @@ def test_writer_finish_existing_object_is_ok(db):
     assert table_count(db, "_zova_chunks") == chunks
 
 
+FLUSH = 17 << 20  # more than the writer buffers before it stores chunks
+
+
+@pytest.mark.parametrize("how", ["other handle, SQL", "other handle, chunk_delete", "same handle"])
+def test_finish_after_flushed_chunks_were_deleted_is_52(path, how):
+    """c-abi §7.7: a chunk stored by an earlier flush and deleted since (it is
+    loose until finish) makes finish fail with 52, whoever deleted it."""
+    db = zova.Database.create(path)
+    other = zova.Database.open(path)
+    writer = db.object_writer()
+    writer.write(os.urandom(FLUSH))
+    assert table_count(db, "_zova_chunks") > 0
+    victim = ObjectChunkId(db.prepare("select chunk_hash from _zova_chunks limit 1").fetchall()[0][0])
+    if how == "other handle, SQL":
+        other.exec("delete from _zova_chunks")
+    elif how == "other handle, chunk_delete":
+        assert other.delete_object_chunk(victim) is True
+    else:
+        assert db.delete_object_chunk(victim) is True
+    writer.write(b"tail")
+    assert status_of(writer.finish) == lib.ZOVA_OBJECT_CHUNK_NOT_FOUND
+    assert table_count(db, "_zova_objects") == 0
+    other.close()
+    db.close()
+
+
+def test_finish_after_unrelated_commit_still_works(path):
+    db = zova.Database.create(path)
+    other = zova.Database.open(path)
+    data = os.urandom(FLUSH) + b"end"
+    writer = db.object_writer()
+    writer.write(data[:FLUSH])
+    other.exec("create table unrelated (a); insert into unrelated values (1)")
+    writer.write(data[FLUSH:])
+    assert db.get_object(writer.finish()) == data
+    other.close()
+    db.close()
+
+
 def test_writer_keeps_database_alive(path):
     database = zova.Database.create(path)
     writer = database.object_writer()
@@ -703,7 +742,7 @@ def test_read_only_handle(path):
         assert status_of(reader.delete_object_chunk, loose) == lib.ZOVA_READ_ONLY
         assert status_of(reader.delete_object, oid) == lib.ZOVA_READ_ONLY
         with reader.object_writer() as writer:
-            assert status_of(writer.write, os.urandom(9 << 20)) == lib.ZOVA_READ_ONLY  # a flush
+            assert status_of(writer.write, os.urandom(17 << 20)) == lib.ZOVA_READ_ONLY  # a flush
         writer = reader.object_writer()
         writer.write(os.urandom(5000))  # buffered only
         assert status_of(writer.finish) == lib.ZOVA_READ_ONLY

@@ -468,3 +468,47 @@ def test_copies_with_a_corrupt_chunk_fail_and_leave_nothing_c_abi_5_12(tmp_path,
         zova.restore_backup(source, str(tmp_path / "restored.zova"))
     assert _status(excinfo) == 54
     assert not (tmp_path / "restored.zova").exists()
+
+
+# ---- the same operations from C, through the public header and libzova_c.a only ----
+
+def test_c_program_backup_compact_restore_convert_c_abi_4_6(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    archive = root / "build" / "lib" / "libzova_c.a"
+    assert archive.exists(), f"{archive} is missing: run `python build.py lib` (the test command does)"
+    binary = tmp_path / "copies_test"
+    subprocess.run(["cc", "-std=c99", "-pedantic", "-Wall", "-Werror", f"-I{root / 'include'}",
+                    f"-I{root / 'vendor' / 'sqlite-3.53.2'}", str(root / "tests" / "c" / "copies_test.c"),
+                    str(archive), "-lpthread", "-ldl", "-lm", "-o", str(binary)], check=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run([str(binary), str(work)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "copies_test: ok"
+
+
+def test_copies_from_a_read_only_handle_c_abi_4_6(source, tmp_path):
+    before = _digest(source)
+    with zova.Database.open(source, read_only=True) as db:
+        db.backup_to(str(tmp_path / "ro-backup.zova"))
+        db.compact_to(str(tmp_path / "ro-compact.zova"))
+    assert _digest(source) == before
+    for name in ("ro-backup.zova", "ro-compact.zova"):
+        with zova.Database.open(str(tmp_path / name)) as copy:
+            assert _rows(copy, "select count(*) from notes") == [(200,)]
+
+
+def test_backup_of_a_wal_database_c_abi_4_6(source, tmp_path):
+    """A WAL-mode source with committed pages still in its -wal file: the copy has them."""
+    with zova.Database.open(source) as db:
+        db.exec("pragma journal_mode = wal")
+        db.exec("insert into notes(body) values ('in the wal')")
+        assert os.path.getsize(source + "-wal") > 0
+        db.backup_to(str(tmp_path / "wal-backup.zova"))
+        db.compact_to(str(tmp_path / "wal-compact.zova"))
+    for name in ("wal-backup.zova", "wal-compact.zova"):
+        with zova.Database.open(str(tmp_path / name), read_only=True) as copy:
+            assert _rows(copy, "select count(*) from notes where body = 'in the wal'") == [(1,)]

@@ -288,3 +288,54 @@ def test_values_accept_sequences_and_arrays(vdb):
         vdb.put_vector("l2", "x\0", [1, 2, 3])
     with pytest.raises(TypeError):
         vdb.create_vector_collection("q", (3, 0))
+
+
+def test_value_classes_cli_bindings_2_3(vdb):
+    from zova.vectors import _f32_array
+    array = np.arange(3, dtype=np.float32)
+    assert _f32_array(array) is array  # a C-contiguous float32 array is passed without a copy
+    for cls in (zova.Vector, zova.VectorCollectionInfo, zova.VectorSearchResult):
+        with pytest.raises(TypeError):
+            cls()
+    item = VectorInput("a", array)
+    assert item.id == "a" and item.values == [0.0, 1.0, 2.0] and repr(item) == "VectorInput(id='a', values_len=3)"
+    vdb.put_vector("l2", "a", [1, 2, 3])
+    assert repr(vdb.get_vector("l2", "a")) == "Vector(id='a', values_len=3)"
+    result = vdb.search_vectors("l2", [1, 2, 3], 1)[0]
+    assert (result.id, result.distance) == ("a", 0.0) and "distance=0.0" in repr(result)
+    assert repr(VectorCollectionOptions(3, 1)) == "VectorCollectionOptions(dimensions=3, metric=1)"
+    with pytest.raises(OverflowError):
+        vdb.search_vectors("l2", [1, 2, 3], -1)
+    with pytest.raises(TypeError):
+        vdb.search_vectors_within("l2", [1, 2, 3], "1.0", 1)
+
+
+@pytest.mark.parametrize("kernel", ["default", "portable"])
+def test_value_checks_at_every_position_c_abi_2_4(tmp_path, kernel):
+    """NaN/Inf anywhere (SIMD blocks and tail) is 75; an all-zero (incl. -0.0) cosine vector is 75."""
+    import os
+    import subprocess
+    import sys
+    script = (
+        "import math, sys, numpy as np, zova\n"
+        "db = zova.Database.create(sys.argv[1])\n"
+        "db.create_vector_collection('c', zova.VectorCollectionOptions(21, 0))\n"
+        "out = []\n"
+        "for pos in range(21):\n"
+        "    for bad in (math.nan, math.inf, -math.inf):\n"
+        "        v = np.ones(21, np.float32); v[pos] = bad\n"
+        "        try: db.put_vector('c', 'x', v); out.append('ok')\n"
+        "        except zova.ZovaError as e: out.append(e.status)\n"
+        "z = np.zeros(21, np.float32); z[::2] = -0.0\n"
+        "try: db.put_vector('c', 'z', z); out.append('ok')\n"
+        "except zova.ZovaError as e: out.append(e.status)\n"
+        "z[20] = 1e-45\n"
+        "db.put_vector('c', 'tiny', z); out.append('ok')\n"
+        "print(out)\n"
+    )
+    env = dict(os.environ)
+    if kernel == "portable":
+        env["ZOVA_VECTOR_KERNEL"] = "portable"
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "v.zova")], env=env, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == str([75] * 63 + [75, "ok"])

@@ -169,3 +169,157 @@ def test_close_with_open_transaction_after_vector_writes(path):
     db = zova.Database.open(path)
     assert not db.has_vector("t", "x")
     db.close()
+
+
+def test_stale_matrices_of_other_collections_are_released(db):
+    matrix = np.ones((200, 384), np.float32)
+    for name in ("one", "two"):
+        db.create_vector_collection(name, VectorCollectionOptions(384, 1))
+        db.put_vectors(name, [f"{name}{i}" for i in range(200)], matrix)
+    for name in ("one", "two"):
+        db.search_vectors(name, matrix[0], 1)
+    assert db.vector_cache_bytes() >= 2 * matrix.nbytes
+    db.delete_vector_collection("one")
+    db.search_vectors("two", matrix[0], 1)
+    assert matrix.nbytes <= db.vector_cache_bytes() <= 1.1 * matrix.nbytes
+
+
+# ---- patching the cached matrix after this handle's own writes ----
+
+def reference_top(rows: dict, q, limit):
+    hits = sorted((float(np.sqrt(np.cumsum((q.astype(np.float64) - v.astype(np.float64)) ** 2)[-1])), k.encode())
+                  for k, v in rows.items())
+    return [(k.decode(), d) for d, k in hits[:limit]]
+
+
+def test_own_small_writes_patch_instead_of_rebuilding(filled):
+    db, matrix = filled
+    rows = {f"r{i:03d}": matrix[i] for i in range(500)}
+    rng = np.random.default_rng(21)
+    q = matrix[0]
+    assert [(r.id, r.distance) for r in db.search_vectors("v", q, 500)] == reference_top(rows, q, 500)
+    builds = db._vector_cache_stats()["builds"]
+    for step in range(60):
+        action = rng.integers(0, 4)
+        key = f"r{rng.integers(0, 520):03d}"
+        if action == 0 or key not in rows:
+            rows[key] = rng.standard_normal(16).astype(np.float32)
+            db.put_vector("v", key, rows[key])
+        elif action == 1:
+            del rows[key]
+            db.delete_vector("v", key)
+        elif action == 2:
+            new = {f"b{step}-{j}": rng.standard_normal(16).astype(np.float32) for j in range(3)}
+            rows.update(new)
+            db.put_vectors("v", list(new), np.stack(list(new.values())))
+        else:
+            with db.savepoint_context("s"):
+                rows[key] = rng.standard_normal(16).astype(np.float32)
+                db.put_vector("v", key, rows[key])
+        q = rng.standard_normal(16).astype(np.float32)
+        assert [(r.id, r.distance) for r in db.search_vectors("v", q, 600)] == reference_top(rows, q, 600)
+    stats = db._vector_cache_stats()
+    assert stats["builds"] == builds and stats["patches"] >= 60
+    assert db.vector_collection_info("v").vector_count == len(rows)
+
+
+def test_patch_falls_back_to_rebuild_when_needed(filled, path):
+    db, matrix = filled
+    q = matrix[4] + 0.01
+    assert db.search_vectors("v", q, 1)[0].id == "r004"
+    builds = db._vector_cache_stats()["builds"]
+    # REPLACE conflict resolution deletes the old row without the update hook
+    db.exec("insert or replace into _zova_vectors (collection_name, vector_id, dimensions, \"values\") "
+            "select collection_name, vector_id, dimensions, \"values\" from _zova_vectors where vector_id = 'r005'")
+    assert len(db.search_vectors("v", q, 1000)) == 500
+    assert db._vector_cache_stats()["builds"] == builds + 1
+    # a rollback (no per-row undo is logged)
+    db.begin()
+    db.put_vector("v", "tmp", q)
+    db.rollback()
+    assert db.search_vectors("v", q, 1)[0].id == "r004"
+    assert db._vector_cache_stats()["builds"] == builds + 2
+    # a commit by another connection
+    other = zova.Database.open(path)
+    other.put_vector("v", "ext", q)
+    other.close()
+    db.put_vector("v", "own", -q)
+    assert db.search_vectors("v", q, 1)[0].id == "ext"
+    assert db._vector_cache_stats()["builds"] == builds + 3
+    # more changes than the log keeps
+    big = np.random.default_rng(1).standard_normal((70000, 16)).astype(np.float32)
+    db.put_vectors("v", [f"z{i}" for i in range(70000)], big)
+    assert db.search_vectors("v", big[123], 1)[0].id == "z123"
+    assert db._vector_cache_stats()["builds"] == builds + 4
+
+
+def test_rowid_changes_through_sql_are_seen(filled):
+    db, matrix = filled
+    q = matrix[9]
+    assert db.search_vectors("v", q, 1)[0].id == "r009"
+    db.exec("update _zova_vectors set rowid = rowid + 100000 where vector_id in ('r009', 'r010')")
+    assert [r.id for r in db.search_vectors("v", q, 2)][0] == "r009"
+    db.vacuum()
+    assert len(db.search_vectors("v", q, 1000)) == 500 and db.search_vectors("v", q, 1)[0].id == "r009"
+
+
+def test_searches_inside_a_write_transaction_use_an_overlay(filled):
+    """Uncommitted vector changes: the committed matrix is searched minus the changed
+    rows, plus those rows read fresh; ROLLBACK TO, deletes, updates and re-inserts
+    inside the transaction all give the reference results without a rebuild."""
+    db, matrix = filled
+    rows = {f"r{i:03d}": matrix[i] for i in range(500)}
+    rng = np.random.default_rng(33)
+    q = matrix[0]
+    assert [(r.id, r.distance) for r in db.search_vectors("v", q, 500)] == reference_top(rows, q, 500)
+    builds = db._vector_cache_stats()["builds"]
+
+    def check():
+        query = rng.standard_normal(16).astype(np.float32)
+        assert [(r.id, r.distance) for r in db.search_vectors("v", query, 50)] == reference_top(rows, query, 50)
+        assert [(r.id, r.distance) for r in db.search_vectors("v", query, 600)] == reference_top(rows, query, 600)
+
+    db.begin()
+    for step in range(30):
+        key = f"r{rng.integers(0, 520):03d}"
+        if step % 3 == 2 and key in rows:
+            del rows[key]
+            db.delete_vector("v", key)
+        else:
+            rows[key] = rng.standard_normal(16).astype(np.float32)
+            db.put_vector("v", key, rows[key])
+        check()
+    saved = dict(rows)
+    db.savepoint("sp")
+    for key in list(rows)[:40]:
+        del rows[key]
+        db.delete_vector("v", key)
+    rows["fresh"] = q
+    db.put_vector("v", "fresh", q)
+    check()
+    db.rollback_to_savepoint("sp")  # no hook: the overlay re-reads the current rows
+    rows = saved
+    check()
+    db.release_savepoint("sp")
+    db.commit()
+    check()
+    assert db._vector_cache_stats()["builds"] == builds
+    db.begin()
+    db.put_vector("v", "gone", q)
+    db.rollback()
+    check()
+    assert db._vector_cache_stats()["builds"] == builds + 1  # a rollback forces one rebuild
+
+
+def test_overlay_falls_back_on_rows_deleted_without_the_hook(filled):
+    db, matrix = filled
+    q = matrix[6]
+    assert db.search_vectors("v", q, 1)[0].id == "r006"
+    db.begin()
+    db.put_vector("v", "x", q + 1)
+    db.exec("insert or replace into _zova_vectors (collection_name, vector_id, dimensions, \"values\") "
+            "select collection_name, vector_id, dimensions, \"values\" from _zova_vectors where vector_id = 'r006'")
+    assert len(db.search_vectors("v", q, 1000)) == 501
+    assert db.search_vectors("v", q, 1)[0].id == "r006"
+    db.rollback()
+    assert len(db.search_vectors("v", q, 1000)) == 500

@@ -179,3 +179,21 @@ func TestCloseFinalisesChildren(t *testing.T) {
 	wantStatus(t, err, StatusMisuse, "")
 	must(t, stmt.Close())
 }
+
+// c-abi §2.1 / Appendix A: identity checks on open.
+func TestOpenIdentityChecks(t *testing.T) {
+	db, path := testDB(t)
+	must(t, db.Exec("update _zova_meta set value = '4' where key = 'format_version'"))
+	must(t, db.Close())
+	_, err := Open(path)
+	zerr := wantStatus(t, err, StatusUnsupportedZovaVersion, "")
+	if zerr.Message == "" {
+		t.Fatal("open failure without a message")
+	}
+
+	db2, path2 := testDB(t)
+	must(t, db2.Exec("update _zova_meta set value = 'nope' where key = 'magic'"))
+	must(t, db2.Close())
+	_, err = Open(path2)
+	wantStatus(t, err, StatusNotZovaDatabase, "")
+}

@@ -214,6 +214,15 @@ static int zv_py_vector_put_matrix(zova_database *db, const char *collection, co
     free(inputs);
     return status;
 }
+static void zv_py_vector_cache_stats(zova_database *db, uint64_t *out) {
+    zv_vec_state *state;
+    zv_lock(db);
+    state = zv_vec_state_of(db->sql);
+    out[0] = zv_vec_cache_bytes(state);
+    out[1] = state ? state->builds : 0;
+    out[2] = state ? state->patches : 0;
+    zv_unlock(db, ZOVA_OK);
+}
 static size_t zv_py_vector_cache_bytes(zova_database *db) {
     size_t bytes;
     zv_lock(db);

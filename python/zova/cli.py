@@ -10,10 +10,8 @@ errors). The checks themselves live in :mod:`zova.diagnostics`.
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 
 import click
@@ -61,7 +59,7 @@ COMMAND_HELP = [
     ("vectors", "list vector collections"),
     ("vector-collection", "one collection's metadata and vector ids"),
     ("tables", "user and private table names"),
-    ("check", "SQLite quick_check; --deep also re-hashes every chunk and object and reads every vector"),
+    ("check", "SQLite quick_check; --deep: integrity_check, every chunk and object re-hashed, every vector read"),
     ("doctor", "explain the file's health and suggest the next action"),
     ("salvage", "plan (--dry-run) or copy every readable, valid row, object and vector into a new file"),
     ("backup", "online backup into a new .zova file, verified unless --no-verify"),
@@ -516,7 +514,7 @@ def cmd_info(args: Args) -> None:
     path = args.positionals[0]
     with _open(args, path) as db:
         try:
-            s = diag.summary(db, path)
+            s = diag.summary(db, path, count_rows=False)
         except (ZovaError, ValueError) as error:
             _inspect_error(args, error)
     _emit("info", args.json, 0, [_header("Zova database", path)] + _info_lines(s),
@@ -540,6 +538,8 @@ def _collection_item(c: dict) -> str:
             f"vectors={c['vector_count']} stored_bytes={c['stored_bytes']}")
 
 
+# Ids are listed in blob order, which is their hex order (a byte compares like its
+# two hex digits), so the primary-key indexes give the §1.4 orderings without a sort.
 _REFERENCES = ("(select chunk_hash, count(*) as n from _zova_object_chunks group by chunk_hash)")
 
 
@@ -547,7 +547,7 @@ def cmd_stats(args: Args) -> None:
     path, limit = args.positionals[0], args.limit
     with _open(args, path) as db:
         try:
-            s = diag.summary(db, path)
+            s = diag.summary(db, path, count_rows=False)
             o = _rows(db, "select coalesce(min(size_bytes), 0), coalesce(max(size_bytes), 0), "
                           "coalesce(avg(size_bytes), 0), coalesce(min(chunk_count), 0), "
                           "coalesce(max(chunk_count), 0), coalesce(avg(chunk_count), 0) from _zova_objects")[0]
@@ -558,12 +558,12 @@ def cmd_stats(args: Args) -> None:
             top_objects = [{"object_id": _hex(oid), "size_bytes": size, "chunk_count": count, "chunker": chunker}
                            for oid, size, count, chunker in _rows(
                                db, "select object_id, size_bytes, chunk_count, chunker from _zova_objects "
-                                   "order by size_bytes desc, hex(object_id) limit ?", limit)]
+                                   "order by size_bytes desc, object_id limit ?", limit)]
             top_chunks = [{"chunk_hash": _hex(h), "size_bytes": size, "reference_count": refs, "loose": refs == 0}
                           for h, size, refs in _rows(
                               db, f"select c.chunk_hash, c.size_bytes, coalesce(r.n, 0) from _zova_chunks c "
                                   f"left join {_REFERENCES} r on r.chunk_hash = c.chunk_hash "
-                                  f"order by 3 desc, hex(c.chunk_hash) limit ?", limit)]
+                                  f"order by 3 desc, c.chunk_hash limit ?", limit)]
         except (ZovaError, ValueError) as error:
             _inspect_error(args, error)
     deduped = max(0, manifest_bytes - s["chunks"]["stored_bytes"])
@@ -603,7 +603,7 @@ def cmd_objects(args: Args) -> None:
             objects = [{"object_id": _hex(oid), "size_bytes": size, "chunk_count": count, "chunker": chunker}
                        for oid, size, count, chunker in _rows(
                            db, "select object_id, size_bytes, chunk_count, chunker from _zova_objects "
-                               "order by hex(object_id) limit ?", limit)]
+                               "order by object_id limit ?", limit)]
         except (ZovaError, ValueError) as error:
             _inspect_error(args, error)
     lines = [_header("Zova objects", path), _kv("limit", limit), _kv("truncated", total > limit)]
@@ -662,7 +662,7 @@ def cmd_chunks(args: Args) -> None:
                       for h, size, refs in _rows(
                           db, f"select c.chunk_hash, c.size_bytes, coalesce(r.n, 0) from _zova_chunks c "
                               f"left join {_REFERENCES} r on r.chunk_hash = c.chunk_hash "
-                              f"order by hex(c.chunk_hash) limit ?", limit)]
+                              f"order by c.chunk_hash limit ?", limit)]
         except (ZovaError, ValueError) as error:
             _inspect_error(args, error)
     lines = [_header("Zova chunks", path), _kv("limit", limit), _kv("truncated", total > limit)]
@@ -686,7 +686,7 @@ def cmd_chunk(args: Args) -> None:
             references = [{"object_id": _hex(oid), "chunk_index": index, "offset": offset, "size_bytes": entry_size}
                           for oid, index, offset, entry_size in _rows(
                               db, "select object_id, chunk_index, offset, size_bytes from _zova_object_chunks "
-                                  "where chunk_hash = ? order by hex(object_id), chunk_index limit ?", hash_, limit)]
+                                  "where chunk_hash = ? order by object_id, chunk_index limit ?", hash_, limit)]
         except (ZovaError, ValueError, diag._StageError) as error:
             _inspect_error(args, error)
     hex_hash = hash_.hex()
@@ -869,7 +869,6 @@ _COUNT_KEYS = ("user_tables", "user_schema_objects", "user_rows", "objects", "ch
 
 def cmd_salvage(args: Args) -> None:
     source = args.positionals[0]
-    _open(args, source, read_only=True).close()
     bar = _Bar("salvage") if _progress_wanted(args) else None
     try:
         if args.dry_run:

@@ -4,11 +4,13 @@ run) and ``salvage``. Each returns a report object with ``ok``, ``exit_code``
 and ``to_dict()`` (the JSON document of the ``zova`` CLI without its
 ``cli_json_version`` key); the CLI only formats them.
 
-The diagnostics walk reads the private tables directly with SQL and re-hashes
-chunk and object bytes with hashlib, so a deep check reads every stored byte
-once, hashes each distinct chunk once and each object once, and never
-materialises a whole object. Reports never contain payloads: only ids (hex),
-counts, sizes, collection names and vector ids.
+The diagnostics walk reads the private tables directly. Healthy objects are
+confirmed by a C fast path (csrc/deep_check.c: one pass per object that applies
+every manifest rule and re-hashes every chunk and the whole object, on worker
+threads with read-only handles of their own); only objects that fail it are
+re-walked here in Python, which names each problem the way upstream's walk
+does. Vectors are checked in numpy batches. Reports never contain payloads:
+only ids (hex), counts, sizes, collection names and vector ids.
 """
 from __future__ import annotations
 
@@ -188,33 +190,43 @@ def _quote(name: str) -> str:
 # quick_check and summary
 
 
-def quick_check(db: Database) -> None:
-    """Runs ``pragma quick_check``; every row must be ``ok``. Raises _StageError
-    (``CheckFailed``, or the SQLite error name if the check itself failed)."""
+def quick_check(db: Database, pragma: str = "quick_check") -> None:
+    """Runs ``pragma quick_check`` (or ``integrity_check``); every row must be
+    ``ok``. Raises _StageError (``CheckFailed``, or the SQLite error name if
+    the check itself failed)."""
     try:
-        rows = _rows(db, "pragma quick_check")
+        rows = _rows(db, f"pragma {pragma}")
     except ZovaError as error:
         raise _StageError(error_name(error)) from None
     if not rows or any(row[0] != "ok" for row in rows):
         raise _StageError("CheckFailed")
 
 
-def _user_table_names(db: Database) -> list[str]:
-    return [row[0] for row in _rows(
-        db, "select name from sqlite_master where type = 'table' and substr(name, 1, 6) != '_zova_' "
-            "and substr(name, 1, 7) != 'sqlite_' order by name")]
+def _user_table_names(db: Database) -> list[str | None]:
+    """User table names in name order; None for a name that is not valid UTF-8."""
+    names = []
+    for (raw,) in _rows(db, "select cast(name as blob) from sqlite_master where type = 'table' "
+                            "and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' order by name"):
+        try:
+            names.append(raw.decode("utf-8"))
+        except (UnicodeDecodeError, AttributeError):
+            names.append(None)
+    return names
 
 
-def summary(db: Database, path: str) -> dict:
+def summary(db: Database, path: str, *, count_rows: bool = True) -> dict:
     """The counts of ``zova info`` plus what doctor and salvage plans need
-    (cli-and-bindings §1.4 definitions)."""
+    (cli-and-bindings §1.4 definitions). ``count_rows=False`` skips the
+    ``user_rows`` count (a scan of every user table), which info and stats do not show."""
     objects = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_objects")[0]
     chunks = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_chunks")[0]
     loose = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_chunks "
                       "where chunk_hash not in (select chunk_hash from _zova_object_chunks)")[0]
     user_tables = _user_table_names(db)
     user_rows = 0
-    for name in user_tables:
+    for name in user_tables if count_rows else []:
+        if name is None:
+            continue
         try:
             user_rows += _scalar(db, f"select count(*) from {_quote(name)}") or 0
         except (ZovaError, ValueError):
@@ -331,29 +343,29 @@ def _fast_check(db: Database, ids: list[bytes]) -> tuple[list[bool], list[int]]:
     return [flag != 0 for flag in ffi.unpack(out_ok, n)], ffi.unpack(out_chunks, n)
 
 
-def _batches(objects: list[tuple]) -> list[list[tuple]]:
-    batches, current, size = [], [], 0
+def _batches(objects: Iterable[tuple]):
+    """Groups object rows into batches of about _BATCH_BYTES (streaming)."""
+    current, size = [], 0
     for row in objects:
         current.append(row)
         size += row[1] if _valid_int(row[1]) and row[1] > 0 else 0
         if size >= _BATCH_BYTES or len(current) >= _BATCH_OBJECTS:
-            batches.append(current)
+            yield current
             current, size = [], 0
     if current:
-        batches.append(current)
-    return batches
+        yield current
 
 
 def _shaped(batch: list[tuple]) -> list[bytes]:
     return [row[0] for row in batch if isinstance(row[0], bytes) and len(row[0]) == 32]
 
 
-def _verdicts(db: Database, batches: list[list[tuple]], path: str | None):
-    """Yields (batch, {object_id: (healthy, chunk_count)}) in order. With a path
-    and several batches, worker threads check batches on their own read-only
-    handles (the C calls release the GIL) while results are consumed in order."""
+def _verdicts(db: Database, batches, path: str | None):
+    """Yields (batch, {object_id: (healthy, chunk_count)}) in order. With a path,
+    worker threads check batches on their own read-only handles (the C calls
+    release the GIL) a few batches ahead of the consumer."""
     threads = _check_threads() if path is not None else 1
-    if threads <= 1 or len(batches) <= 1:
+    if threads <= 1:
         for batch in batches:
             ids = _shaped(batch)
             yield batch, dict(zip(ids, zip(*_fast_check(db, ids))))
@@ -372,22 +384,31 @@ def _verdicts(db: Database, batches: list[list[tuple]], path: str | None):
         ids = _shaped(batch)
         return dict(zip(ids, zip(*_fast_check(handle, ids))))
 
+    from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
+    pending: deque = deque()
     try:
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            futures = [pool.submit(work, batch) for batch in batches]
-            for batch, future in zip(batches, futures):
-                yield batch, future.result()
+            for batch in batches:
+                pending.append((batch, pool.submit(work, batch)))
+                if len(pending) > 2 * threads:
+                    done_batch, future = pending.popleft()
+                    yield done_batch, future.result()
+            while pending:
+                done_batch, future = pending.popleft()
+                yield done_batch, future.result()
     finally:
-        for handle in handles:
-            handle.close()
+        for _, future in pending:
+            future.cancel()
+        with lock:
+            for handle in handles:
+                handle.close()
 
 
 def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
                   total: int, path: str | None = None) -> None:
-    objects = _rows(db, "select object_id, size_bytes, chunk_count, chunker from _zova_objects "
-                        "order by object_id")
+    objects = db.prepare("select object_id, size_bytes, chunk_count, chunker from _zova_objects order by object_id")
     manifest = db.prepare(_MANIFEST_SQL)
     try:
         for batch, verdict in _verdicts(db, _batches(objects), path):
@@ -407,6 +428,7 @@ def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, pro
                     progress(min(done[0], total), total)
     finally:
         manifest.close()
+        objects.close()
 
 
 def _walk_object(manifest, report: Diagnostics, chunks: _ChunkVerifier, object_id: bytes, size, count,
@@ -556,16 +578,65 @@ def _collections(db: Database) -> dict:
         db, "select cast(name as blob), dimensions, metric, element_type from _zova_vector_collections")}
 
 
+_VECTOR_BATCH = 4096
+
+
+def _vector_batch_errors(batch: list[tuple], collections: dict, collection_errors: dict) -> list[str | None]:
+    """_vector_error for a batch of rows, with the float checks done by numpy per
+    collection over all rows of the right shape at once."""
+    errors: list[str | None] = [None] * len(batch)
+    groups: dict[bytes, list[int]] = {}
+    for index, (collection_raw, vector_raw, dimensions, values) in enumerate(batch):
+        # vector_get's order: names, then the collection lookup, then the row
+        if collection_raw not in collection_errors:
+            collection_errors[collection_raw] = (
+                _name_valid(collection_raw), _collection_error(collections.get(collection_raw)))
+        name_ok, lookup_error = collection_errors[collection_raw]
+        if not name_ok or not _name_valid(vector_raw):
+            errors[index] = "VectorInvalid"
+            continue
+        if lookup_error is not None:
+            errors[index] = lookup_error
+            continue
+        meta = collections[collection_raw]
+        if dimensions != meta[0] or not isinstance(values, bytes) or len(values) != 4 * meta[0]:
+            errors[index] = "VectorCorrupt"
+            continue
+        groups.setdefault(collection_raw, []).append(index)
+    for collection_raw, indexes in groups.items():
+        dims, metric = collections[collection_raw][0], collections[collection_raw][1]
+        matrix = np.frombuffer(b"".join(batch[i][3] for i in indexes), dtype="<f4").reshape(len(indexes), dims)
+        bad = ~np.isfinite(matrix).all(axis=1)
+        if metric == "cosine":
+            wide = matrix.astype(np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                bad |= np.einsum("ij,ij->i", wide, wide) == 0.0
+        for position in np.flatnonzero(bad):
+            errors[indexes[position]] = "VectorCorrupt"
+    return errors
+
+
 def _walk_vectors(db: Database, report: Diagnostics) -> None:
     collections = _collections(db)
+    collection_errors: dict = {}
     with db.prepare('select cast(collection_name as blob), cast(vector_id as blob), dimensions, "values" '
                     "from _zova_vectors order by collection_name, vector_id") as rows:
-        for collection_raw, vector_raw, dimensions, values in rows:
-            report.checked["vectors"] += 1
-            error = _vector_error(collection_raw, vector_raw, dimensions, values, collections)
-            if error is not None:
-                report.add(Issue("vector", "vector_integrity", error,
-                                 collection=_display(collection_raw), vector_id=_display(vector_raw)))
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= _VECTOR_BATCH:
+                _report_vectors(report, batch, _vector_batch_errors(batch, collections, collection_errors))
+                batch = []
+        if batch:
+            _report_vectors(report, batch, _vector_batch_errors(batch, collections, collection_errors))
+
+
+def _report_vectors(report: Diagnostics, batch: list[tuple], errors: list[str | None]) -> None:
+    report.checked["vectors"] += len(batch)
+    for (collection_raw, vector_raw, _dims, _values), error in zip(batch, errors):
+        if error is not None:
+            report.add(Issue("vector", "vector_integrity", error,
+                             collection=_display(collection_raw), vector_id=_display(vector_raw)))
 
 
 def _display(raw) -> str:
@@ -660,18 +731,27 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
             except _StageError as error:
                 report.error_kind, report.error = "sqlite quick_check failed", error.name
             return report
-        # quick_check runs on its own read-only handle while the walk runs (both
-        # release the GIL in C); a failed quick_check wins over the walk's result.
-        quick_failure: list[str] = []
+        # The deep check runs SQLite's integrity_check (quick_check plus the
+        # index contents) on its own read-only handle while the walk runs (both
+        # release the GIL in C); a failed check wins over the walk's result.
+        # A file that fails quick_check itself is reported exactly as --deep-less
+        # check reports it.
+        quick_failure: list[tuple[str, str]] = []
 
         def run_quick_check() -> None:
             try:
                 with Database.open(path, read_only=True) as handle:
-                    quick_check(handle)
-            except _StageError as error:
-                quick_failure.append(error.name)
+                    try:
+                        quick_check(handle, "integrity_check")
+                    except _StageError as integrity:
+                        try:
+                            quick_check(handle)
+                        except _StageError as error:
+                            quick_failure.append(("sqlite quick_check failed", error.name))
+                        else:
+                            quick_failure.append(("sqlite integrity_check failed", integrity.name))
             except ZovaError as error:
-                quick_failure.append(error_name(error))
+                quick_failure.append(("sqlite quick_check failed", error_name(error)))
 
         worker = threading.Thread(target=run_quick_check, daemon=True)
         worker.start()
@@ -684,7 +764,7 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
             worker.join()
         if quick_failure:
             report.diagnostics = None
-            report.error_kind, report.error = "sqlite quick_check failed", quick_failure[0]
+            report.error_kind, report.error = quick_failure[0]
         elif walk_error is not None:
             report.diagnostics = None
             name = error_name(walk_error)
@@ -743,7 +823,7 @@ def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None =
         try:
             quick_check(db)
             stage = "summary failed"
-            report.summary = summary(db, path)
+            report.summary = summary(db, path, count_rows=False)
             stage = "diagnostic check failed"
             report.diagnostics = diagnose(db, limit, progress, path)
         except (_StageError, ZovaError, ValueError) as error:
@@ -842,13 +922,17 @@ class SalvageReport:
         return out
 
 
-def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageReport) -> dict | None:
-    """Fills the plan side of a salvage report; returns the source summary (None if it failed)."""
+def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageReport,
+          read_path: str | None = None) -> dict | None:
+    """Fills the plan side of a salvage report; returns the source summary (None if it failed).
+    ``read_path`` is the file ``db`` has open when it is a repaired copy of ``path``."""
     summary_ = None
     stage = "sqlite_quick_check"
     try:
         if db is None:
             raise _StageError("CantOpen")
+        if read_path is not None:
+            raise _StageError("Corrupt")   # a truncated file: its pages are missing
         quick_check(db)
         stage = "summary"
         summary_ = summary(db, path)
@@ -857,7 +941,8 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
     except (_StageError, ZovaError, ValueError) as error:
         summary_ = None
         report.diagnostics = Diagnostics(limit=limit)
-        report.diagnostics.add(Issue("sqlite", stage, error_name(error)))
+        report.diagnostics.add(Issue("sqlite", "truncated_file" if read_path is not None else stage,
+                                     error_name(error)))
     d = report.diagnostics
     recoverable = _plan_counts(summary_)
     skipped = dict.fromkeys(_COUNT_KEYS, 0)
@@ -878,11 +963,83 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
     return summary_
 
 
+class _Source:
+    """The salvage source opened read-only. A file shorter than its SQLite header
+    says (a truncated file, which SQLite refuses to open) is read through a
+    temporary copy whose header counts only the pages present; the source
+    itself is never modified. Any other open failure raises ZovaError."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.read_path: str | None = None
+        self._directory: str | None = None
+        try:
+            self.db = Database.open(path, read_only=True)
+        except ZovaError as error:
+            if error.status != 31 or not self._repair():
+                raise
+            try:
+                self.db = Database.open(self.read_path, read_only=True)
+            except ZovaError:
+                self._cleanup()
+                raise error from None
+
+    def _repair(self) -> bool:
+        import shutil
+        import tempfile
+
+        try:
+            with open(self.path, "rb") as handle:
+                header = handle.read(100)
+            size = os.path.getsize(self.path)
+        except OSError:
+            return False
+        if len(header) < 100 or header[:16] != b"SQLite format 3\0":
+            return False
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        if page_size < 512 or page_size & (page_size - 1):
+            return False
+        present = size // page_size
+        if present == 0 or int.from_bytes(header[28:32], "big") <= present:
+            return False
+        self._directory = tempfile.mkdtemp(prefix="zova-salvage-")
+        self.read_path = os.path.join(self._directory, "truncated-source.zova")
+        with open(self.path, "rb") as source, open(self.read_path, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+            copy.truncate(present * page_size)
+            copy.seek(28)
+            copy.write(present.to_bytes(4, "big"))
+            copy.seek(92)
+            copy.write(header[24:28])   # version-valid-for = change counter: trust the page count
+        return True
+
+    def _cleanup(self) -> None:
+        if self._directory is not None:
+            import shutil
+
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+    def close(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+        self._cleanup()
+
+    def __enter__(self) -> "_Source":
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
+
+
 def salvage_plan(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> SalvageReport:
     """The dry run: what a salvage of ``path`` would recover. Opens read-only; never writes."""
-    with Database.open(path, read_only=True) as db:
+    with _Source(path) as source:
         report = SalvageReport(source_path=path, limit=limit, dry_run=True)
-        _plan(db, path, limit, progress, report)
+        _plan(source.db, path, limit, progress, report, source.read_path)
         return report
 
 
@@ -899,7 +1056,8 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
     if not destination.endswith(".zova"):
         report.error = "NotZovaPath"
         return report
-    with Database.open(source, read_only=True) as db:
+    with _Source(source) as opened:
+        db = opened.db
         try:
             target = Database.create(destination)
         except ZovaError as error:
@@ -907,14 +1065,12 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
             return report
         report.copied_started = True
         try:
-            _plan(db, source, limit, progress, report)
+            _plan(db, source, limit, progress, report, opened.read_path)
             walk = report.diagnostics
             if walk.issue_counts["sqlite"]:
-                # quick_check (or the walk) failed: still find what reads back intact.
-                try:
-                    walk = diagnose(db, 0, None, source)
-                except (ZovaError, ValueError):
-                    walk = Diagnostics(limit=0)
+                # quick_check (or the walk) failed: SQLite pages are damaged, so
+                # indexed lookups cannot be trusted; rescue by scanning tables.
+                walk = None
             _copy_all(db, target, report, walk)
         except (ZovaError, ValueError, MemoryError) as error:
             report.error = error_name(error)
@@ -950,11 +1106,366 @@ def _private_or_internal(name: str) -> bool:
     return name.startswith("_zova_") or name.startswith("sqlite_")
 
 
-def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnostics) -> None:
-    _copy_user_tables(src, dst, report)
-    _copy_schema_objects(src, dst, report)
-    _copy_objects(src, dst, report, walk)
-    _copy_vectors(src, dst, report)
+def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnostics | None) -> None:
+    """``walk`` None means the source has damaged SQLite pages: objects and
+    vectors are then rescued by table scans (see _rescue_objects), and a
+    failure in one area does not stop the others. When anything is damaged,
+    a last pass copies every object and vector that still reads back valid
+    through the indexes (as get_object and get_vector read them)."""
+    rescue = walk is None
+    for step in (_copy_user_tables, _copy_schema_objects):
+        try:
+            step(src, dst, report)
+        except (ZovaError, ValueError):
+            if not rescue:
+                raise
+    if not rescue:
+        try:
+            _copy_objects(src, dst, report, walk)
+        except (ZovaError, ValueError):
+            rescue = True  # a read failed part-way (rolled back): rescue instead
+    if rescue:
+        _rescue_objects(src, dst, report)
+    if rescue or walk.issue_counts["object"] or walk.issue_counts["chunk"]:
+        _copy_indexed_objects(src, dst, report)
+    vectors_rescued = rescue
+    if not rescue:
+        try:
+            _copy_vectors(src, dst, report)
+        except (ZovaError, ValueError):
+            vectors_rescued = True
+    if vectors_rescued:
+        _rescue_vectors(src, dst, report)
+    if vectors_rescued or walk.issue_counts["vector"]:
+        _copy_indexed_vectors(src, dst, report)
+
+
+# ---- rescue by table scans (salvage of a file with damaged SQLite pages) ----
+
+
+def _tolerant_scan(src: Database, table: str, columns: str, width: int):
+    """Yields the readable rows (without the rowid) of a rowid table, read from
+    the table b-tree itself (NOT INDEXED, so a damaged index does not matter).
+    After an unreadable row it skips forward (1, 2, 4... rowids) to the next
+    readable one, so rows on both sides of a damaged page are kept. Every
+    restart is past the last row read, so the scan always ends. Restarts use
+    ``rowid >= first`` (not ``> last``): a seek to the last rowid of a damaged
+    leaf would descend into that leaf again."""
+    select = f"select rowid, {columns} from {_quote(table)} not indexed where rowid >= ? order by rowid"
+    try:
+        high = _scalar(src, f"select max(rowid) from {_quote(table)} not indexed")
+    except (ZovaError, ValueError):
+        high = None
+    after = -(2**63) - 1  # the last rowid read (or skipped); restarts seek to after + 1
+    for _restart in range(100_000):
+        if after >= 2**63 - 1:
+            return
+        try:
+            with src.prepare(select) as rows:
+                rows.bind_int(1, after + 1)
+                while True:
+                    if rows.step() != 1:
+                        return
+                    rowid = rows.column_int(0)
+                    if rowid <= after:
+                        continue  # a damaged page out of order: already past it
+                    if high is not None and rowid > high:
+                        # A flipped key beyond the last row: read it, but do
+                        # not let it move the restart point past real rows.
+                        try:
+                            values = tuple(_read_row(rows, width, 1))
+                        except (ZovaError, ValueError):
+                            continue
+                        yield values
+                        continue
+                    after = rowid  # even if unreadable: the next restart is beyond it
+                    values = tuple(_read_row(rows, width, 1))
+                    yield values
+        except (ZovaError, ValueError):
+            pass
+        # The row after `after` cannot be read: find the first start past it
+        # from which a row reads back (gallop 1, 2, 4..., then bisect back).
+        def readable_from(start: int):
+            """The first readable rowid >= start, None past the end, False on an error."""
+            try:
+                with src.prepare(select) as probe:
+                    probe.bind_int(1, start)
+                    if probe.step() != 1:
+                        return None
+                    _read_row(probe, width, 1)
+                    return probe.column_int(0)
+            except (ZovaError, ValueError):
+                return False
+
+        failed_at, gap, found = after, 1, False
+        while True:
+            start = after + gap
+            if start >= 2**63 or (high is not None and start > high):
+                return
+            found = readable_from(start)
+            if found is None:
+                return
+            if found is not False:
+                break
+            failed_at, gap = start, gap * 2
+        while start - failed_at > 1:
+            middle = (start + failed_at) // 2
+            result = readable_from(middle)
+            if result is None or result is False:
+                failed_at = middle
+            else:
+                start, found = middle, result
+        after = max(after, found - 1)
+
+
+def _rescue_objects(src: Database, dst: Database, report: SalvageReport) -> None:
+    """Copies every chunk that verifies, then every object (object row or not)
+    whose complete manifest reads back and whose chunks hash to its id."""
+    report.copied["objects"] = report.copied["loose_chunks"] = 0
+    manifests: dict[bytes, dict[int, tuple]] = {}
+    referenced: set[bytes] = set()
+    for object_id, index, hash_, offset, size in _tolerant_scan(
+            src, "_zova_object_chunks", "object_id, chunk_index, chunk_hash, offset, size_bytes", 5):
+        if (isinstance(object_id, bytes) and len(object_id) == 32 and isinstance(hash_, bytes) and len(hash_) == 32
+                and _valid_int(index) and _valid_int(offset) and _valid_int(size)):
+            manifests.setdefault(object_id, {})[index] = (hash_, offset, size)
+            referenced.add(hash_)
+    heads = {}
+    for object_id, size, count, chunker in _tolerant_scan(
+            src, "_zova_objects", "object_id, size_bytes, chunk_count, chunker", 4):
+        if isinstance(object_id, bytes) and len(object_id) == 32 and chunker == CHUNKER:
+            heads[object_id] = (size, count)
+    dst.begin()
+    try:
+        stored: set[bytes] = set()
+        with dst.prepare("insert or ignore into _zova_chunks (chunk_hash, size_bytes, data) "
+                         "values (?, ?, ?)") as put_chunk:
+            for hash_, size, data in _tolerant_scan(src, "_zova_chunks", "chunk_hash, size_bytes, data", 3):
+                if (isinstance(hash_, bytes) and len(hash_) == 32 and isinstance(data, bytes)
+                        and 0 < len(data) <= MAX_CHUNK and size == len(data)
+                        and hashlib.sha256(data).digest() == hash_):
+                    _run(put_chunk, hash_, len(data), data)
+                    stored.add(hash_)
+        kept: set[bytes] = set()
+        with dst.prepare("select data from _zova_chunks where chunk_hash = ?") as read, \
+                dst.prepare("insert into _zova_object_chunks (object_id, chunk_index, chunk_hash, offset, "
+                            "size_bytes) values (?, ?, ?, ?, ?)") as put_entry, \
+                dst.prepare("insert into _zova_objects (object_id, size_bytes, chunk_count, chunker) "
+                            "values (?, ?, ?, 'fastcdc-v1')") as put_object:
+            for object_id in sorted(set(heads) | set(manifests)):
+                entries = manifests.get(object_id, {})
+                count = len(entries)
+                if object_id in heads and heads[object_id][1] != count:
+                    continue  # manifest rows lost
+                if count == 0 and (object_id not in heads or object_id != EMPTY_OBJECT_ID):
+                    continue
+                digest = hashlib.sha256()
+                offset = 0
+                ok = True
+                for index in range(count):
+                    entry = entries.get(index)
+                    if entry is None or entry[0] not in stored or entry[1] != offset:
+                        ok = False
+                        break
+                    read.reset()
+                    read.bind_blob(1, entry[0])
+                    data = read.fetchall()[0][0]
+                    if len(data) != entry[2]:
+                        ok = False
+                        break
+                    digest.update(data)
+                    offset += len(data)
+                if not ok or digest.digest() != object_id:
+                    continue
+                if object_id in heads and heads[object_id][0] != offset:
+                    continue
+                for index in range(count):
+                    hash_, chunk_offset, size = entries[index]
+                    _run(put_entry, object_id, index, hash_, chunk_offset, size)
+                    kept.add(hash_)
+                _run(put_object, object_id, offset, count)
+                report.copied["objects"] += 1
+        # Chunks that only served objects that could not be rescued go; chunks
+        # that were loose in the source (or whose manifest rows were lost) stay.
+        with dst.prepare("delete from _zova_chunks where chunk_hash = ?") as drop:
+            for hash_ in stored:
+                if hash_ in kept:
+                    continue
+                if hash_ in referenced:
+                    _run(drop, hash_)
+                else:
+                    report.copied["loose_chunks"] += 1
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
+
+
+def _indexed_object_ids(src: Database) -> set[bytes]:
+    """Object ids readable from the primary-key indexes (until the first error)."""
+    ids: set[bytes] = set()
+    for sql in ("select object_id from _zova_objects order by object_id",
+                "select distinct object_id from _zova_object_chunks order by object_id"):
+        try:
+            with src.prepare(sql) as rows:
+                for (object_id,) in rows:
+                    if isinstance(object_id, bytes) and len(object_id) == 32:
+                        ids.add(object_id)
+        except (ZovaError, ValueError):
+            pass
+    return ids
+
+
+def _indexed_verified_object(src: Database, object_id: bytes):
+    """The manifest entries with chunk bytes of one object read as get_object
+    reads it (index lookups), or None unless every chunk and the object verify."""
+    with src.prepare("select size_bytes, chunk_count, chunker from _zova_objects where object_id = ?") as head:
+        head.bind_blob(1, object_id)
+        size, count, chunker = head.fetchall()[0]
+    if not _valid_int(size) or not _valid_int(count) or chunker != CHUNKER:
+        return None
+    if count == 0:
+        return [] if size == 0 and object_id == EMPTY_OBJECT_ID else None
+    digest = hashlib.sha256()
+    entries = []
+    offset = 0
+    with src.prepare(_MANIFEST_SQL) as manifest:
+        manifest.bind_blob(1, object_id)
+        for index, hash_, entry_offset, entry_size, _stored, data, _present in manifest:
+            if (index != len(entries) or entry_offset != offset or not isinstance(data, bytes)
+                    or len(data) != entry_size or not 0 < entry_size <= MAX_CHUNK
+                    or hashlib.sha256(data).digest() != hash_):
+                return None
+            digest.update(data)
+            entries.append((index, hash_, entry_offset, entry_size, data))
+            offset += entry_size
+    if len(entries) != count or offset != size or digest.digest() != object_id:
+        return None
+    return entries
+
+
+def _copy_indexed_objects(src: Database, dst: Database, report: SalvageReport) -> None:
+    """Copies each object not yet in the destination that reads back verified
+    through the indexes (a flipped field in a row defeats the table scans but
+    not get_object; the object hash decides)."""
+    candidates = _indexed_object_ids(src)
+    for object_id, in _tolerant_scan(src, "_zova_objects", "object_id", 1):
+        if isinstance(object_id, bytes) and len(object_id) == 32:
+            candidates.add(object_id)
+    dst.begin()
+    try:
+        with dst.prepare("select count(*) from _zova_objects where object_id = ?") as present, \
+                dst.prepare("insert or ignore into _zova_chunks (chunk_hash, size_bytes, data) "
+                            "values (?, ?, ?)") as put_chunk, \
+                dst.prepare("insert into _zova_object_chunks (object_id, chunk_index, chunk_hash, offset, "
+                            "size_bytes) values (?, ?, ?, ?, ?)") as put_entry, \
+                dst.prepare("insert into _zova_objects (object_id, size_bytes, chunk_count, chunker) "
+                            "values (?, ?, ?, 'fastcdc-v1')") as put_object:
+            for object_id in sorted(candidates):
+                present.reset()
+                present.bind_blob(1, object_id)
+                if present.fetchall()[0][0]:
+                    continue
+                try:
+                    entries = _indexed_verified_object(src, object_id)
+                except (ZovaError, ValueError, IndexError):
+                    continue
+                if entries is None:
+                    continue
+                offset = 0
+                for index, hash_, _offset, size, data in entries:
+                    _run(put_chunk, hash_, len(data), data)
+                    _run(put_entry, object_id, index, hash_, offset, size)
+                    offset += size
+                _run(put_object, object_id, offset, len(entries))
+                report.copied["objects"] += 1
+        # A chunk now referenced is no longer loose.
+        report.copied["loose_chunks"] = _scalar(
+            dst, "select count(*) from _zova_chunks where chunk_hash not in (select chunk_hash from _zova_object_chunks)")
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
+
+
+def _copy_indexed_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
+    """Copies each vector not yet in the destination that reads back valid by
+    its key (as get_vector reads it), for the collections the destination has."""
+    collections = _collections(dst)
+    dst.begin()
+    try:
+        with dst.prepare("select count(*) from _zova_vectors where collection_name = ? and vector_id = ?") as present, \
+                dst.prepare('insert into _zova_vectors (collection_name, vector_id, dimensions, "values") '
+                            "values (?, ?, ?, ?)") as put_vector:
+            for name_raw in sorted(collections):
+                name = name_raw.decode("utf-8")
+                ids = []
+                try:
+                    with src.prepare("select cast(vector_id as blob) from _zova_vectors where collection_name = ? "
+                                     "order by vector_id") as rows:
+                        rows.bind_text(1, name)
+                        for (vector_raw,) in rows:
+                            ids.append(vector_raw)
+                except (ZovaError, ValueError):
+                    pass
+                for vector_raw in ids:
+                    if not _name_valid(vector_raw):
+                        continue
+                    vid = vector_raw.decode("utf-8")
+                    present.reset()
+                    present.bind_text(1, name)
+                    present.bind_text(2, vid)
+                    if present.fetchall()[0][0]:
+                        continue
+                    try:
+                        with src.prepare('select dimensions, "values" from _zova_vectors '
+                                         "where collection_name = ? and vector_id = ?") as get:
+                            get.bind_text(1, name)
+                            get.bind_text(2, vid)
+                            dimensions, values = get.fetchall()[0]
+                    except (ZovaError, ValueError, IndexError):
+                        continue
+                    if _vector_error(name_raw, vector_raw, dimensions, values, collections) is None:
+                        _run(put_vector, name, vid, dimensions, values)
+                        report.copied["vectors"] += 1
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
+
+
+def _rescue_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
+    """Copies every collection and vector row that reads back valid, by table scans."""
+    report.copied["vector_collections"] = report.copied["vectors"] = 0
+    collections = {}
+    for name_raw, dimensions, metric, element_type in _tolerant_scan(
+            src, "_zova_vector_collections", "cast(name as blob), dimensions, metric, element_type", 4):
+        collections[name_raw] = (dimensions, metric, element_type)
+    dst.begin()
+    try:
+        with dst.prepare("insert into _zova_vector_collections (name, dimensions, metric, element_type) "
+                         "values (?, ?, ?, 'f32')") as put_collection, \
+                dst.prepare('insert or ignore into _zova_vectors (collection_name, vector_id, dimensions, "values") '
+                            "values (?, ?, ?, ?)") as put_vector:
+            created = set()
+            for name_raw in sorted(collections):
+                meta = collections[name_raw]
+                if _name_valid(name_raw) and _collection_error(meta) is None:
+                    _run(put_collection, name_raw.decode("utf-8"), meta[0], meta[1])
+                    created.add(name_raw)
+                    report.copied["vector_collections"] += 1
+            for collection_raw, vector_raw, dimensions, values in _tolerant_scan(
+                    src, "_zova_vectors", 'cast(collection_name as blob), cast(vector_id as blob), dimensions, '
+                                          '"values"', 4):
+                if collection_raw not in created or \
+                        _vector_error(collection_raw, vector_raw, dimensions, values, collections) is not None:
+                    continue
+                _run(put_vector, collection_raw.decode("utf-8"), vector_raw.decode("utf-8"), dimensions, values)
+                report.copied["vectors"] += dst.changes()
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
 
 
 def _shadow_tables(src: Database) -> set[str]:
@@ -967,9 +1478,15 @@ def _shadow_tables(src: Database) -> set[str]:
 
 def _copy_user_tables(src: Database, dst: Database, report: SalvageReport) -> None:
     shadows = _shadow_tables(src)
-    tables = _rows(src, "select name, sql from sqlite_master where type = 'table' and sql is not null "
-                        "and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' order by name")
-    for name, sql in tables:
+    tables = _rows(src, "select cast(name as blob), cast(sql as blob) from sqlite_master where type = 'table' "
+                        "and sql is not null and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' "
+                        "order by name")
+    for raw_name, raw_sql in tables:
+        try:
+            name, sql = raw_name.decode("utf-8"), raw_sql.decode("utf-8")
+        except (UnicodeDecodeError, AttributeError):
+            report.skipped["user_tables"] += 1   # a name or DDL that is not text cannot be replayed
+            continue
         if name in shadows:
             # Created (and filled) by their virtual table; counted as copied with it.
             report.copied["user_tables"] += 1
@@ -1011,12 +1528,13 @@ def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]
     except ZovaError:
         return 0, total
     with insert:
+        insert_row = _RowInserter(dst, insert, name, columns)
         dst.savepoint("salvage_table")
         copied = failed = 0
         try:
             with src.prepare(f"select {column_list} from {_quote(name)}") as rows:
                 for row in rows:
-                    if _insert_row(insert, row):
+                    if insert_row(row):
                         copied += 1
                     else:
                         failed += 1
@@ -1026,23 +1544,61 @@ def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]
             # A damaged page or an unreadable value: start again row by row.
             dst.rollback_to_savepoint("salvage_table")
             dst.release_savepoint("salvage_table")
-        copied, failed = _copy_rows_slowly(src, dst, insert, name, column_list, len(columns))
+        copied, failed = _copy_rows_slowly(src, dst, insert_row, name, column_list, len(columns))
         return copied, max(failed, total - copied)
 
 
-def _insert_row(insert, row) -> bool:
-    insert.reset()
-    try:
-        _bind(insert, row)
-        insert.step()
-        return True
-    except (ZovaError, ValueError):
-        return False
-    finally:
+class _RawText(bytes):
+    """A TEXT value whose bytes are not valid UTF-8 (SQLite stores them as given)."""
+
+
+class _RowInserter:
+    """Inserts copied rows into one destination table. Text holding NUL bytes
+    (legal in SQLite, refused by bind_text) goes in as ``cast(? as text)`` of its bytes."""
+
+    def __init__(self, dst: Database, insert, name: str, columns: list[str]) -> None:
+        self.dst, self.insert, self.name, self.columns = dst, insert, name, columns
+
+    def __call__(self, row) -> bool:
+        if any(isinstance(value, _RawText) for value in row):
+            return self._with_nul_text(row)
+        insert = self.insert
         try:
             insert.reset()
+            _bind(insert, row)
+            insert.step()
+            return True
+        except ValueError:
+            return self._with_nul_text(row)
         except ZovaError:
-            pass
+            return False
+        finally:
+            try:
+                insert.reset()
+            except ZovaError:
+                pass
+
+    def _with_nul_text(self, row) -> bool:
+        values, exprs = [], []
+        for value in row:
+            if isinstance(value, str) and "\0" in value:
+                values.append(value.encode("utf-8", "surrogatepass"))
+                exprs.append("cast(? as text)")
+            elif isinstance(value, _RawText):
+                values.append(bytes(value))
+                exprs.append("cast(? as text)")
+            else:
+                values.append(value)
+                exprs.append("?")
+        sql = (f"insert into {_quote(self.name)} ({', '.join(_quote(c) for c in self.columns)}) "
+               f"values ({', '.join(exprs)})")
+        try:
+            with self.dst.prepare(sql) as statement:
+                _bind(statement, values)
+                statement.step()
+            return True
+        except (ZovaError, ValueError):
+            return False
 
 
 def _read_row(statement, width: int, offset: int = 0):
@@ -1054,7 +1610,10 @@ def _read_row(statement, width: int, offset: int = 0):
         elif kind == 2:
             values.append(statement.column_float(index))
         elif kind == 3:
-            values.append(statement.column_text(index))
+            try:
+                values.append(statement.column_text(index))
+            except ValueError:   # not UTF-8: keep the bytes, re-inserted as TEXT
+                values.append(_RawText(statement.column_blob(index) or b""))
         elif kind == 4:
             values.append(statement.column_blob(index))
         else:
@@ -1062,7 +1621,7 @@ def _read_row(statement, width: int, offset: int = 0):
     return values
 
 
-def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_list: str,
+def _copy_rows_slowly(src: Database, dst: Database, insert_row, name: str, column_list: str,
                       width: int) -> tuple[int, int]:
     """Row by row: forward until the first unreadable row, then (for rowid tables)
     backward from the end, so rows on both sides of a damaged page are kept."""
@@ -1094,7 +1653,7 @@ def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_li
                 except (ZovaError, ValueError):
                     failed += 1
                     continue
-                if _insert_row(insert, values):
+                if insert_row(values):
                     copied += 1
                 else:
                     failed += 1
@@ -1114,7 +1673,7 @@ def _copy_rows_slowly(src: Database, dst: Database, insert, name: str, column_li
                     except (ZovaError, ValueError):
                         failed += 1
                         continue
-                    if _insert_row(insert, values):
+                    if insert_row(values):
                         copied += 1
                     else:
                         failed += 1
@@ -1154,18 +1713,15 @@ def _copy_objects(src: Database, dst: Database, report: SalvageReport, d: Diagno
                 size, count = head.fetchall()[0]
                 manifest.reset()
                 manifest.bind_blob(1, object_id)
-                digest = hashlib.sha256()
-                entries = []
+                # The walk verified this object; the destination is verified again
+                # as a whole at the end, so rows are streamed without re-hashing.
+                copied = 0
                 for index, hash_, offset, entry_size, _stored, data, _present in manifest:
-                    if not isinstance(data, bytes) or hashlib.sha256(data).digest() != hash_:
-                        break
-                    digest.update(data)
-                    entries.append((index, hash_, offset, entry_size, data))
-                if len(entries) != count or digest.digest() != object_id:
-                    continue  # changed since the walk; not copied
-                for index, hash_, offset, entry_size, data in entries:
                     _run(put_chunk, hash_, len(data), data)
                     _run(put_entry, object_id, index, hash_, offset, entry_size)
+                    copied += 1
+                if copied != count:
+                    raise ZovaError(54, "object changed during salvage")
                 _run(put_object, object_id, size, count)
                 report.copied["objects"] += 1
             with src.prepare("select size_bytes, data from _zova_chunks where chunk_hash = ?") as read:

@@ -91,7 +91,7 @@ class VectorCollectionInfo:
     @classmethod
     def _from_c(cls, info) -> "VectorCollectionInfo":
         self = cls.__new__(cls)
-        self._name = ffi.string(info.name, info.name_len).decode("utf-8")
+        self._name = _decode_id(info.name, info.name_len)
         self._dimensions = int(info.dimensions)
         self._metric = int(info.metric)
         self._vector_count = int(info.vector_count)
@@ -438,6 +438,12 @@ class VectorMethods:
         self._add_max(fields, max_distance)
         return self._search(lib.zova_vector_search_by_id_in_within,
                             "zova_vector_search_by_id_in_within_request *", fields)
+
+    def _vector_cache_stats(self) -> dict:
+        """Search-cache counters of this handle: bytes held, matrices built, patched."""
+        out = ffi.new("uint64_t[3]")
+        lib.zv_py_vector_cache_stats(self._handle(), out)
+        return {"bytes": int(out[0]), "builds": int(out[1]), "patches": int(out[2])}
 
     def vector_cache_bytes(self) -> int:
         """Bytes held by this handle's search matrix cache (an addition to upstream)."""

@@ -57,7 +57,8 @@ fn build_from_source() -> PathBuf {
     if !archive.is_file() {
         panic!("`{python} build.py lib` did not produce {}", archive.display());
     }
-    println!("cargo:rerun-if-changed={}", archive.display());
+    // No rerun-if-changed on the archive itself: build.py rewrites it on every
+    // run, which would make every cargo invocation rebuild. The sources are watched.
     lib_dir
 }
 

@@ -3,7 +3,12 @@
 //! Usage: bench <dir> <rows> <objects> <object_size>; prints `name seconds` lines.
 use std::time::Instant;
 
-use zova::{Database, SharedDatabase, Step};
+use zova::{Database, SharedDatabase, Step, VectorCollectionOptions, VectorInput, VectorMetric};
+
+/// The same deterministic vector values as bench_rust.py.
+fn vector_values(i: usize, dims: usize) -> Vec<f32> {
+    (0..dims).map(|j| (((i * 131 + j * 17) % 1000) as f32) / 1000.0 - 0.5).collect()
+}
 
 fn main() -> zova::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -51,6 +56,23 @@ fn main() -> zova::Result<()> {
         assert_eq!(db.get_object(id)?.len(), data.len());
     }
     println!("get_object {}", start.elapsed().as_secs_f64());
+
+    // Vectors: VECTORS x 128 dims (cosine), one put_vectors call, then SEARCHES top-10 searches.
+    let vectors: usize = args.get(5).map_or(10_000, |v| v.parse().expect("vectors"));
+    let searches: usize = args.get(6).map_or(100, |v| v.parse().expect("searches"));
+    let values: Vec<Vec<f32>> = (0..vectors).map(|i| vector_values(i, 128)).collect();
+    let ids: Vec<String> = (0..vectors).map(|i| format!("v{i}")).collect();
+    let inputs: Vec<VectorInput<'_>> = ids.iter().zip(&values).map(|(id, v)| VectorInput::new(id, v)).collect();
+    db.create_vector_collection("bench", VectorCollectionOptions::new(128, VectorMetric::Cosine))?;
+    let start = Instant::now();
+    db.put_vectors("bench", &inputs)?;
+    println!("put_vectors {}", start.elapsed().as_secs_f64());
+    let start = Instant::now();
+    for i in 0..searches {
+        let hits = db.search_vectors("bench", &values[(i * 97) % vectors], 10)?;
+        assert_eq!(hits.len(), 10);
+    }
+    println!("search_vectors {}", start.elapsed().as_secs_f64());
     drop(db);
 
     // The same inserts through a SharedDatabase (Mutex per call) in one transaction.

@@ -226,8 +226,10 @@ fn shared_vectors_from_threads_section_4_3() {
         handle.join().unwrap();
     }
     assert_eq!(db.vector_collection_info("v").unwrap().vector_count, 100);
-    let nearest = db.search_vectors_by_id("v", "t2-10", 2).unwrap();
-    let mut ids: Vec<String> = nearest.into_iter().map(|hit| hit.id).collect();
-    ids.sort();
-    assert_eq!(ids, ["t2-09", "t2-11"]);
+    // Four vectors tie at distance 1 from (2, 10); ties are ordered by id.
+    let nearest = hits(db.search_vectors_by_id("v", "t2-10", 5).unwrap());
+    assert_eq!(
+        nearest,
+        expect(&[("t1-10", 1.0), ("t2-09", 1.0), ("t2-11", 1.0), ("t3-10", 1.0), ("t1-09", 2f64.sqrt())])
+    );
 }
