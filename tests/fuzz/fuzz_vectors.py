@@ -379,7 +379,28 @@ def check_results(results, limit: int, status: int) -> None:
     lib.zova_vector_search_results_free(results)
 
 
-OPS = [op_create, op_put, op_put, op_put_many, op_get_delete, op_search, op_search, op_search, op_damage]
+def op_transaction(db, fdp):
+    """Rows and collections changed inside BEGIN / SAVEPOINT are seen by
+    searches in the same transaction (the cached matrix plus an overlay of the
+    uncommitted rows) and vanish again on rollback."""
+    snapshot = {name: (d, m, dict(rows)) for name, (d, m, rows) in _state["colls"].items()}
+    savepoint = fdp.ConsumeBool()
+    if fdp.ConsumeBool():
+        op_search(db, fdp)  # warm the cache before the transaction
+    assert db.exec(b"savepoint fz" if savepoint else b"begin") == OK
+    inner = [op_create, op_put, op_put, op_put_many, op_get_delete, op_search, op_search]
+    for _ in range(fdp.ConsumeIntInRange(1, 8)):
+        inner[fdp.ConsumeIntInRange(0, len(inner) - 1)](db, fdp)
+    if fdp.ConsumeBool():
+        assert db.exec(b"release fz" if savepoint else b"commit") == OK
+    else:
+        assert db.exec(b"rollback to fz; release fz" if savepoint else b"rollback") == OK
+        _state["colls"] = snapshot
+    op_search(db, fdp)
+
+
+OPS = [op_create, op_put, op_put, op_put_many, op_get_delete, op_search, op_search, op_search, op_transaction,
+       op_transaction, op_damage]
 
 
 def TestOneInput(data: bytes) -> None:
