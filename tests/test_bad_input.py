@@ -957,3 +957,21 @@ def test_float_struct_helpers_are_native_order_5_1(env):
     assert env.call("zova_vector_get", collection_name=env.s("coll"), vector_id=env.s("v1"), out_vector=out) == 0
     assert struct.pack("=2f", *[out.values[i] for i in range(2)]) == struct.pack("=2f", 1.0, 0.0)
     lib.zova_vector_free(out)
+
+
+@pytest.mark.parametrize("name", REQUEST_ROWS)
+def test_last_error_cleared_on_success_and_set_on_failure_5_5(env, name):
+    """Every call that resolves its handle either succeeds and clears the last
+    error to "" or fails and replaces it (c-abi 5.5), children included."""
+    env.set_sentinel_error()
+    request = env.build(name)
+    status = getattr(lib, name)(request)
+    message = env.native.last_error()
+    if status == lib.ZOVA_OK:
+        assert message == ""
+    else:
+        assert message and message != SENTINEL_MESSAGE, (status, message)
+    if name == "zova_database_prepare" and status == lib.ZOVA_OK:
+        assert lib.zova_statement_finalize(request.out_statement[0]) == lib.ZOVA_OK
+    if name == "zova_object_writer_create" and status == lib.ZOVA_OK:
+        assert lib.zova_object_writer_destroy(request.out_writer[0]) == lib.ZOVA_OK

@@ -277,15 +277,156 @@ def op_writer(db, fdp):
     assert lib.zova_object_writer_destroy(writer) == OK
 
 
+DAMAGE = [("_zova_objects", ["object_id", "size_bytes", "chunk_count", "chunker"]),
+          ("_zova_chunks", ["chunk_hash", "size_bytes", "data"]),
+          ("_zova_object_chunks", ["object_id", "chunk_index", "chunk_hash", "offset", "size_bytes"])]
+
+
+def bind_value(db, stmt, index, fdp, keep):
+    kind = fdp.ConsumeIntInRange(0, 5)
+    if kind == 0:
+        return lib.zova_statement_bind_null(ffi.new("zova_statement_bind_null_request *", [stmt, index]))
+    if kind == 1:
+        value = fdp.ConsumeIntInRange(-2, 70000) if fdp.ConsumeBool() else fdp.ConsumeIntInRange(-2**63, 2**63 - 1)
+        return lib.zova_statement_bind_int64(ffi.new("zova_statement_bind_int64_request *", [stmt, index, value]))
+    if kind == 2:
+        return lib.zova_statement_bind_double(ffi.new("zova_statement_bind_double_request *",
+                                                      [stmt, index, fdp.ConsumeFloat()]))
+    data = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 40)) if kind != 5 else bytes(fdp.ConsumeIntInRange(0, 70000))
+    buf = ffi.new("uint8_t[]", data) if data else ffi.NULL
+    keep.append(buf)
+    name = "zova_statement_bind_text" if kind == 3 else "zova_statement_bind_blob"
+    return getattr(lib, name)(ffi.new(name + "_request *", [stmt, index, buf, len(data)]))
+
+
+def op_damage(db, fdp):
+    """Damages private object rows through SQL (CHECK constraints off), then
+    probes every read: statuses must be defined and whatever succeeds must
+    still be self-consistent (a returned object hashes to its id, ...)."""
+    assert db.exec(b"pragma ignore_check_constraints = 1") == OK
+    keep: list = []
+    for _ in range(fdp.ConsumeIntInRange(1, 3)):
+        table, columns = DAMAGE[fdp.ConsumeIntInRange(0, len(DAMAGE) - 1)]
+        if fdp.ConsumeIntInRange(0, 4) == 0:
+            sql = f"delete from {table} where rowid in (select rowid from {table} limit 1 offset ?1)"
+            column = None
+        else:
+            column = columns[fdp.ConsumeIntInRange(0, len(columns) - 1)]
+            sql = (f"update {table} set {column} = ?2 where rowid in "
+                   f"(select rowid from {table} limit 1 offset ?1)")
+        out = ffi.new("zova_statement **")
+        assert lib.zova_database_prepare(ffi.new("zova_database_prepare_request *",
+                                                 [db.ptr, db.s(sql.encode()), out])) == OK
+        lib.zova_statement_bind_int64(ffi.new("zova_statement_bind_int64_request *",
+                                              [out[0], 1, fdp.ConsumeIntInRange(0, 6)]))
+        if column:
+            bind_value(db, out[0], 2, fdp, keep)
+        result = ffi.new("zova_step_result *")
+        check_status(lib.zova_statement_step(ffi.new("zova_statement_step_request *", [out[0], result])))
+        assert lib.zova_statement_finalize(out[0]) == OK
+    _state["count"] = 10**9  # the model no longer holds: fresh database for the next input
+    ids = list(_state["known"]) + [pick_id(fdp)]
+    for oid in ids[:6]:
+        status, got = get_object(db, oid)
+        if status == OK:
+            assert sha(got) == oid
+        manifest(db, oid)  # asserts contiguity of any manifest it returns
+        size = ffi.new("uint64_t *")
+        check_status(lib.zova_object_size(ffi.new("zova_object_size_request *", [db.ptr, object_id(oid), size])))
+        count = ffi.new("uint64_t *")
+        check_status(lib.zova_object_chunk_count(ffi.new("zova_object_chunk_count_request *",
+                                                         [db.ptr, object_id(oid), count])))
+        buffer_len = fdp.ConsumeIntInRange(0, 70000)
+        buf = ffi.new("uint8_t[]", max(buffer_len, 1))
+        copied = ffi.new("size_t *")
+        status = check_status(lib.zova_object_read_range(ffi.new(
+            "zova_object_read_range_request *",
+            [db.ptr, object_id(oid), fdp.ConsumeIntInRange(0, 200000), buf, buffer_len, copied])))
+        assert copied[0] <= buffer_len
+        assert status != lib.ZOVA_INVALID_ARGUMENT
+    for hash_ in list(_state["chunks"])[:4]:
+        out = ffi.new("zova_buffer *")
+        status = check_status(lib.zova_object_chunk_get(ffi.new("zova_object_chunk_get_request *",
+                                                                [db.ptr, object_id(hash_), out])))
+        if status == OK:
+            assert sha(bytes(ffi.buffer(out.data, out.len))) == hash_
+        lib.zova_buffer_free(out)
+    if fdp.ConsumeBool() and ids:
+        check_status(lib.zova_object_delete(ffi.new("zova_object_delete_request *", [db.ptr, object_id(ids[0])])))
+    if fdp.ConsumeBool():
+        data = payload(fdp)
+        buf = ffi.new("uint8_t[]", data) if data else ffi.NULL
+        out = ffi.new("zova_object_id *")
+        status = check_status(lib.zova_object_put(ffi.new("zova_object_put_request *",
+                                                          [db.ptr, buf, len(data), out])))
+        if status == OK:
+            status, got = get_object(db, sha(data))
+            assert status != OK or got == data
+
+
+def op_transaction(db, fdp):
+    """c-abi 5.9: inside BEGIN / SAVEPOINT, or while a stepped statement holds a
+    read transaction, the self-transacting object calls return 58 and write
+    nothing; chunk_put and reads still work."""
+    how = fdp.ConsumeIntInRange(0, 2)
+    stmt = None
+    if how == 0:
+        assert db.exec(b"begin") == OK
+    elif how == 1:
+        assert db.exec(b"savepoint fuzz_sp") == OK
+    else:
+        out = ffi.new("zova_statement **")
+        # a query reading a table holds a read transaction once it returned a row
+        assert lib.zova_database_prepare(ffi.new("zova_database_prepare_request *",
+                                                 [db.ptr, db.s(b"select key from _zova_meta"), out])) == OK
+        stmt = out[0]
+        result = ffi.new("zova_step_result *")
+        assert lib.zova_statement_step(ffi.new("zova_statement_step_request *", [stmt, result])) == OK
+        assert result[0] == lib.ZOVA_STEP_ROW
+    data = payload(fdp)
+    buf = ffi.new("uint8_t[]", data) if data else ffi.NULL
+    out_id = ffi.new("zova_object_id *", {"bytes": [7] * 32})
+    active = lib.ZOVA_OBJECT_TRANSACTION_ACTIVE
+    assert lib.zova_object_put(ffi.new("zova_object_put_request *", [db.ptr, buf, len(data), out_id])) == active
+    assert bytes(out_id.bytes) == bytes([7] * 32)
+    writer = ffi.new("zova_object_writer **")
+    assert lib.zova_object_writer_create(ffi.new("zova_object_writer_create_request *", [db.ptr, writer])) == active
+    assert writer[0] == ffi.NULL
+    target = pick_id(fdp)
+    assert lib.zova_object_delete(ffi.new("zova_object_delete_request *", [db.ptr, object_id(target)])) == active
+    chunks = ffi.new("zova_object_manifest_chunk[1]")
+    assert lib.zova_object_assemble_from_chunks(ffi.new("zova_object_assemble_from_chunks_request *",
+                                                        [db.ptr, object_id(target), 1, chunks, 1])) == active
+    if fdp.ConsumeBool():
+        op_chunk_put(db, fdp)
+    op_read(db, fdp)
+    if stmt is not None:
+        assert lib.zova_statement_finalize(stmt) == OK
+    else:
+        assert db.exec(b"rollback" if how == 0 else b"rollback to fuzz_sp; release fuzz_sp") == OK
+        # a rolled-back chunk_put is gone: forget chunks the model learned inside
+        _state["chunks"] = {h: d for h, d in _state["chunks"].items() if chunk_stored(db, h)}
+
+
+def chunk_stored(db, hash_: bytes) -> bool:
+    out = ffi.new("zova_buffer *")
+    status = lib.zova_object_chunk_get(ffi.new("zova_object_chunk_get_request *", [db.ptr, object_id(hash_), out]))
+    lib.zova_buffer_free(out)
+    return status == OK
+
+
 OPS = [op_put, op_put_many, op_chunk_put, op_chunk_put, op_assemble, op_assemble, op_read, op_read, op_read,
-       op_delete, op_writer]
+       op_delete, op_writer, op_transaction, op_damage]
 
 
 def TestOneInput(data: bytes) -> None:
     db = database()
     fdp = atheris.FuzzedDataProvider(data)
     for _ in range(fdp.ConsumeIntInRange(1, 8)):
-        OPS[fdp.ConsumeIntInRange(0, len(OPS) - 1)](db, fdp)
+        op = OPS[fdp.ConsumeIntInRange(0, len(OPS) - 1)]
+        op(db, fdp)
+        if op is op_damage:
+            break
 
 
 if __name__ == "__main__":

@@ -72,7 +72,26 @@ def statement_rows(db: Db, sql: bytes, limit: int = 20) -> list[bytes]:
     return values
 
 
+def backup(db: Db, fdp) -> None:
+    """An operational copy verifies every object, chunk and vector (c-abi
+    5.12): on failure the destination must be gone (5.10)."""
+    dest = os.path.join(_state["dir"], "copy.zova")
+    flags = fdp.ConsumeIntInRange(0, 1)
+    if fdp.ConsumeBool():
+        status = lib.zova_database_backup(ffi.new("zova_database_backup_request *", [db.ptr, db.s(dest.encode()), flags]))
+    else:
+        status = lib.zova_database_compact(ffi.new("zova_database_compact_request *",
+                                                   [db.ptr, db.s(dest.encode()), flags]))
+    check_status(status)
+    assert status != lib.ZOVA_INVALID_ARGUMENT
+    assert os.path.exists(dest) == (status == OK), status
+    if status == OK:
+        os.unlink(dest)
+
+
 def exercise(db: Db, fdp) -> None:
+    if fdp.ConsumeIntInRange(0, 3) == 0:
+        backup(db, fdp)
     listing = ffi.new("zova_vector_collection_list *")
     status = check_status(lib.zova_vector_collections_list(ffi.new("zova_vector_collections_list_request *",
                                                                    [db.ptr, listing])))

@@ -285,14 +285,132 @@ def op_search(db, fdp):
         assert len(got) == min(limit, len(eligible)), (got, eligible)
 
 
-OPS = [op_create, op_put, op_put, op_put_many, op_get_delete, op_search, op_search, op_search]
+DAMAGE = [("_zova_vector_collections", ["name", "dimensions", "metric", "element_type"]),
+          ("_zova_vectors", ["collection_name", "vector_id", "dimensions", '"values"'])]
+
+
+def op_damage(db, fdp):
+    """Damages private vector rows through SQL (CHECK constraints off), then
+    runs every read and search: only defined statuses, and any result list is
+    still sorted, within its limit and made of stored ids."""
+    if not any(rows for _, _, rows in _state["colls"].values()):  # something to damage
+        metric = fdp.ConsumeIntInRange(0, 2)
+        assert lib.zova_vector_collection_create(ffi.new("zova_vector_collection_create_request *",
+                                                         [db.ptr, db.s(b"dmg"), [2, metric]])) == OK
+        _state["colls"][b"dmg"] = (2, metric, {})
+        for vid, values in ((b"a", [1.0, 2.0]), (b"b", [-1.0, 0.5]), (b"c", [0.25, 4.0])):
+            floats = ffi.new("float[]", values)
+            assert lib.zova_vector_put(ffi.new("zova_vector_put_request *",
+                                               [db.ptr, db.s(b"dmg"), db.s(vid), floats, 2])) == OK
+            _state["colls"][b"dmg"][2][vid] = values
+    assert db.exec(b"pragma ignore_check_constraints = 1") == OK
+    keep: list = []
+    for _ in range(fdp.ConsumeIntInRange(1, 3)):
+        table, columns = DAMAGE[fdp.ConsumeIntInRange(0, len(DAMAGE) - 1)]
+        column = columns[fdp.ConsumeIntInRange(0, len(columns) - 1)]
+        sql = f"update {table} set {column} = ?2 where rowid in (select rowid from {table} limit 1 offset ?1)"
+        out = ffi.new("zova_statement **")
+        assert lib.zova_database_prepare(ffi.new("zova_database_prepare_request *",
+                                                 [db.ptr, db.s(sql.encode()), out])) == OK
+        stmt = out[0]
+        lib.zova_statement_bind_int64(ffi.new("zova_statement_bind_int64_request *",
+                                              [stmt, 1, fdp.ConsumeIntInRange(0, 5)]))
+        kind = fdp.ConsumeIntInRange(0, 4)
+        if kind == 0:
+            lib.zova_statement_bind_null(ffi.new("zova_statement_bind_null_request *", [stmt, 2]))
+        elif kind == 1:
+            value = fdp.ConsumeIntInRange(-3, 20) if fdp.ConsumeBool() else fdp.ConsumeIntInRange(-2**63, 2**63 - 1)
+            lib.zova_statement_bind_int64(ffi.new("zova_statement_bind_int64_request *", [stmt, 2, value]))
+        else:
+            data = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 24))
+            if kind == 4:
+                data = [b"cosine", b"l2", b"dot", b"f32", b"f64", b"COSINE"][fdp.ConsumeIntInRange(0, 5)]
+            buf = ffi.new("uint8_t[]", data) if data else ffi.NULL
+            keep.append(buf)
+            name = "zova_statement_bind_blob" if kind == 2 else "zova_statement_bind_text"
+            getattr(lib, name)(ffi.new(name + "_request *", [stmt, 2, buf, len(data)]))
+        result = ffi.new("zova_step_result *")
+        check_status(lib.zova_statement_step(ffi.new("zova_statement_step_request *", [stmt, result])))
+        assert lib.zova_statement_finalize(stmt) == OK
+    _state["count"] = 10**9  # the model no longer holds: fresh database for the next input
+    listing = ffi.new("zova_vector_collection_list *")
+    check_status(lib.zova_vector_collections_list(ffi.new("zova_vector_collections_list_request *",
+                                                          [db.ptr, listing])))
+    lib.zova_vector_collection_list_free(listing)
+    names = list(_state["colls"]) + [b"c0"]
+    for coll in names[:4]:
+        info = ffi.new("zova_vector_collection_info *")
+        check_status(lib.zova_vector_collection_info_get(ffi.new("zova_vector_collection_info_get_request *",
+                                                                 [db.ptr, db.s(coll), info])))
+        lib.zova_vector_collection_info_free(info)
+        dims = _state["colls"].get(coll, (2,))[0]
+        for vid in list(_state["colls"].get(coll, (0, 0, {}))[2])[:3] + [b"a"]:
+            vec = ffi.new("zova_vector *")
+            status = check_status(lib.zova_vector_get(ffi.new("zova_vector_get_request *",
+                                                              [db.ptr, db.s(coll), db.s(vid), vec])))
+            if status == OK:
+                assert vec.values_len >= 1 and all(math.isfinite(vec.values[i]) for i in range(vec.values_len))
+            lib.zova_vector_free(vec)
+            results = ffi.new("zova_vector_search_results *")
+            limit = fdp.ConsumeIntInRange(0, 6)
+            status = check_status(lib.zova_vector_search_by_id(ffi.new(
+                "zova_vector_search_by_id_request *", [db.ptr, db.s(coll), db.s(vid), limit, results])))
+            check_results(results, limit, status)
+        query = ffi.new("float[]", [1.0] * dims)
+        for width in (dims, dims + 1):
+            results = ffi.new("zova_vector_search_results *")
+            limit = fdp.ConsumeIntInRange(0, 6)
+            status = check_status(lib.zova_vector_search(ffi.new(
+                "zova_vector_search_request *", [db.ptr, db.s(coll), query, min(width, dims), limit, results])))
+            check_results(results, limit, status)
+        status = check_status(lib.zova_vector_collection_delete(ffi.new(
+            "zova_vector_collection_delete_request *", [db.ptr, db.s(coll)]))) if fdp.ConsumeBool() else OK
+    del keep
+
+
+def check_results(results, limit: int, status: int) -> None:
+    got = [(results.items[i].distance, ffi.string(results.items[i].id, results.items[i].id_len))
+           for i in range(results.len)]
+    if status != OK:
+        assert results.items == ffi.NULL and results.len == 0
+    else:
+        assert len(got) <= limit and got == sorted(got)
+        assert all(not math.isnan(d) for d, _ in got)
+    lib.zova_vector_search_results_free(results)
+
+
+def op_transaction(db, fdp):
+    """Rows and collections changed inside BEGIN / SAVEPOINT are seen by
+    searches in the same transaction (the cached matrix plus an overlay of the
+    uncommitted rows) and vanish again on rollback."""
+    snapshot = {name: (d, m, dict(rows)) for name, (d, m, rows) in _state["colls"].items()}
+    savepoint = fdp.ConsumeBool()
+    if fdp.ConsumeBool():
+        op_search(db, fdp)  # warm the cache before the transaction
+    assert db.exec(b"savepoint fz" if savepoint else b"begin") == OK
+    inner = [op_create, op_put, op_put, op_put_many, op_get_delete, op_search, op_search]
+    for _ in range(fdp.ConsumeIntInRange(1, 8)):
+        inner[fdp.ConsumeIntInRange(0, len(inner) - 1)](db, fdp)
+    if fdp.ConsumeBool():
+        assert db.exec(b"release fz" if savepoint else b"commit") == OK
+    else:
+        assert db.exec(b"rollback to fz; release fz" if savepoint else b"rollback") == OK
+        _state["colls"] = snapshot
+    op_search(db, fdp)
+
+
+OPS = [op_create, op_put, op_put, op_put_many, op_get_delete, op_search, op_search, op_search, op_transaction,
+       op_transaction, op_damage]
 
 
 def TestOneInput(data: bytes) -> None:
     db = database()
     fdp = atheris.FuzzedDataProvider(data)
     for _ in range(fdp.ConsumeIntInRange(1, 10)):
-        OPS[fdp.ConsumeIntInRange(0, len(OPS) - 1)](db, fdp)
+        op = OPS[fdp.ConsumeIntInRange(0, len(OPS) - 1)]
+        op(db, fdp)
+        if op is op_damage:
+            break
     db.keep.clear()
 
 
