@@ -82,14 +82,15 @@ def bind(stmt, index: int, v, keep) -> int:
     return lib.zova_statement_bind_blob(ffi.new("zova_statement_bind_blob_request *", [stmt, index, buf, len(data)]))
 
 
-def make_query(fdp) -> tuple[bytes, int]:
+def make_query(fdp) -> tuple[bytes, int, int]:
+    """SQL text, its parameter count, and the column that holds the distance."""
     shape = fdp.ConsumeIntInRange(0, 3)
     if shape == 0:
-        return b"select zova_vector_distance(?, ?, ?)", 3
+        return b"select zova_vector_distance(?, ?, ?)", 3, 0
     if shape == 1:
-        return b"select zova_vector_distance_by_id(?, ?, ?)", 3
+        return b"select zova_vector_distance_by_id(?, ?, ?)", 3, 0
     if shape == 2:
-        return b"select zova_vector_distance(collection, vector_id, ?) from (select ? as collection, ? as vector_id)", 3
+        return b"select zova_vector_distance(collection, vector_id, ?) from (select ? as collection, ? as vector_id)", 3, 0
     where = []
     for column in COLUMNS:
         if fdp.ConsumeIntInRange(0, 4):
@@ -99,13 +100,13 @@ def make_query(fdp) -> tuple[bytes, int]:
     sql = (b"select s.rank, s.vector_id, s.distance from zova_vector_search s" +
            (b" join docs d on d.id = s.vector_id" if join else b"") +
            (b" where " + b" and ".join(where) if where else b"") + tail[fdp.ConsumeIntInRange(0, len(tail) - 1)])
-    return sql, len(where)
+    return sql, len(where), 2
 
 
 def TestOneInput(data: bytes) -> None:
     db = database()
     fdp = atheris.FuzzedDataProvider(data)
-    sql, params = make_query(fdp)
+    sql, params, col = make_query(fdp)
     out = ffi.new("zova_statement **")
     status = check_status(lib.zova_database_prepare(ffi.new("zova_database_prepare_request *",
                                                             [db.ptr, db.s(sql), out])))
@@ -128,7 +129,6 @@ def TestOneInput(data: bytes) -> None:
             break
         ctype = ffi.new("zova_column_type *")
         dist = ffi.new("double *")
-        col = 0 if params == 3 else 2
         assert lib.zova_statement_column_type(ffi.new("zova_statement_column_type_request *", [stmt, col, ctype])) == OK
         assert lib.zova_statement_column_double(ffi.new("zova_statement_column_double_request *",
                                                         [stmt, col, dist])) == OK
