@@ -165,8 +165,8 @@ static int zv_matrix_reserve(zv_vec_matrix *m, size_t capacity) {
     if (capacity >= ZV_MAP_EMPTY) return 0;
     nv = (float *)realloc(m->values, capacity * dims * sizeof(float));
     if (!nv) return 0;
+    if (!m->values) zv_matrix_advise_huge_pages(nv, capacity * dims * sizeof(float)); /* first build only */
     m->values = nv;
-    zv_matrix_advise_huge_pages(nv, capacity * dims * sizeof(float));
     nn = (double *)realloc(m->norms, capacity * sizeof(double));
     if (!nn) return 0;
     m->norms = nn;
