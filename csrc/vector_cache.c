@@ -162,6 +162,10 @@ static int zv_matrix_reserve(zv_vec_matrix *m, size_t capacity) {
     double *nn;
     int64_t *nr;
     if (capacity <= m->capacity) return 1;
+    /* The first build of a large (huge-page) matrix leaves room for about 3%
+     * more rows, so the writes that follow patch it in place instead of
+     * moving it: moving a huge-page matrix costs tens of milliseconds. */
+    if (!m->values && capacity * dims * sizeof(float) >= ((size_t)4 << 20)) capacity += capacity / 32;
     if (capacity >= ZV_MAP_EMPTY) return 0;
     nv = (float *)realloc(m->values, capacity * dims * sizeof(float));
     if (!nv) return 0;
