@@ -60,6 +60,18 @@ static int zv_column_is_hash(sqlite3_stmt *stmt, int column) {
     return sqlite3_column_type(stmt, column) == SQLITE_BLOB && sqlite3_column_bytes(stmt, column) == 32;
 }
 
+/* One row of SQL_MANIFEST_ROWS (index, hash, offset, size, stored chunk
+ * size): the expected index, a 32-byte hash, the running offset, a size of
+ * 1..65536 that fits in the object, and a stored chunk of that size. */
+static int zv_manifest_row_valid(sqlite3_stmt *stmt, uint64_t index, uint64_t running, uint64_t size) {
+    int64_t chunk_size = sqlite3_column_int64(stmt, 3);
+    return zv_column_is_int(stmt, 0) && (uint64_t)sqlite3_column_int64(stmt, 0) == index &&
+           zv_column_is_hash(stmt, 1) && zv_column_is_int(stmt, 2) &&
+           (uint64_t)sqlite3_column_int64(stmt, 2) == running && zv_column_is_int(stmt, 3) && chunk_size > 0 &&
+           chunk_size <= ZV_CHUNK_MAX && (uint64_t)chunk_size <= size - running &&
+           sqlite3_column_type(stmt, 4) != SQLITE_NULL && sqlite3_column_int64(stmt, 4) == chunk_size;
+}
+
 /* Ends an internal write transaction: commit on success, roll back otherwise. */
 zova_status zv_finish_transaction(zova_database *db, zova_status status) {
     if (status == ZOVA_OK) {
@@ -146,11 +158,7 @@ static zova_status zv_object_read(zova_database *db, const uint8_t id[32], uint6
         const uint8_t *data;
         sqlite3_stmt *chunk = NULL;
         uint64_t from, to;
-        if (!zv_column_is_int(stmt, 0) || (uint64_t)sqlite3_column_int64(stmt, 0) != index ||
-            !zv_column_is_hash(stmt, 1) || !zv_column_is_int(stmt, 2) ||
-            (uint64_t)sqlite3_column_int64(stmt, 2) != running || !zv_column_is_int(stmt, 3) || chunk_size <= 0 ||
-            chunk_size > ZV_CHUNK_MAX || (uint64_t)chunk_size > size - running ||
-            sqlite3_column_type(stmt, 4) == SQLITE_NULL || sqlite3_column_int64(stmt, 4) != chunk_size) {
+        if (!zv_manifest_row_valid(stmt, index, running, size)) {
             status = ZOVA_OBJECT_CORRUPT;
             break;
         }
@@ -316,7 +324,7 @@ zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t s
     sqlite3_bind_int64(stmt, 2, (sqlite3_int64)size);
     sqlite3_bind_int64(stmt, 3, (sqlite3_int64)count);
     status = zv_step_done(db, stmt);
-    if (status != ZOVA_OK || !entries) return status;
+    if (status != ZOVA_OK) return status;
     stmt = zv_stmt(db, SQL_MANIFEST_INSERT, &status);
     if (!stmt) return status;
     for (i = 0; i < count && status == ZOVA_OK; i++) {
@@ -333,33 +341,45 @@ zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t s
 
 /* ---- put ---- */
 
-/* Chunks, stores and records one object inside the caller's transaction.
- * Manifest rows are written as chunks are produced, so memory stays flat. */
-static zova_status zv_object_store(zova_database *db, const uint8_t id[32], const uint8_t *data, size_t len) {
+/* Cuts data into FastCDC-v1 chunks and stores each (inside the caller's
+ * transaction), returning the manifest: 36 bytes per chunk. */
+static zova_status zv_chunk_and_store(zova_database *db, const uint8_t *data, size_t len,
+                                      zv_manifest_entry **out_entries, size_t *out_count) {
+    zv_manifest_entry *entries = NULL;
+    size_t count = 0, cap = 0, offset = 0;
     zova_status status = ZOVA_OK;
-    sqlite3_stmt *stmt;
-    size_t offset = 0;
-    uint64_t index = 0;
     int fresh;
     while (offset < len && status == ZOVA_OK) {
         size_t n = zv_fastcdc_cut(data + offset, len - offset);
-        uint8_t hash[32];
-        zv_sha256(data + offset, n, hash);
-        status = zv_chunk_store(db, hash, data + offset, n, 1, &fresh);
-        if (status != ZOVA_OK) break;
-        stmt = zv_stmt(db, SQL_MANIFEST_INSERT, &status);
-        if (!stmt) break;
-        sqlite3_bind_blob(stmt, 1, id, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)index);
-        sqlite3_bind_blob(stmt, 3, hash, 32, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(stmt, 4, (sqlite3_int64)offset);
-        sqlite3_bind_int64(stmt, 5, (sqlite3_int64)n);
-        status = zv_step_done(db, stmt);
+        if (count == cap) {
+            size_t new_cap = cap ? cap * 2 : 16;
+            zv_manifest_entry *grown = (zv_manifest_entry *)realloc(entries, new_cap * sizeof(*entries));
+            if (!grown) {
+                status = ZOVA_OUT_OF_MEMORY;
+                break;
+            }
+            entries = grown;
+            cap = new_cap;
+        }
+        zv_sha256(data + offset, n, entries[count].hash);
+        entries[count].size = (uint32_t)n;
+        status = zv_chunk_store(db, entries[count].hash, data + offset, n, 1, &fresh);
         offset += n;
-        index++;
+        count++;
     }
-    if (status != ZOVA_OK) return status;
-    return zv_object_insert(db, id, (uint64_t)len, index, NULL);
+    *out_entries = entries;
+    *out_count = count;
+    return status;
+}
+
+/* Chunks, stores and records one object inside the caller's transaction. */
+static zova_status zv_object_store(zova_database *db, const uint8_t id[32], const uint8_t *data, size_t len) {
+    zv_manifest_entry *entries = NULL;
+    size_t count = 0;
+    zova_status status = zv_chunk_and_store(db, data, len, &entries, &count);
+    if (status == ZOVA_OK) status = zv_object_insert(db, id, (uint64_t)len, count, entries);
+    free(entries);
+    return status;
 }
 
 /* Stores the objects (ids already computed) in one BEGIN IMMEDIATE transaction. */
@@ -385,30 +405,13 @@ static zova_status zv_object_put_parallel(zova_database *db, const uint8_t *data
     zv_sha256_task task;
     zv_sha256_ctx object_hash;
     zv_manifest_entry *entries = NULL;
-    size_t count = 0, cap = 0, offset = 0;
-    int exists = 0, fresh;
+    size_t count = 0;
+    int exists = 0;
     zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
     zv_sha256_init(&object_hash);
     zv_sha256_task_start(&task, &object_hash, data, len, NULL, 0);
-    while (offset < len && status == ZOVA_OK) {
-        size_t n = zv_fastcdc_cut(data + offset, len - offset);
-        if (count == cap) {
-            size_t new_cap = cap ? cap * 2 : 256;
-            zv_manifest_entry *grown = (zv_manifest_entry *)realloc(entries, new_cap * sizeof(*entries));
-            if (!grown) {
-                status = ZOVA_OUT_OF_MEMORY;
-                break;
-            }
-            entries = grown;
-            cap = new_cap;
-        }
-        zv_sha256(data + offset, n, entries[count].hash);
-        entries[count].size = (uint32_t)n;
-        status = zv_chunk_store(db, entries[count].hash, data + offset, n, 1, &fresh);
-        offset += n;
-        count++;
-    }
+    status = zv_chunk_and_store(db, data, len, &entries, &count);
     zv_sha256_task_finish(&task);
     zv_sha256_final(&object_hash, out_id->bytes);
     if (status == ZOVA_OK) status = zv_object_exists(db, out_id->bytes, &exists);
@@ -569,11 +572,7 @@ static zova_status zv_manifest_load(zova_database *db, const uint8_t id[32], zov
     sqlite3_bind_blob(stmt, 1, id, 32, SQLITE_STATIC);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int64_t chunk_size = sqlite3_column_int64(stmt, 3);
-        if (len == count || !zv_column_is_int(stmt, 0) || (uint64_t)sqlite3_column_int64(stmt, 0) != len ||
-            !zv_column_is_hash(stmt, 1) || !zv_column_is_int(stmt, 2) ||
-            (uint64_t)sqlite3_column_int64(stmt, 2) != running || !zv_column_is_int(stmt, 3) || chunk_size <= 0 ||
-            chunk_size > ZV_CHUNK_MAX || (uint64_t)chunk_size > size - running ||
-            sqlite3_column_type(stmt, 4) == SQLITE_NULL || sqlite3_column_int64(stmt, 4) != chunk_size) {
+        if (len == count || !zv_manifest_row_valid(stmt, len, running, size)) {
             status = ZOVA_OBJECT_CORRUPT;
             break;
         }

@@ -146,7 +146,7 @@ ZV_HIDDEN zova_status zv_object_load(zova_database *db, const uint8_t id[32], ui
 ZV_HIDDEN zova_status zv_object_verify(zova_database *db, const uint8_t id[32]);
 ZV_HIDDEN zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
                                      int repair, int *out_fresh);
-/* Object row plus manifest rows; entries NULL means the manifest rows exist. */
+/* Writes the object row and its manifest rows (entries[0..count)). */
 ZV_HIDDEN zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count,
                                        const zv_manifest_entry *entries);
 
