@@ -65,54 +65,42 @@ static zova_status zv_verify_quick_check(sqlite3 *sql, zv_op_error *error) {
     return ZOVA_OK;
 }
 
-static zova_status zv_verify_objects(zova_database *vdb, zv_op_error *error) {
-    sqlite3_stmt *stmt = NULL;
-    zova_status status = ZOVA_OK;
-    int rc = sqlite3_prepare_v2(vdb->sql, "select object_id from _zova_objects", -1, &stmt, NULL);
-    if (rc != SQLITE_OK) return zv_op_sqlite_fail(error, vdb->sql, rc);
-    while (status == ZOVA_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+/* Reads one object (kind 0) or chunk (kind 1) back through the ABI, verified. */
+static zova_status zv_verify_read(zova_database *vdb, int kind, const void *id) {
+    zova_buffer buffer = {NULL, 0};
+    zova_status status;
+    if (kind == 0) {
         zova_object_get_request request;
-        zova_buffer buffer = {NULL, 0};
-        const void *id = sqlite3_column_blob(stmt, 0);
-        if (sqlite3_column_bytes(stmt, 0) != 32 || !id) {
-            status = zv_op_fail(error, ZOVA_OBJECT_CORRUPT, "ObjectCorrupt");
-            break;
-        }
         memset(&request, 0, sizeof(request));
         request.db = vdb;
         memcpy(request.id.bytes, id, 32);
         request.out_buffer = &buffer;
         status = zova_object_get(&request);
-        zova_buffer_free(&buffer);
-        if (status != ZOVA_OK) {
-            status = zv_object_failure(status);
-            zv_op_fail(error, status, zv_status_kind(status));
-        }
+    } else {
+        zova_object_chunk_get_request request;
+        memset(&request, 0, sizeof(request));
+        request.db = vdb;
+        memcpy(request.hash.bytes, id, 32);
+        request.out_buffer = &buffer;
+        status = zova_object_chunk_get(&request);
     }
-    if (status == ZOVA_OK && rc != SQLITE_DONE) status = zv_op_sqlite_fail(error, vdb->sql, rc);
-    sqlite3_finalize(stmt);
+    zova_buffer_free(&buffer);
     return status;
 }
 
-static zova_status zv_verify_chunks(zova_database *vdb, zv_op_error *error) {
+/* Verifies every id that `sql` lists: objects (kind 0) or chunks (kind 1). */
+static zova_status zv_verify_all(zova_database *vdb, const char *sql, int kind, zv_op_error *error) {
     sqlite3_stmt *stmt = NULL;
     zova_status status = ZOVA_OK;
-    int rc = sqlite3_prepare_v2(vdb->sql, "select chunk_hash from _zova_chunks", -1, &stmt, NULL);
+    int rc = sqlite3_prepare_v2(vdb->sql, sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK) return zv_op_sqlite_fail(error, vdb->sql, rc);
     while (status == ZOVA_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        zova_object_chunk_get_request request;
-        zova_buffer buffer = {NULL, 0};
-        const void *hash = sqlite3_column_blob(stmt, 0);
-        if (sqlite3_column_bytes(stmt, 0) != 32 || !hash) {
+        const void *id = sqlite3_column_blob(stmt, 0);
+        if (sqlite3_column_bytes(stmt, 0) != 32 || !id) {
             status = zv_op_fail(error, ZOVA_OBJECT_CORRUPT, "ObjectCorrupt");
             break;
         }
-        memset(&request, 0, sizeof(request));
-        request.db = vdb;
-        memcpy(request.hash.bytes, hash, 32);
-        request.out_buffer = &buffer;
-        status = zova_object_chunk_get(&request);
-        zova_buffer_free(&buffer);
+        status = zv_verify_read(vdb, kind, id);
         if (status != ZOVA_OK) {
             status = zv_object_failure(status);
             zv_op_fail(error, status, zv_status_kind(status));
@@ -171,8 +159,8 @@ static zova_status zv_verify_copy(const char *path, zv_op_error *error) {
     zova_status status = zv_database_open_path(path, 1, 0, &vdb);
     if (status != ZOVA_OK) return zv_op_fail(error, status, NULL);
     status = zv_verify_quick_check(vdb->sql, error);
-    if (status == ZOVA_OK) status = zv_verify_objects(vdb, error);
-    if (status == ZOVA_OK) status = zv_verify_chunks(vdb, error);
+    if (status == ZOVA_OK) status = zv_verify_all(vdb, "select object_id from _zova_objects", 0, error);
+    if (status == ZOVA_OK) status = zv_verify_all(vdb, "select chunk_hash from _zova_chunks", 1, error);
     if (status == ZOVA_OK) status = zv_verify_vectors(vdb, error);
     zova_database_close(vdb);
     return status;
