@@ -1,49 +1,50 @@
 /*
  * object_writer.c - the streaming object writer (c-abi 4.10, 7.7).
  *
- * Small writes accumulate in a bounded buffer; once it holds ZV_WRITER_BUFFER
- * bytes (or at finish) the complete FastCDC-v1 chunks are stored in ONE
- * transaction per flush -- never one commit per chunk. A chunk is cut only when
- * 64 KiB of stream follow its start, or at the end of the stream, so the
- * boundaries equal one-shot chunking however the input is split. A flush that
- * fails is rolled back and leaves the writer exactly as before the call.
- * Memory: the buffer (at most 16 MiB), a 64 KiB joining window, and 37 bytes of
- * manifest per stored chunk.
+ * Each write cuts the complete FastCDC-v1 chunks of the stream and stages
+ * them in a spool; once ZV_WRITER_FLUSH bytes are staged, the next write
+ * stores them in ONE transaction -- never one commit per chunk -- while a
+ * second thread computes the chunk hashes and the object hash a batch ahead
+ * of the inserts. A chunk is cut only when 64 KiB of stream follow its start,
+ * or at the end of the stream, so the boundaries equal one-shot chunking
+ * however the input is split. A failed call leaves the writer as before it.
+ *
+ * Memory does not grow with the stream: the unchunked tail and a joining
+ * window (64 KiB each) and two spools (staged chunks, and the manifest of the
+ * chunks stored so far), which keep 64 KiB in memory and the rest in an
+ * unnamed temporary file -- about 0.5 MiB in all.
  */
 #include "zova_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* A flush commits, and a commit costs fsyncs (10-20 ms here in the default
- * rollback-journal mode, more under I/O load), so the buffer must be large
- * enough that commits do not dominate: at 16 MiB a 256 MiB stream takes 16
- * commits and runs within 1.3x of put_object. It starts at 64 KiB and grows
- * only as far as the writes need. */
-#define ZV_WRITER_BUFFER (16u << 20)
-
-typedef struct zv_writer_chunk {
-    zv_manifest_entry entry;
-    uint8_t fresh; /* this writer inserted the chunk row */
-} zv_writer_chunk;
+/* A flush is a commit, and a commit costs fsyncs (10-20 ms here in the
+ * default rollback-journal mode), so flushes must be rare: a 256 MiB stream
+ * takes 4. The staged bytes wait in the spool's temporary file, not in memory. */
+#define ZV_WRITER_FLUSH (64u << 20)
+/* Chunks hashed per round on the second thread while the caller inserts the
+ * previous round's. */
+#define ZV_HASH_ROUND 256
+/* Fresh chunk hashes checked per scan of the manifest table when cleaning up. */
+#define ZV_CLEANUP_BATCH 2048
 
 struct zova_object_writer {
     zova_database *db;
     int closed;      /* finished or cancelled: every call but destroy is 59 */
     int input_final; /* a finish was attempted: write is 59, finish/cancel may retry */
-    uint8_t *buffer; /* unchunked stream tail, buffer[0..buffered) */
-    size_t buffered, buffer_cap;
-    size_t unhashed; /* buffer[unhashed..buffered) is not in object_hash yet */
-    uint8_t *window; /* ZV_CHUNK_MAX bytes to join the buffer tail with new input */
-    zv_sha256_ctx object_hash; /* over the stream up to buffer[unhashed] */
+    uint8_t *tail;   /* the unchunked end of the stream, tail[0..tail_len), < 64 KiB */
+    size_t tail_len;
+    uint8_t *window; /* ZV_CHUNK_MAX bytes to join the tail with new input */
+    zv_sha256_ctx object_hash; /* over every byte stored so far */
     uint64_t total;
-    zv_writer_chunk *chunks;
-    size_t chunk_count, chunk_cap;
-    /* chunks[0..flushed_count) were committed by earlier flushes, after which
-     * the file's data version was flushed_version: if it is unchanged at
-     * finish, no connection has touched the file and they are all there. */
-    size_t flushed_count;
-    unsigned int flushed_version;
+    zv_spool pending; /* cut, not yet stored: records of a uint32_t size and the bytes */
+    zv_spool stored;  /* zv_manifest_entry of every chunk stored by a flush, in order */
+    uint64_t stored_count;
+    /* The file's data version after the last flush committed (it counts this
+     * connection's changes too): if it is unchanged at finish, nothing has
+     * touched the file and the stored chunks are all still there. */
+    unsigned int stored_version;
 };
 
 static unsigned int zv_data_version(zova_database *db) {
@@ -52,111 +53,187 @@ static unsigned int zv_data_version(zova_database *db) {
     return version;
 }
 
-/* ---- chunk storage during a flush ---- */
+/* ---- cutting: stream -> pending spool ---- */
 
-static zova_status zv_writer_store_chunk(zova_object_writer *w, const uint8_t *data, size_t len) {
-    zv_writer_chunk *chunk;
-    int fresh = 0;
-    zova_status status;
-    if (w->chunk_count == w->chunk_cap) {
-        size_t cap = w->chunk_cap ? w->chunk_cap * 2 : 64;
-        zv_writer_chunk *grown = (zv_writer_chunk *)realloc(w->chunks, cap * sizeof(*grown));
-        if (!grown) return ZOVA_OUT_OF_MEMORY;
-        w->chunks = grown;
-        w->chunk_cap = cap;
-    }
-    chunk = &w->chunks[w->chunk_count];
-    zv_sha256(data, len, chunk->entry.hash);
-    chunk->entry.size = (uint32_t)len;
-    status = zv_chunk_store(w->db, chunk->entry.hash, data, len, 0, &fresh);
-    if (status != ZOVA_OK) return status;
-    chunk->fresh = (uint8_t)fresh;
-    w->chunk_count++;
-    return ZOVA_OK;
+static zova_status zv_writer_stage_chunk(zova_object_writer *w, const uint8_t *data, size_t len) {
+    uint32_t size = (uint32_t)len;
+    zova_status status = zv_spool_append(&w->pending, &size, sizeof(size));
+    if (status == ZOVA_OK) status = zv_spool_append(&w->pending, data, len);
+    return status;
 }
 
-/* Stores every complete chunk of the stream buffer[0..buffered) ++ input, and
- * with final set the last partial one too. Returns how much of the buffer and
- * of the input was consumed through *buffer_used / *input_used; nothing in
- * the writer changes but the chunk list, so a rollback only truncates that. */
-static zova_status zv_writer_chunk_stream(zova_object_writer *w, const uint8_t *input, size_t input_len, int final,
-                                          size_t *buffer_used, size_t *input_used) {
+/* Stages every complete chunk of the stream tail ++ input, and with final the
+ * last partial one too. Returns how much of the tail and of the input was
+ * consumed through *tail_used / *input_used; nothing in the writer changes
+ * but the pending spool, so a failure only truncates that. */
+static zova_status zv_writer_cut(zova_object_writer *w, const uint8_t *input, size_t input_len, int final,
+                                 size_t *tail_used, size_t *input_used) {
     size_t b = 0, in = 0;
     zova_status status = ZOVA_OK;
-    /* Chunks wholly inside the buffer. */
-    while (w->buffered - b >= ZV_CHUNK_MAX || (final && input_len == 0 && b < w->buffered)) {
-        size_t n = zv_fastcdc_cut(w->buffer + b, w->buffered - b);
-        status = zv_writer_store_chunk(w, w->buffer + b, n);
+    /* Chunks wholly inside the tail (only at the end of the stream). */
+    while (w->tail_len - b >= ZV_CHUNK_MAX || (final && input_len == 0 && b < w->tail_len)) {
+        size_t n = zv_fastcdc_cut(w->tail + b, w->tail_len - b);
+        status = zv_writer_stage_chunk(w, w->tail + b, n);
         if (status != ZOVA_OK) return status;
         b += n;
     }
-    /* Chunks starting in the buffer and ending in the input: cut a joined window. */
-    while (b < w->buffered) {
-        size_t head = w->buffered - b;
+    /* Chunks starting in the tail and ending in the input: cut a joined window. */
+    while (b < w->tail_len) {
+        size_t head = w->tail_len - b;
         size_t tail = input_len - in < ZV_CHUNK_MAX - head ? input_len - in : ZV_CHUNK_MAX - head;
         size_t n;
         if (head + tail < ZV_CHUNK_MAX && !final) break;
-        memcpy(w->window, w->buffer + b, head);
+        memcpy(w->window, w->tail + b, head);
         memcpy(w->window + head, input + in, tail);
         n = zv_fastcdc_cut(w->window, head + tail);
-        status = zv_writer_store_chunk(w, w->window, n);
+        status = zv_writer_stage_chunk(w, w->window, n);
         if (status != ZOVA_OK) return status;
         if (n >= head) {
             in += n - head;
-            b = w->buffered;
+            b = w->tail_len;
         } else {
             b += n;
         }
     }
     /* Chunks inside the input, cut in place. */
-    if (b == w->buffered) {
+    if (b == w->tail_len) {
         while (input_len - in >= ZV_CHUNK_MAX || (final && in < input_len)) {
             size_t n = zv_fastcdc_cut(input + in, input_len - in);
-            status = zv_writer_store_chunk(w, input + in, n);
+            status = zv_writer_stage_chunk(w, input + in, n);
             if (status != ZOVA_OK) return status;
             in += n;
         }
     }
-    *buffer_used = b;
+    *tail_used = b;
     *input_used = in;
     return ZOVA_OK;
 }
 
-/* Deletes the chunks this writer inserted that no manifest references, with
- * one scan of the manifest table (inside the caller's transaction). */
+/* ---- storing: pending spool -> chunk rows ---- */
+
+/* One round of the hashing thread: the chunk hashes of the next records of
+ * the pending spool, each chunk also appended to the object hash. */
+typedef struct zv_hash_round {
+    zv_spool_reader *reader;
+    zv_sha256_ctx *object_hash;
+    uint8_t hashes[ZV_HASH_ROUND][32];
+    size_t count;
+    pthread_t thread;
+    int threaded;
+} zv_hash_round;
+
+static void *zv_hash_round_run(void *arg) {
+    zv_hash_round *round = (zv_hash_round *)arg;
+    round->count = 0;
+    while (round->count < ZV_HASH_ROUND && zv_spool_reader_more(round->reader)) {
+        const uint8_t *record;
+        uint32_t size;
+        if (!zv_spool_read(round->reader, sizeof(size), &record)) break;
+        memcpy(&size, record, sizeof(size));
+        if (!zv_spool_read(round->reader, size, &record)) break;
+        zv_sha256_dual(round->object_hash, record, size, round->hashes[round->count++]);
+    }
+    return NULL;
+}
+
+static void zv_hash_round_start(zv_hash_round *round) {
+    round->threaded = pthread_create(&round->thread, NULL, zv_hash_round_run, round) == 0;
+    if (!round->threaded) zv_hash_round_run(round);
+}
+
+static void zv_hash_round_finish(zv_hash_round *round) {
+    if (round->threaded) pthread_join(round->thread, NULL);
+}
+
+/* Inside the caller's transaction: stores every pending chunk, appends its
+ * manifest entry to the stored spool and the bytes to object_hash. Rounds
+ * alternate between two hash tables: the thread hashes round k + 1 while the
+ * caller inserts round k. The caller undoes the spool appends on failure. */
+static zova_status zv_writer_store_pending(zova_object_writer *w, zv_sha256_ctx *object_hash) {
+    zv_spool_reader inserting, hashing;
+    zv_hash_round *rounds;
+    zova_status status, hash_status;
+    int current = 0;
+    rounds = (zv_hash_round *)malloc(2 * sizeof(*rounds));
+    if (!rounds) return ZOVA_OUT_OF_MEMORY;
+    status = zv_spool_reader_open(&inserting, &w->pending);
+    hash_status = zv_spool_reader_open(&hashing, &w->pending);
+    rounds[0].reader = rounds[1].reader = &hashing;
+    rounds[0].object_hash = rounds[1].object_hash = object_hash;
+    if (status == ZOVA_OK && hash_status == ZOVA_OK) zv_hash_round_run(&rounds[0]);
+    else rounds[0].count = 0;
+    while (status == ZOVA_OK && rounds[current].count > 0) {
+        zv_hash_round *round = &rounds[current], *next = &rounds[!current];
+        size_t i;
+        zv_hash_round_start(next);
+        for (i = 0; i < round->count && status == ZOVA_OK; i++) {
+            zv_manifest_entry entry;
+            const uint8_t *record;
+            uint32_t size;
+            int fresh = 0;
+            if (!zv_spool_read(&inserting, sizeof(size), &record)) break;
+            memcpy(&size, record, sizeof(size));
+            if (!zv_spool_read(&inserting, size, &record)) break;
+            status = zv_chunk_store(w->db, round->hashes[i], record, size, 0, &fresh);
+            memset(&entry, 0, sizeof(entry));
+            memcpy(entry.hash, round->hashes[i], 32);
+            entry.size = size;
+            entry.fresh = (uint32_t)fresh;
+            if (status == ZOVA_OK) status = zv_spool_append(&w->stored, &entry, sizeof(entry));
+            if (status == ZOVA_OK) w->stored_count++;
+        }
+        zv_hash_round_finish(next);
+        if (i < round->count && status == ZOVA_OK) break; /* a read failed */
+        current = !current;
+    }
+    status = zv_spool_reader_close(&inserting, status);
+    status = zv_spool_reader_close(&hashing, status == ZOVA_OK ? hash_status : status);
+    free(rounds);
+    return status;
+}
+
+/* Stores the pending chunks in one transaction. */
+static zova_status zv_writer_flush(zova_object_writer *w) {
+    zova_database *db = w->db;
+    uint64_t saved_size = zv_spool_size(&w->stored), saved_count = w->stored_count;
+    zv_sha256_ctx next_hash = w->object_hash;
+    zova_status status = zv_begin_immediate(db);
+    if (status != ZOVA_OK) return status;
+    status = zv_finish_transaction(db, zv_writer_store_pending(w, &next_hash));
+    if (status != ZOVA_OK) {
+        zv_spool_truncate(&w->stored, saved_size);
+        w->stored_count = saved_count;
+        return status;
+    }
+    w->object_hash = next_hash;
+    zv_spool_truncate(&w->pending, 0);
+    w->stored_version = zv_data_version(db);
+    return ZOVA_OK;
+}
+
+/* Deletes the chunks this writer inserted that no manifest references (inside
+ * the caller's transaction): a batch of fresh hashes at a time, sorted, is
+ * marked by one scan of the manifest table. */
 static int zv_compare_hash(const void *a, const void *b) { return memcmp(a, b, 32); }
 
-static zova_status zv_writer_delete_unreferenced(zova_object_writer *w) {
+static zova_status zv_writer_delete_batch(zova_database *db, uint8_t (*fresh)[33], size_t count) {
     static const char SQL_REFERENCED[] = "select chunk_hash from _zova_object_chunks";
     static const char SQL_DELETE[] = "delete from _zova_chunks where chunk_hash = ?1";
-    zova_database *db = w->db;
-    uint8_t (*fresh)[33] = NULL; /* hash + referenced flag */
-    size_t count = 0, i;
     zova_status status = ZOVA_OK;
     sqlite3_stmt *stmt;
+    size_t i;
     int rc;
-    for (i = 0; i < w->chunk_count; i++) count += w->chunks[i].fresh;
-    if (count == 0) return ZOVA_OK;
-    fresh = (uint8_t(*)[33])malloc(count * sizeof(*fresh));
-    if (!fresh) return ZOVA_OUT_OF_MEMORY;
-    for (i = 0, count = 0; i < w->chunk_count; i++) {
-        if (!w->chunks[i].fresh) continue;
-        memcpy(fresh[count], w->chunks[i].entry.hash, 32);
-        fresh[count++][32] = 0;
-    }
     qsort(fresh, count, sizeof(*fresh), zv_compare_hash);
     stmt = zv_stmt(db, SQL_REFERENCED, &status);
-    if (stmt) {
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-            uint8_t(*hit)[33];
-            if (sqlite3_column_bytes(stmt, 0) != 32) continue;
-            hit = (uint8_t(*)[33])bsearch(sqlite3_column_blob(stmt, 0), fresh, count, sizeof(*fresh),
-                                           zv_compare_hash);
-            if (hit) (*hit)[32] = 1;
-        }
-        if (rc != SQLITE_DONE) status = zv_sqlite_fail(db, rc);
-        zv_stmt_release(stmt);
+    if (!stmt) return status;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        uint8_t(*hit)[33];
+        if (sqlite3_column_bytes(stmt, 0) != 32) continue;
+        hit = (uint8_t(*)[33])bsearch(sqlite3_column_blob(stmt, 0), fresh, count, sizeof(*fresh), zv_compare_hash);
+        if (hit) (*hit)[32] = 1;
     }
+    if (rc != SQLITE_DONE) status = zv_sqlite_fail(db, rc);
+    zv_stmt_release(stmt);
     for (i = 0; i < count && status == ZOVA_OK; i++) {
         if (fresh[i][32]) continue;
         stmt = zv_stmt(db, SQL_DELETE, &status);
@@ -166,6 +243,34 @@ static zova_status zv_writer_delete_unreferenced(zova_object_writer *w) {
         if (rc != SQLITE_DONE) status = zv_sqlite_fail(db, rc);
         zv_stmt_release(stmt);
     }
+    return status;
+}
+
+static zova_status zv_writer_delete_unreferenced(zova_object_writer *w) {
+    uint8_t(*fresh)[33] = NULL; /* hash + referenced flag */
+    zv_spool_reader reader;
+    zova_status status;
+    uint64_t i;
+    size_t count = 0;
+    if (w->stored_count == 0) return ZOVA_OK;
+    fresh = (uint8_t(*)[33])malloc(ZV_CLEANUP_BATCH * sizeof(*fresh));
+    if (!fresh) return ZOVA_OUT_OF_MEMORY;
+    status = zv_spool_reader_open(&reader, &w->stored);
+    for (i = 0; i < w->stored_count && status == ZOVA_OK; i++) {
+        zv_manifest_entry entry;
+        const uint8_t *record;
+        if (!zv_spool_read(&reader, sizeof(entry), &record)) break;
+        memcpy(&entry, record, sizeof(entry));
+        if (!entry.fresh) continue;
+        memcpy(fresh[count], entry.hash, 32);
+        fresh[count++][32] = 0;
+        if (count == ZV_CLEANUP_BATCH) {
+            status = zv_writer_delete_batch(w->db, fresh, count);
+            count = 0;
+        }
+    }
+    status = zv_spool_reader_close(&reader, status);
+    if (status == ZOVA_OK && count > 0) status = zv_writer_delete_batch(w->db, fresh, count);
     free(fresh);
     return status;
 }
@@ -183,13 +288,12 @@ zova_status zova_object_writer_create(const zova_object_writer_create_request *r
     if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
     w = (zova_object_writer *)calloc(1, sizeof(*w));
     if (w) {
-        w->buffer_cap = ZV_CHUNK_MAX;
-        w->buffer = (uint8_t *)malloc(w->buffer_cap);
+        w->tail = (uint8_t *)malloc(ZV_CHUNK_MAX);
         w->window = (uint8_t *)malloc(ZV_CHUNK_MAX);
     }
-    if (!w || !w->buffer || !w->window) {
+    if (!w || !w->tail || !w->window) {
         if (w) {
-            free(w->buffer);
+            free(w->tail);
             free(w->window);
             free(w);
         }
@@ -197,62 +301,34 @@ zova_status zova_object_writer_create(const zova_object_writer_create_request *r
     }
     w->db = db;
     zv_sha256_init(&w->object_hash);
+    zv_spool_init(&w->pending, db);
+    zv_spool_init(&w->stored, db);
     db->live_writers++;
     *request->out_writer = w;
     return zv_unlock(db, ZOVA_OK);
 }
 
-/* Appends input to the buffer (growing it up to ZV_WRITER_BUFFER); it is
- * hashed at the next flush, on the hashing thread. */
-static zova_status zv_writer_buffer_input(zova_object_writer *w, const uint8_t *data, size_t len) {
-    if (w->buffered + len > w->buffer_cap) {
-        size_t cap = w->buffer_cap * 2;
-        uint8_t *grown;
-        while (cap < w->buffered + len) cap *= 2;
-        if (cap > ZV_WRITER_BUFFER) cap = ZV_WRITER_BUFFER;
-        grown = (uint8_t *)realloc(w->buffer, cap);
-        if (!grown) return ZOVA_OUT_OF_MEMORY;
-        w->buffer = grown;
-        w->buffer_cap = cap;
-    }
-    memcpy(w->buffer + w->buffered, data, len);
-    w->buffered += len;
-    return ZOVA_OK;
-}
-
-/* Stores the complete chunks of buffer ++ input in one transaction, keeping
- * the unchunked tail. The object hash advances on a second thread meanwhile
- * and is kept only if the flush commits. */
-static zova_status zv_writer_flush_input(zova_object_writer *w, const uint8_t *data, size_t len) {
-    zova_database *db = w->db;
-    zv_sha256_ctx next_hash = w->object_hash;
-    zv_sha256_task task;
-    size_t saved_count = w->chunk_count, buffer_used = 0, input_used = 0;
-    zova_status status = zv_begin_immediate(db);
-    if (status != ZOVA_OK) return status;
-    zv_sha256_task_start(&task, &next_hash, w->buffer + w->unhashed, w->buffered - w->unhashed, data, len);
-    status = zv_writer_chunk_stream(w, data, len, 0, &buffer_used, &input_used);
-    zv_sha256_task_finish(&task);
-    status = zv_finish_transaction(db, status);
+/* Stages the complete chunks of tail ++ input and keeps the rest as the new
+ * tail. On failure the writer is as before. */
+static zova_status zv_writer_take(zova_object_writer *w, const uint8_t *data, size_t len) {
+    uint64_t saved = zv_spool_size(&w->pending);
+    size_t tail_used = 0, input_used = 0;
+    zova_status status = zv_writer_cut(w, data, len, 0, &tail_used, &input_used);
     if (status != ZOVA_OK) {
-        w->chunk_count = saved_count;
+        zv_spool_truncate(&w->pending, saved);
         return status;
     }
-    w->object_hash = next_hash;
-    w->flushed_count = w->chunk_count;
-    w->flushed_version = zv_data_version(db);
-    memmove(w->buffer, w->buffer + buffer_used, w->buffered - buffer_used);
-    w->buffered -= buffer_used;
-    memcpy(w->buffer + w->buffered, data + input_used, len - input_used); /* < 64 KiB in all */
-    w->buffered += len - input_used;
-    w->unhashed = w->buffered;
+    memmove(w->tail, w->tail + tail_used, w->tail_len - tail_used);
+    w->tail_len -= tail_used;
+    memcpy(w->tail + w->tail_len, data + input_used, len - input_used); /* < 64 KiB in all */
+    w->tail_len += len - input_used;
     return ZOVA_OK;
 }
 
 zova_status zova_object_writer_write(const zova_object_writer_write_request *request) {
     zova_object_writer *w;
     zova_database *db;
-    zova_status status;
+    zova_status status = ZOVA_OK;
     if (!request || !request->writer) return ZOVA_INVALID_ARGUMENT;
     w = request->writer;
     db = w->db;
@@ -262,60 +338,60 @@ zova_status zova_object_writer_write(const zova_object_writer_write_request *req
     if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
     if (request->len == 0) return zv_unlock(db, ZOVA_OK);
     if ((uint64_t)request->len > (uint64_t)INT64_MAX - w->total) return zv_unlock(db, ZOVA_OBJECT_TOO_LARGE);
-    if (request->len < ZV_WRITER_BUFFER - w->buffered) {
-        status = zv_writer_buffer_input(w, request->data, request->len);
-    } else {
-        status = zv_writer_flush_input(w, request->data, request->len);
-    }
+    if (zv_spool_size(&w->pending) >= ZV_WRITER_FLUSH) status = zv_writer_flush(w);
+    if (status == ZOVA_OK) status = zv_writer_take(w, request->data, request->len);
     if (status == ZOVA_OK) w->total += request->len;
     return zv_unlock(db, status);
 }
 
-/* Flushes the tail and records the object in one transaction (c-abi 7.7). */
+/* Inside the finish transaction: the chunks stored by earlier flushes must
+ * still be there, unchanged in size, if anything has touched the file since. */
+static zova_status zv_writer_recheck(zova_object_writer *w, uint64_t count) {
+    static const char SQL_CHUNK_SIZE[] = "select size_bytes from _zova_chunks where chunk_hash = ?1";
+    zv_spool_reader reader;
+    zova_status status = zv_spool_reader_open(&reader, &w->stored);
+    uint64_t i;
+    for (i = 0; i < count && status == ZOVA_OK; i++) {
+        zv_manifest_entry entry;
+        const uint8_t *record;
+        sqlite3_stmt *stmt;
+        int rc;
+        if (!zv_spool_read(&reader, sizeof(entry), &record)) break;
+        memcpy(&entry, record, sizeof(entry));
+        stmt = zv_stmt(w->db, SQL_CHUNK_SIZE, &status);
+        if (!stmt) break;
+        sqlite3_bind_blob(stmt, 1, entry.hash, 32, SQLITE_STATIC);
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_DONE) status = ZOVA_OBJECT_CHUNK_NOT_FOUND;
+        else if (rc != SQLITE_ROW) status = zv_sqlite_fail(w->db, rc);
+        else if (sqlite3_column_int64(stmt, 0) != entry.size) status = ZOVA_OBJECT_CORRUPT;
+        zv_stmt_release(stmt);
+    }
+    return zv_spool_reader_close(&reader, status);
+}
+
+/* Stores the last chunks and records the object in one transaction (c-abi 7.7). */
 static zova_status zv_writer_finish(zova_object_writer *w, zova_object_id *out_id) {
     zova_database *db = w->db;
     zv_sha256_ctx hash = w->object_hash;
-    zova_status status;
-    zv_sha256_update(&hash, w->buffer + w->unhashed, w->buffered - w->unhashed);
-    size_t buffer_used = 0, input_used = 0, i;
-    zv_manifest_entry *entries = NULL;
-    uint64_t size = 0, count = 0;
-    size_t recheck;
-    status = zv_begin_immediate(db);
+    uint64_t size = 0, count = 0, recheck = 0;
+    size_t tail_used = 0, input_used = 0;
+    zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
-    recheck = zv_data_version(db) == w->flushed_version ? 0 : w->flushed_count;
-    status = zv_writer_chunk_stream(w, NULL, 0, 1, &buffer_used, &input_used);
-    zv_sha256_final(&hash, out_id->bytes);
-    if (status == ZOVA_OK) status = zv_object_meta(db, out_id->bytes, &size, &count);
+    if (zv_data_version(db) != w->stored_version) recheck = w->stored_count;
+    status = zv_writer_cut(w, NULL, 0, 1, &tail_used, &input_used);
+    if (status == ZOVA_OK) status = zv_writer_store_pending(w, &hash);
+    if (status == ZOVA_OK) {
+        zv_sha256_final(&hash, out_id->bytes);
+        status = zv_object_meta(db, out_id->bytes, &size, &count);
+    }
     if (status == ZOVA_OK) {
         /* The object exists already: it must verify; our new chunks go. */
         status = zv_object_verify(db, out_id->bytes);
         if (status == ZOVA_OK) status = zv_writer_delete_unreferenced(w);
     } else if (status == ZOVA_OBJECT_NOT_FOUND) {
-        static const char SQL_CHUNK_SIZE[] = "select size_bytes from _zova_chunks where chunk_hash = ?1";
-        status = ZOVA_OK;
-        /* Chunks stored by earlier flushes may have been deleted since (by
-         * chunk_delete on any handle) if the file changed after them. */
-        for (i = 0; i < recheck && status == ZOVA_OK; i++) {
-            sqlite3_stmt *stmt = zv_stmt(db, SQL_CHUNK_SIZE, &status);
-            int rc;
-            if (!stmt) break;
-            sqlite3_bind_blob(stmt, 1, w->chunks[i].entry.hash, 32, SQLITE_STATIC);
-            rc = sqlite3_step(stmt);
-            if (rc == SQLITE_DONE) status = ZOVA_OBJECT_CHUNK_NOT_FOUND;
-            else if (rc != SQLITE_ROW) status = zv_sqlite_fail(db, rc);
-            else if (sqlite3_column_int64(stmt, 0) != w->chunks[i].entry.size) status = ZOVA_OBJECT_CORRUPT;
-            zv_stmt_release(stmt);
-        }
-        if (status == ZOVA_OK && w->chunk_count > 0) {
-            entries = (zv_manifest_entry *)malloc(w->chunk_count * sizeof(*entries));
-            if (!entries) status = ZOVA_OUT_OF_MEMORY;
-        }
-        if (status == ZOVA_OK) {
-            for (i = 0; i < w->chunk_count; i++) entries[i] = w->chunks[i].entry;
-            status = zv_object_insert(db, out_id->bytes, w->total, w->chunk_count, entries);
-        }
-        free(entries);
+        status = zv_writer_recheck(w, recheck);
+        if (status == ZOVA_OK) status = zv_object_insert(db, out_id->bytes, w->total, w->stored_count, &w->stored);
     }
     return zv_finish_transaction(db, status);
 }
@@ -325,7 +401,7 @@ zova_status zova_object_writer_finish(const zova_object_writer_finish_request *r
     zova_database *db;
     zova_object_id id;
     zova_status status;
-    size_t saved_count;
+    uint64_t saved_pending, saved_stored, saved_count;
     if (!request || !request->writer) return ZOVA_INVALID_ARGUMENT;
     w = request->writer;
     db = w->db;
@@ -334,10 +410,14 @@ zova_status zova_object_writer_finish(const zova_object_writer_finish_request *r
     if (w->closed) return zv_unlock(db, ZOVA_OBJECT_WRITER_CLOSED);
     if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
     w->input_final = 1;
-    saved_count = w->chunk_count;
+    saved_pending = zv_spool_size(&w->pending);
+    saved_stored = zv_spool_size(&w->stored);
+    saved_count = w->stored_count;
     status = zv_writer_finish(w, &id);
     if (status != ZOVA_OK) {
-        w->chunk_count = saved_count;
+        zv_spool_truncate(&w->pending, saved_pending);
+        zv_spool_truncate(&w->stored, saved_stored);
+        w->stored_count = saved_count;
         return zv_unlock(db, status);
     }
     w->closed = 1;
@@ -371,9 +451,10 @@ zova_status zova_object_writer_destroy(zova_object_writer *writer) {
     db = writer->db;
     zv_lock(db);
     if (!writer->closed && !zv_transaction_active(db)) (void)zv_writer_cancel(writer);
-    free(writer->buffer);
+    free(writer->tail);
     free(writer->window);
-    free(writer->chunks);
+    zv_spool_free(&writer->pending);
+    zv_spool_free(&writer->stored);
     free(writer);
     db->live_writers--;
     return zv_unlock(db, ZOVA_OK);

@@ -315,9 +315,10 @@ zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint
 
 /* Writes the object row and its manifest rows. */
 zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count,
-                             const zv_manifest_entry *entries) {
+                             zv_spool *entries) {
     zova_status status = ZOVA_OK;
     sqlite3_stmt *stmt = zv_stmt(db, SQL_OBJECT_INSERT, &status);
+    zv_spool_reader reader;
     uint64_t i, offset = 0;
     if (!stmt) return status;
     sqlite3_bind_blob(stmt, 1, id, 32, SQLITE_STATIC);
@@ -327,58 +328,56 @@ zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t s
     if (status != ZOVA_OK) return status;
     stmt = zv_stmt(db, SQL_MANIFEST_INSERT, &status);
     if (!stmt) return status;
+    status = zv_spool_reader_open(&reader, entries);
     for (i = 0; i < count && status == ZOVA_OK; i++) {
+        zv_manifest_entry entry;
+        const uint8_t *record;
+        if (!zv_spool_read(&reader, sizeof(entry), &record)) break;
+        memcpy(&entry, record, sizeof(entry));
         sqlite3_bind_blob(stmt, 1, id, 32, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, (sqlite3_int64)i);
-        sqlite3_bind_blob(stmt, 3, entries[i].hash, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(stmt, 3, entry.hash, 32, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 4, (sqlite3_int64)offset);
-        sqlite3_bind_int64(stmt, 5, (sqlite3_int64)entries[i].size);
+        sqlite3_bind_int64(stmt, 5, (sqlite3_int64)entry.size);
         status = zv_step_done(db, stmt);
-        offset += entries[i].size;
+        offset += entry.size;
     }
-    return status;
+    return zv_spool_reader_close(&reader, status);
 }
 
 /* ---- put ---- */
 
 /* Cuts data into FastCDC-v1 chunks and stores each (inside the caller's
- * transaction), returning the manifest: 36 bytes per chunk. */
-static zova_status zv_chunk_and_store(zova_database *db, const uint8_t *data, size_t len,
-                                      zv_manifest_entry **out_entries, size_t *out_count) {
-    zv_manifest_entry *entries = NULL;
-    size_t count = 0, cap = 0, offset = 0;
+ * transaction), appending the manifest to an empty spool. */
+static zova_status zv_chunk_and_store(zova_database *db, const uint8_t *data, size_t len, zv_spool *entries,
+                                      size_t *out_count) {
+    size_t count = 0, offset = 0;
     zova_status status = ZOVA_OK;
-    int fresh;
     while (offset < len && status == ZOVA_OK) {
         size_t n = zv_fastcdc_cut(data + offset, len - offset);
-        if (count == cap) {
-            size_t new_cap = cap ? cap * 2 : 16;
-            zv_manifest_entry *grown = (zv_manifest_entry *)realloc(entries, new_cap * sizeof(*entries));
-            if (!grown) {
-                status = ZOVA_OUT_OF_MEMORY;
-                break;
-            }
-            entries = grown;
-            cap = new_cap;
-        }
-        zv_sha256(data + offset, n, entries[count].hash);
-        entries[count].size = (uint32_t)n;
-        status = zv_chunk_store(db, entries[count].hash, data + offset, n, 1, &fresh);
+        zv_manifest_entry entry;
+        int fresh = 0;
+        memset(&entry, 0, sizeof(entry));
+        zv_sha256(data + offset, n, entry.hash);
+        entry.size = (uint32_t)n;
+        status = zv_chunk_store(db, entry.hash, data + offset, n, 1, &fresh);
+        entry.fresh = (uint32_t)fresh;
+        if (status == ZOVA_OK) status = zv_spool_append(entries, &entry, sizeof(entry));
         offset += n;
         count++;
     }
-    *out_entries = entries;
     *out_count = count;
     return status;
 }
 
-/* Chunks, stores and records one object inside the caller's transaction. */
-static zova_status zv_object_store(zova_database *db, const uint8_t id[32], const uint8_t *data, size_t len) {
-    zv_manifest_entry *entries = NULL;
+/* Chunks, stores and records one object inside the caller's transaction;
+ * entries is an empty spool to use. */
+static zova_status zv_object_store(zova_database *db, const uint8_t id[32], const uint8_t *data, size_t len,
+                                   zv_spool *entries) {
     size_t count = 0;
-    zova_status status = zv_chunk_and_store(db, data, len, &entries, &count);
+    zova_status status = zv_chunk_and_store(db, data, len, entries, &count);
     if (status == ZOVA_OK) status = zv_object_insert(db, id, (uint64_t)len, count, entries);
-    free(entries);
+    zv_spool_truncate(entries, 0);
     return status;
 }
 
@@ -386,14 +385,17 @@ static zova_status zv_object_store(zova_database *db, const uint8_t id[32], cons
 static zova_status zv_objects_put(zova_database *db, const uint8_t *const *data, const size_t *lens, size_t count,
                                   const zova_object_id *ids) {
     zova_status status;
+    zv_spool entries;
     size_t i;
     status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
+    zv_spool_init(&entries, db);
     for (i = 0; i < count && status == ZOVA_OK; i++) {
         int exists = 0;
         status = zv_object_exists(db, ids[i].bytes, &exists);
-        if (status == ZOVA_OK && !exists) status = zv_object_store(db, ids[i].bytes, data[i], lens[i]);
+        if (status == ZOVA_OK && !exists) status = zv_object_store(db, ids[i].bytes, data[i], lens[i], &entries);
     }
+    zv_spool_free(&entries);
     return zv_finish_transaction(db, status);
 }
 
@@ -404,11 +406,12 @@ static zova_status zv_objects_put(zova_database *db, const uint8_t *const *data,
 static zova_status zv_object_put_parallel(zova_database *db, const uint8_t *data, size_t len, zova_object_id *out_id) {
     zv_sha256_task task;
     zv_sha256_ctx object_hash;
-    zv_manifest_entry *entries = NULL;
+    zv_spool entries;
     size_t count = 0;
     int exists = 0;
     zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
+    zv_spool_init(&entries, db);
     zv_sha256_init(&object_hash);
     zv_sha256_task_start(&task, &object_hash, data, len, NULL, 0);
     status = zv_chunk_and_store(db, data, len, &entries, &count);
@@ -417,11 +420,11 @@ static zova_status zv_object_put_parallel(zova_database *db, const uint8_t *data
     if (status == ZOVA_OK) status = zv_object_exists(db, out_id->bytes, &exists);
     if (status == ZOVA_OK && exists) {
         zv_rollback(db); /* already stored: nothing is written */
-        free(entries);
+        zv_spool_free(&entries);
         return ZOVA_OK;
     }
-    if (status == ZOVA_OK) status = zv_object_insert(db, out_id->bytes, (uint64_t)len, count, entries);
-    free(entries);
+    if (status == ZOVA_OK) status = zv_object_insert(db, out_id->bytes, (uint64_t)len, count, &entries);
+    zv_spool_free(&entries);
     return zv_finish_transaction(db, status);
 }
 
@@ -752,7 +755,7 @@ zova_status zova_object_assemble_from_chunks(const zova_object_assemble_from_chu
     zova_database *db;
     zova_status status;
     zova_object_manifest_chunk *sorted = NULL;
-    zv_manifest_entry *entries = NULL;
+    zv_spool entries;
     int exists = 0;
     size_t i, count;
     if (!request || !request->db) return ZOVA_INVALID_ARGUMENT;
@@ -771,8 +774,7 @@ zova_status zova_object_assemble_from_chunks(const zova_object_assemble_from_chu
     if (status == ZOVA_OK && request->size_bytes > ZV_INT64_MAX_U) status = ZOVA_OBJECT_TOO_LARGE;
     if (status == ZOVA_OK && count > 0) {
         sorted = (zova_object_manifest_chunk *)malloc(count * sizeof(*sorted));
-        entries = (zv_manifest_entry *)malloc(count * sizeof(*entries));
-        if (!sorted || !entries) status = ZOVA_OUT_OF_MEMORY;
+        if (!sorted) status = ZOVA_OUT_OF_MEMORY;
     }
     if (status == ZOVA_OK) {
         if (count > 0) {
@@ -781,14 +783,16 @@ zova_status zova_object_assemble_from_chunks(const zova_object_assemble_from_chu
         }
         status = zv_assembly_check(db, &request->id, request->size_bytes, sorted, count);
     }
-    if (status == ZOVA_OK) {
-        for (i = 0; i < count; i++) {
-            memcpy(entries[i].hash, sorted[i].hash.bytes, 32);
-            entries[i].size = (uint32_t)sorted[i].size_bytes;
-        }
-        status = zv_object_insert(db, request->id.bytes, request->size_bytes, count, entries);
+    zv_spool_init(&entries, db);
+    for (i = 0; i < count && status == ZOVA_OK; i++) {
+        zv_manifest_entry entry;
+        memset(&entry, 0, sizeof(entry));
+        memcpy(entry.hash, sorted[i].hash.bytes, 32);
+        entry.size = (uint32_t)sorted[i].size_bytes;
+        status = zv_spool_append(&entries, &entry, sizeof(entry));
     }
+    if (status == ZOVA_OK) status = zv_object_insert(db, request->id.bytes, request->size_bytes, count, &entries);
     free(sorted);
-    free(entries);
+    zv_spool_free(&entries);
     return zv_unlock(db, zv_finish_transaction(db, status));
 }

@@ -110,6 +110,10 @@ ZV_HIDDEN void zv_sha256_update(zv_sha256_ctx *ctx, const uint8_t *data, size_t 
 ZV_HIDDEN void zv_sha256_final(zv_sha256_ctx *ctx, uint8_t out[32]);
 ZV_HIDDEN void zv_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 ZV_HIDDEN int zv_sha256_accelerated(void);
+/* chunk_digest = SHA-256(data), and data appended to the object stream: two
+ * SHA-256 streams interleaved block by block on the SHA extensions, so the
+ * second costs little extra time. */
+ZV_HIDDEN void zv_sha256_dual(zv_sha256_ctx *object, const uint8_t *data, size_t len, uint8_t chunk_digest[32]);
 /* zv_sha256_update(ctx, data, len) then (ctx, more, more_len) run on a
  * second thread (inline if no thread can be started) while the caller works
  * on something else; the caller must not touch ctx or the data until
@@ -125,6 +129,45 @@ ZV_HIDDEN void zv_sha256_task_start(zv_sha256_task *task, zv_sha256_ctx *ctx, co
                                     const uint8_t *more, size_t more_len);
 ZV_HIDDEN void zv_sha256_task_finish(zv_sha256_task *task);
 
+/* ---- spool.c: append-only scratch storage, bounded memory, spills to an
+ * unnamed temporary file (see spool.c) ---- */
+#define ZV_SPOOL_MEMORY (64u << 10)
+#define ZV_SPOOL_RECORD_MAX ((64u << 10) + 64)
+typedef struct zv_spool {
+    zova_database *db;     /* directory for the file, and the error slot */
+    uint8_t *memory;       /* content starts with memory[0..memory_len) */
+    size_t memory_len;
+    int fd;                /* -1 until the content outgrows memory */
+    uint64_t file_len;     /* then file[0..file_len) */
+    uint8_t *write_buffer; /* then write_buffer[0..write_len), not yet written */
+    size_t write_len;
+} zv_spool;
+typedef struct zv_spool_reader {
+    zv_spool *spool;
+    uint64_t offset; /* content offset of the next record */
+    uint8_t *buffer; /* file bytes [buffer_offset, buffer_offset + buffer_len) */
+    uint64_t buffer_offset;
+    size_t buffer_len;
+    const char *failure; /* what failed, kept for zv_spool_reader_close */
+    int failure_errno;
+} zv_spool_reader;
+ZV_HIDDEN void zv_spool_init(zv_spool *spool, zova_database *db);
+ZV_HIDDEN uint64_t zv_spool_size(const zv_spool *spool);
+ZV_HIDDEN zova_status zv_spool_append(zv_spool *spool, const void *data, size_t len);
+/* Drops everything after the first size bytes (size <= zv_spool_size). */
+ZV_HIDDEN void zv_spool_truncate(zv_spool *spool, uint64_t size);
+ZV_HIDDEN void zv_spool_free(zv_spool *spool);
+/* Sequential reading from the start; the spool must not grow meanwhile.
+ * zv_spool_read hands out the next len (<= ZV_SPOOL_RECORD_MAX) bytes, valid
+ * until the next read, and returns 1; or 0 once anything failed. It touches
+ * no handle, so a second thread may read with a reader of its own; open and
+ * close belong to the thread that holds the handle lock. Close returns
+ * status, or when that is OK a failure the reads kept (with a message). */
+ZV_HIDDEN zova_status zv_spool_reader_open(zv_spool_reader *reader, zv_spool *spool);
+ZV_HIDDEN int zv_spool_reader_more(const zv_spool_reader *reader);
+ZV_HIDDEN int zv_spool_read(zv_spool_reader *reader, size_t len, const uint8_t **out);
+ZV_HIDDEN zova_status zv_spool_reader_close(zv_spool_reader *reader, zova_status status);
+
 /* ---- chunker.c: FastCDC-v1 (file-format 3.1) ---- */
 #define ZV_CHUNK_MIN 2048
 #define ZV_CHUNK_AVG 8192
@@ -137,6 +180,7 @@ ZV_HIDDEN size_t zv_fastcdc_cut(const uint8_t *data, size_t n);
 typedef struct zv_manifest_entry {
     uint8_t hash[32];
     uint32_t size;
+    uint32_t fresh; /* the call that stored the chunk inserted its row */
 } zv_manifest_entry;
 /* Commit on OK (returning a failed commit's status), roll back otherwise. */
 ZV_HIDDEN zova_status zv_finish_transaction(zova_database *db, zova_status status);
@@ -146,9 +190,10 @@ ZV_HIDDEN zova_status zv_object_load(zova_database *db, const uint8_t id[32], ui
 ZV_HIDDEN zova_status zv_object_verify(zova_database *db, const uint8_t id[32]);
 ZV_HIDDEN zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
                                      int repair, int *out_fresh);
-/* Writes the object row and its manifest rows (entries[0..count)). */
+/* Writes the object row and its manifest rows, read from a spool of count
+ * zv_manifest_entry records. */
 ZV_HIDDEN zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count,
-                                       const zv_manifest_entry *entries);
+                                       zv_spool *entries);
 
 /* ---- operations.c: deep-check fast path for zova.diagnostics ---- */
 /* out_ok[i] = 1 when object i (ids + 32*i) has a sound manifest, verified chunks

@@ -35,7 +35,7 @@ SCHEMA = ("create table if not exists crash_rows (batch text not null, i integer
           "payload blob not null, primary key (batch, i))")
 _COMMON_SEED = 0xC0FFEE
 _MIB = 1 << 20
-WRITER_BUFFER = 16 * _MIB  # ZV_WRITER_BUFFER: streams longer than this flush before finish
+WRITER_FLUSH = 64 * _MIB  # ZV_WRITER_FLUSH: a write after this much is staged stores it before finish
 
 
 # ---------------------------------------------------------------------------
@@ -102,10 +102,11 @@ def plan(seed: int, n: int, kinds=KINDS) -> dict:
         op["sizes"] = [int(rng.integers(1, 150_000)) for _ in range(count)]
         op["commons"] = [int(rng.integers(0, 8)) if rng.random() < 0.3 else -1 for _ in range(count)]
     elif kind == "stream":
-        # A stream longer than the writer's buffer (16 MiB, csrc/object_writer.c)
+        # A stream of more than the writer stages before a flush (64 MiB,
+        # csrc/object_writer.c; writes are at most 2 MiB, so one follows)
         # commits chunks before finish: a kill then leaves loose chunks (valid,
         # file-format 3; the deep check verifies them).
-        op["size"] = int(rng.integers(WRITER_BUFFER + 1, WRITER_BUFFER + _MIB)) if rng.random() < 0.15 \
+        op["size"] = int(rng.integers(WRITER_FLUSH + 2 * _MIB + 1, WRITER_FLUSH + 3 * _MIB)) if rng.random() < 0.15 \
             else int(rng.integers(1, 400_000))
         op["common"] = int(rng.integers(0, 8)) if rng.random() < 0.3 else -1
     elif kind == "vec":

@@ -574,7 +574,7 @@ def test_writer_finish_existing_object_is_ok(db):
     assert table_count(db, "_zova_chunks") == chunks
 
 
-FLUSH = 17 << 20  # more than the writer buffers before it stores chunks
+FLUSH = 65 << 20  # more than the writer stages before the next write stores chunks (ZV_WRITER_FLUSH)
 
 
 @pytest.mark.parametrize("how", ["other handle, SQL", "other handle, chunk_delete", "same handle"])
@@ -585,6 +585,8 @@ def test_finish_after_flushed_chunks_were_deleted_is_52(path, how):
     other = zova.Database.open(path)
     writer = db.object_writer()
     writer.write(os.urandom(FLUSH))
+    assert table_count(db, "_zova_chunks") == 0  # staged, not stored yet
+    writer.write(b"flush")
     assert table_count(db, "_zova_chunks") > 0
     victim = ObjectChunkId(db.prepare("select chunk_hash from _zova_chunks limit 1").fetchall()[0][0])
     if how == "other handle, SQL":
@@ -606,8 +608,9 @@ def test_finish_after_unrelated_commit_still_works(path):
     data = os.urandom(FLUSH) + b"end"
     writer = db.object_writer()
     writer.write(data[:FLUSH])
+    writer.write(data[FLUSH:FLUSH + 1])  # stores the staged chunks
     other.exec("create table unrelated (a); insert into unrelated values (1)")
-    writer.write(data[FLUSH:])
+    writer.write(data[FLUSH + 1:])
     assert db.get_object(writer.finish()) == data
     other.close()
     db.close()
@@ -672,24 +675,139 @@ def test_writer_bad_inputs(native):
     assert lib.zova_object_writer_destroy(out[0]) == 0
 
 
-def test_writer_streams_more_than_1_gib_in_bounded_memory(db):
-    """An object over 1 GiB goes through the writer without being held in memory
-    (dedup keeps the file small: the stream repeats a 1 MiB block)."""
+_PEAK_WORKER = r"""
+import os, sys, zova
+
+def rss(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+
+def measure(operation):
+    # clear_refs 5 resets the peak (VmHWM) to the current resident size.
+    with open("/proc/self/clear_refs", "w") as control:
+        control.write("5")
+    before = rss("VmRSS")
+    operation()
+    return rss("VmHWM") - before
+
+mode, path, mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
+block = os.urandom(1 << 20)  # repeated: the chunks dedupe, the manifest is 8 KiB per entry all the same
+db = zova.Database.create(path)
+if mode == "stream":
+    def stream():
+        with db.object_writer() as writer:
+            for _ in range(mib):
+                writer.write(block)
+            writer.finish()
+    print(measure(stream))
+else:
+    data = block * mib
+    print(measure(lambda: db.put_object(data)))
+    oid = zova.object_id(data)
+    del data
+    print(measure(lambda: db.get_object(oid)))
+"""
+
+
+def _peaks(tmp_path, mode: str, mib: int) -> list[int]:
+    proc = subprocess.run([sys.executable, "-c", _PEAK_WORKER, mode, str(tmp_path / f"{mode}.zova"), str(mib)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return [int(line) for line in proc.stdout.split()]
+
+
+def test_writer_peak_memory_does_not_grow_with_the_stream(tmp_path):
+    """Issue 3: streaming writes need O(64 KiB). A 1 GiB stream through 1 MiB
+    writes raises the process's peak resident memory by no more than the
+    SQLite page cache and a few hundred KiB of writer state; the manifest
+    (131,072 entries) and the staged chunks live in the spool's temporary file."""
+    (peak,) = _peaks(tmp_path, "stream", 1024)
+    assert peak < 4 << 20, f"1 GiB stream raised peak memory by {peak / 2**20:.1f} MiB"
+
+
+def test_put_and_get_peak_memory_is_the_object_size_plus_a_constant(tmp_path):
+    """Issue 3: putting or getting an object needs its size plus O(64 KiB) (the
+    1 GiB object's 131,072-entry manifest is spooled, not kept in memory)."""
+    put_peak, get_peak = _peaks(tmp_path, "object", 1024)
+    assert put_peak < 4 << 20, f"put of 1 GiB raised peak memory by {put_peak / 2**20:.1f} MiB"
+    assert get_peak - (1 << 30) < 4 << 20, f"get of 1 GiB needed {(get_peak - (1 << 30)) / 2**20:.1f} MiB extra"
+
+
+_SPOOL_FAILURE_WORKER = r"""
+import os, resource, signal, sys, zova
+db = zova.Database.create(sys.argv[1])
+data = os.urandom(24 << 20)
+writer = db.object_writer()
+writer.write(data[:1 << 20])
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 20, hard))
+try:
+    writer.write(data[1 << 20:])
+except zova.ZovaError as error:
+    print(error.status, error.message)
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+writer.write(data[1 << 20:])  # the failed write changed nothing: send it again
+assert db.get_object(writer.finish()) == data
+print("ok")
+"""
+
+
+def test_writer_spool_file_failure_is_a_clear_error(tmp_path):
+    """Bad input never crashes: when the writer's temporary file cannot grow
+    (here a 4 MiB file-size limit), write fails with SQLITE_ERROR (17) and a
+    message naming the spool, and leaves the writer as before the call."""
+    proc = subprocess.run([sys.executable, "-c", _SPOOL_FAILURE_WORKER, str(tmp_path / "spool.zova")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    failure, done = proc.stdout.splitlines()
+    assert failure.startswith("17 ") and "object spool file: writing failed: File too large" in failure
+    assert done == "ok"
+
+
+def test_writer_streams_more_than_1_gib(db):
+    """An object over 1 GiB goes through the writer (dedup keeps the file small:
+    the stream repeats a 1 MiB block)."""
     block = os.urandom(1 << 20)
     blocks = 1025
     expected = hashlib.sha256()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with db.object_writer() as writer:
         for _ in range(blocks):
             writer.write(block)
             expected.update(block)
         oid = writer.finish()
-    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert oid.bytes == expected.digest()
     assert db.object_size(oid) == blocks << 20 > 1 << 30
-    assert grown_mib < 64, f"writer memory grew by {grown_mib:.0f} MiB"
     tail = db.read_object_range(oid, (blocks << 20) - 100_000, 200_000)
     assert tail == (block * 2)[-100_000:]
+
+
+def test_writer_cancel_after_flushes_deletes_only_its_unreferenced_chunks(path):
+    """c-abi §4.10 cancel: chunks the writer stored (over 2,048, so several
+    cleanup batches) go, except those another handle's object came to
+    reference meanwhile; pre-existing chunks stay."""
+    db = zova.Database.create(path)
+    other = zova.Database.open(path)
+    existing = os.urandom(3 << 20)
+    existing_id = db.put_object(existing)
+    before = table_count(db, "_zova_chunks")
+    writer = db.object_writer()
+    writer.write(existing)
+    writer.write(os.urandom(FLUSH))
+    writer.write(b"flush")
+    stored = table_count(db, "_zova_chunks") - before
+    assert stored > 2 * 2048
+    known = {row[0] for row in db.prepare("select chunk_hash from _zova_object_chunks")}
+    adopted = next(row[0] for row in db.prepare("select chunk_hash from _zova_chunks") if row[0] not in known)
+    adopter = other.put_object(db.get_object_chunk(ObjectChunkId(adopted)))
+    writer.cancel()
+    assert table_count(db, "_zova_chunks") == before + 1
+    assert db.get_object(existing_id) == existing
+    assert other.get_object(adopter) == db.get_object_chunk(ObjectChunkId(adopted))
+    other.close()
+    db.close()
 
 
 # ---- put_objects / zova_object_put_many (addition) ----
@@ -742,7 +860,8 @@ def test_read_only_handle(path):
         assert status_of(reader.delete_object_chunk, loose) == lib.ZOVA_READ_ONLY
         assert status_of(reader.delete_object, oid) == lib.ZOVA_READ_ONLY
         with reader.object_writer() as writer:
-            assert status_of(writer.write, os.urandom(17 << 20)) == lib.ZOVA_READ_ONLY  # a flush
+            writer.write(os.urandom(FLUSH))  # staged only
+            assert status_of(writer.write, b"x") == lib.ZOVA_READ_ONLY  # a flush
         writer = reader.object_writer()
         writer.write(os.urandom(5000))  # buffered only
         assert status_of(writer.finish) == lib.ZOVA_READ_ONLY

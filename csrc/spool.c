@@ -1,0 +1,222 @@
+/*
+ * spool.c - append-only scratch storage with a memory footprint that does not
+ * grow with its content: the first ZV_SPOOL_MEMORY bytes stay in a buffer, the
+ * rest goes to an unnamed temporary file beside the database (or in the
+ * temporary directory), written through a buffer of the same size and read
+ * back sequentially. The object writer stages cut chunks and its manifest in
+ * spools, and large puts their manifest, so neither needs memory in proportion
+ * to the object (issue 3: streaming writes need O(64 KiB)).
+ *
+ * Records are appended whole and never straddle the memory part and the file,
+ * so a reader can hand out a pointer to any record of up to ZV_SPOOL_RECORD_MAX
+ * bytes.
+ */
+#define _GNU_SOURCE /* O_TMPFILE, mkostemp, pread/pwrite */
+#include "zova_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void zv_spool_init(zv_spool *spool, zova_database *db) {
+    memset(spool, 0, sizeof(*spool));
+    spool->db = db;
+    spool->fd = -1;
+}
+
+uint64_t zv_spool_size(const zv_spool *spool) {
+    return spool->memory_len + spool->file_len + spool->write_len;
+}
+
+static zova_status zv_spool_io_fail(zv_spool *spool, const char *what) {
+    char message[160];
+    snprintf(message, sizeof(message), "object spool file: %s failed: %s", what, strerror(errno));
+    return zv_fail_message(spool->db, ZOVA_SQLITE_ERROR, message);
+}
+
+/* An unnamed file in dir: O_TMPFILE where the file system has it, otherwise
+ * a named file unlinked at once. -1 when dir does not take one. */
+static int zv_spool_open_in(const char *dir) {
+    char path[4096];
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) return fd;
+#endif
+    if (snprintf(path, sizeof(path), "%s/.zova-spool-XXXXXX", dir) >= (int)sizeof(path)) return -1;
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0) unlink(path);
+    return fd;
+}
+
+/* The database's directory first (same file system as the data it stages),
+ * then $TMPDIR, then /tmp. */
+static zova_status zv_spool_open_file(zv_spool *spool) {
+    const char *db_path = sqlite3_db_filename(spool->db->sql, "main");
+    const char *tmpdir = getenv("TMPDIR");
+    const char *slash = db_path ? strrchr(db_path, '/') : NULL;
+    if (slash && (size_t)(slash - db_path) < 4096) {
+        char dir[4096];
+        size_t len = slash == db_path ? 1 : (size_t)(slash - db_path);
+        memcpy(dir, db_path, len);
+        dir[len] = '\0';
+        spool->fd = zv_spool_open_in(dir);
+    }
+    if (spool->fd < 0 && tmpdir && *tmpdir) spool->fd = zv_spool_open_in(tmpdir);
+    if (spool->fd < 0) spool->fd = zv_spool_open_in("/tmp");
+    if (spool->fd < 0) return zv_spool_io_fail(spool, "creating a temporary file");
+    return ZOVA_OK;
+}
+
+static zova_status zv_spool_pwrite(zv_spool *spool, const uint8_t *data, size_t len, uint64_t offset) {
+    while (len > 0) {
+        ssize_t n = pwrite(spool->fd, data, len, (off_t)offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return zv_spool_io_fail(spool, "writing");
+        data += n;
+        len -= (size_t)n;
+        offset += (uint64_t)n;
+    }
+    return ZOVA_OK;
+}
+
+/* Writes the buffered tail of the file part out. */
+static zova_status zv_spool_sync(zv_spool *spool) {
+    zova_status status;
+    if (spool->write_len == 0) return ZOVA_OK;
+    status = zv_spool_pwrite(spool, spool->write_buffer, spool->write_len, spool->file_len);
+    if (status != ZOVA_OK) return status;
+    spool->file_len += spool->write_len;
+    spool->write_len = 0;
+    return ZOVA_OK;
+}
+
+zova_status zv_spool_append(zv_spool *spool, const void *data, size_t len) {
+    if (len == 0) return ZOVA_OK;
+    if (spool->fd < 0 && spool->memory_len + len <= ZV_SPOOL_MEMORY) {
+        if (!spool->memory) {
+            spool->memory = (uint8_t *)malloc(ZV_SPOOL_MEMORY);
+            if (!spool->memory) return ZOVA_OUT_OF_MEMORY;
+        }
+        memcpy(spool->memory + spool->memory_len, data, len);
+        spool->memory_len += len;
+        return ZOVA_OK;
+    }
+    if (spool->fd < 0) {
+        zova_status status;
+        if (!spool->write_buffer) {
+            spool->write_buffer = (uint8_t *)malloc(ZV_SPOOL_MEMORY);
+            if (!spool->write_buffer) return ZOVA_OUT_OF_MEMORY;
+        }
+        status = zv_spool_open_file(spool);
+        if (status != ZOVA_OK) return status;
+    }
+    if (spool->write_len + len > ZV_SPOOL_MEMORY) {
+        zova_status status = zv_spool_sync(spool);
+        if (status != ZOVA_OK) return status;
+        if (len > ZV_SPOOL_MEMORY) {
+            status = zv_spool_pwrite(spool, (const uint8_t *)data, len, spool->file_len);
+            if (status == ZOVA_OK) spool->file_len += len;
+            return status;
+        }
+    }
+    memcpy(spool->write_buffer + spool->write_len, data, len);
+    spool->write_len += len;
+    return ZOVA_OK;
+}
+
+void zv_spool_truncate(zv_spool *spool, uint64_t size) {
+    if (size >= zv_spool_size(spool)) return;
+    if (size <= spool->memory_len) {
+        spool->memory_len = (size_t)size;
+        spool->write_len = 0;
+        spool->file_len = 0;
+    } else if (size <= spool->memory_len + spool->file_len) {
+        spool->write_len = 0;
+        spool->file_len = size - spool->memory_len;
+    } else {
+        spool->write_len = (size_t)(size - spool->memory_len - spool->file_len);
+        return;
+    }
+    /* Give the dropped pages back before the kernel writes them out. */
+    if (spool->fd >= 0 && ftruncate(spool->fd, (off_t)spool->file_len) != 0) {
+        /* Harmless: the file only keeps its size; later writes overwrite it. */
+    }
+}
+
+void zv_spool_free(zv_spool *spool) {
+    if (spool->fd >= 0) close(spool->fd);
+    free(spool->memory);
+    free(spool->write_buffer);
+    zv_spool_init(spool, spool->db);
+}
+
+/* ---- reading back ---- */
+
+#define ZV_SPOOL_READ_BUFFER (2 * ZV_SPOOL_RECORD_MAX)
+
+zova_status zv_spool_reader_open(zv_spool_reader *reader, zv_spool *spool) {
+    zova_status status = zv_spool_sync(spool);
+    memset(reader, 0, sizeof(*reader));
+    reader->spool = spool;
+    return status;
+}
+
+int zv_spool_reader_more(const zv_spool_reader *reader) {
+    return reader->offset < zv_spool_size(reader->spool);
+}
+
+static int zv_spool_read_failed(zv_spool_reader *reader, const char *what, int error) {
+    reader->failure = what;
+    reader->failure_errno = error;
+    return 0;
+}
+
+int zv_spool_read(zv_spool_reader *reader, size_t len, const uint8_t **out) {
+    zv_spool *spool = reader->spool;
+    uint64_t file_offset;
+    if (reader->failure) return 0;
+    if (len > ZV_SPOOL_RECORD_MAX || reader->offset + len > zv_spool_size(spool)) {
+        return zv_spool_read_failed(reader, "reading past its end", 0);
+    }
+    if (reader->offset < spool->memory_len) {
+        *out = spool->memory + reader->offset;
+        reader->offset += len;
+        return 1;
+    }
+    file_offset = reader->offset - spool->memory_len;
+    if (!reader->buffer || file_offset < reader->buffer_offset ||
+        file_offset + len > reader->buffer_offset + reader->buffer_len) {
+        uint64_t want = spool->file_len - file_offset;
+        size_t got = 0;
+        if (!reader->buffer) {
+            reader->buffer = (uint8_t *)malloc(ZV_SPOOL_READ_BUFFER);
+            if (!reader->buffer) return zv_spool_read_failed(reader, NULL, ENOMEM);
+        }
+        if (want > ZV_SPOOL_READ_BUFFER) want = ZV_SPOOL_READ_BUFFER;
+        while (got < len) {
+            ssize_t n = pread(spool->fd, reader->buffer + got, (size_t)want - got, (off_t)(file_offset + got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return zv_spool_read_failed(reader, "reading", n < 0 ? errno : EIO);
+            got += (size_t)n;
+        }
+        reader->buffer_offset = file_offset;
+        reader->buffer_len = got;
+    }
+    *out = reader->buffer + (file_offset - reader->buffer_offset);
+    reader->offset += len;
+    return 1;
+}
+
+zova_status zv_spool_reader_close(zv_spool_reader *reader, zova_status status) {
+    free(reader->buffer);
+    reader->buffer = NULL;
+    if (status != ZOVA_OK) return status;
+    if (reader->failure_errno == ENOMEM && !reader->failure) return ZOVA_OUT_OF_MEMORY;
+    if (!reader->failure) return ZOVA_OK;
+    errno = reader->failure_errno;
+    return zv_spool_io_fail(reader->spool, reader->failure);
+}
