@@ -1,18 +1,20 @@
 /*
  * object_writer.c - the streaming object writer (c-abi 4.10, 7.7).
  *
- * Each write cuts the complete FastCDC-v1 chunks of the stream and stages
- * them in a spool; once ZV_WRITER_FLUSH bytes are staged, the next write
- * stores them in ONE transaction -- never one commit per chunk -- while a
- * second thread computes the chunk hashes and the object hash a batch ahead
- * of the inserts. A chunk is cut only when 64 KiB of stream follow its start,
- * or at the end of the stream, so the boundaries equal one-shot chunking
- * however the input is split. A failed call leaves the writer as before it.
+ * A write appends its bytes to a spool; once ZV_WRITER_FLUSH bytes are
+ * staged, the next write stores them in ONE transaction -- never one commit
+ * per chunk. During that flush a second thread cuts the staged stream into
+ * FastCDC-v1 chunks and computes the chunk hashes and the object hash a
+ * round ahead of the inserts the calling thread does. A chunk is cut only
+ * when 64 KiB of stream follow its start, or at the end of the stream, so the
+ * boundaries equal one-shot chunking however the input is split; the uncut
+ * end of a flush waits for the next one. A failed call leaves the writer as
+ * before it.
  *
- * Memory does not grow with the stream: the unchunked tail and a joining
- * window (64 KiB each) and two spools (staged chunks, and the manifest of the
- * chunks stored so far), which keep 64 KiB in memory and the rest in an
- * unnamed temporary file -- about 0.5 MiB in all.
+ * Memory does not grow with the stream: two spools (the staged stream, and
+ * the manifest of the chunks stored so far) keep 64 KiB in memory and the
+ * rest in an unnamed temporary file; a flush adds two spool readers and the
+ * carried-over end of the stream -- under 1 MiB in all.
  */
 #include "zova_internal.h"
 
@@ -20,12 +22,14 @@
 #include <string.h>
 
 /* A flush is a commit, and a commit costs fsyncs (10-20 ms here in the
- * default rollback-journal mode), so flushes must be rare: a 256 MiB stream
- * takes 4. The staged bytes wait in the spool's temporary file, not in memory. */
-#define ZV_WRITER_FLUSH (64u << 20)
-/* Chunks hashed per round on the second thread while the caller inserts the
- * previous round's. */
-#define ZV_HASH_ROUND 256
+ * default rollback-journal mode) on top of storing at ~350 MiB/s, so flushes
+ * of 128 MiB keep commits under 5% of a stream's time. The staged bytes wait
+ * in the spool's temporary file, not in memory; flushing at all bounds that
+ * file, and the WAL file in WAL mode. */
+#define ZV_WRITER_FLUSH (128u << 20)
+/* Chunks cut and hashed per round on the second thread while the calling
+ * thread inserts the previous round's. */
+#define ZV_CUT_ROUND 256
 /* Fresh chunk hashes checked per scan of the manifest table when cleaning up. */
 #define ZV_CLEANUP_BATCH 2048
 
@@ -33,12 +37,10 @@ struct zova_object_writer {
     zova_database *db;
     int closed;      /* finished or cancelled: every call but destroy is 59 */
     int input_final; /* a finish was attempted: write is 59, finish/cancel may retry */
-    uint8_t *tail;   /* the unchunked end of the stream, tail[0..tail_len), < 64 KiB */
-    size_t tail_len;
-    uint8_t *window; /* ZV_CHUNK_MAX bytes to join the tail with new input */
     zv_sha256_ctx object_hash; /* over every byte stored so far */
     uint64_t total;
-    zv_spool pending; /* cut, not yet stored: records of a uint32_t size and the bytes */
+    zv_spool pending; /* the stream after the stored chunks */
+    uint8_t *carry;   /* ZV_CHUNK_MAX: a flush's uncut end, on its way to the front of pending */
     zv_spool stored;  /* zv_manifest_entry of every chunk stored by a flush, in order */
     uint64_t stored_count;
     /* The file's data version after the last flush committed (it counts this
@@ -53,160 +55,125 @@ static unsigned int zv_data_version(zova_database *db) {
     return version;
 }
 
-/* ---- cutting: stream -> pending spool ---- */
-
-static zova_status zv_writer_stage_chunk(zova_object_writer *w, const uint8_t *data, size_t len) {
-    uint32_t size = (uint32_t)len;
-    zova_status status = zv_spool_append(&w->pending, &size, sizeof(size));
-    if (status == ZOVA_OK) status = zv_spool_append(&w->pending, data, len);
-    return status;
-}
-
-/* Stages every complete chunk of the stream tail ++ input, and with final the
- * last partial one too. Returns how much of the tail and of the input was
- * consumed through *tail_used / *input_used; nothing in the writer changes
- * but the pending spool, so a failure only truncates that. */
-static zova_status zv_writer_cut(zova_object_writer *w, const uint8_t *input, size_t input_len, int final,
-                                 size_t *tail_used, size_t *input_used) {
-    size_t b = 0, in = 0;
-    zova_status status = ZOVA_OK;
-    /* Chunks wholly inside the tail (only at the end of the stream). */
-    while (w->tail_len - b >= ZV_CHUNK_MAX || (final && input_len == 0 && b < w->tail_len)) {
-        size_t n = zv_fastcdc_cut(w->tail + b, w->tail_len - b);
-        status = zv_writer_stage_chunk(w, w->tail + b, n);
-        if (status != ZOVA_OK) return status;
-        b += n;
-    }
-    /* Chunks starting in the tail and ending in the input: cut a joined window. */
-    while (b < w->tail_len) {
-        size_t head = w->tail_len - b;
-        size_t tail = input_len - in < ZV_CHUNK_MAX - head ? input_len - in : ZV_CHUNK_MAX - head;
-        size_t n;
-        if (head + tail < ZV_CHUNK_MAX && !final) break;
-        memcpy(w->window, w->tail + b, head);
-        memcpy(w->window + head, input + in, tail);
-        n = zv_fastcdc_cut(w->window, head + tail);
-        status = zv_writer_stage_chunk(w, w->window, n);
-        if (status != ZOVA_OK) return status;
-        if (n >= head) {
-            in += n - head;
-            b = w->tail_len;
-        } else {
-            b += n;
-        }
-    }
-    /* Chunks inside the input, cut in place. */
-    if (b == w->tail_len) {
-        while (input_len - in >= ZV_CHUNK_MAX || (final && in < input_len)) {
-            size_t n = zv_fastcdc_cut(input + in, input_len - in);
-            status = zv_writer_stage_chunk(w, input + in, n);
-            if (status != ZOVA_OK) return status;
-            in += n;
-        }
-    }
-    *tail_used = b;
-    *input_used = in;
-    return ZOVA_OK;
-}
-
 /* ---- storing: pending spool -> chunk rows ---- */
 
-/* One round of the hashing thread: the chunk hashes of the next records of
- * the pending spool, each chunk also appended to the object hash. */
-typedef struct zv_hash_round {
+/* One round of the second thread: cut the next chunks of the staged stream
+ * (all of it when final, else only chunks followed by 64 KiB), hash each and
+ * append it to the object hash. */
+typedef struct zv_cut_round {
     zv_spool_reader *reader;
     zv_sha256_ctx *object_hash;
-    uint8_t hashes[ZV_HASH_ROUND][32];
+    int final;
     size_t count;
+    uint32_t sizes[ZV_CUT_ROUND];
+    uint8_t hashes[ZV_CUT_ROUND][32];
     pthread_t thread;
     int threaded;
-} zv_hash_round;
+} zv_cut_round;
 
-static void *zv_hash_round_run(void *arg) {
-    zv_hash_round *round = (zv_hash_round *)arg;
+static void *zv_cut_round_run(void *arg) {
+    zv_cut_round *round = (zv_cut_round *)arg;
+    zv_spool_reader *reader = round->reader;
     round->count = 0;
-    while (round->count < ZV_HASH_ROUND && zv_spool_reader_more(round->reader)) {
-        const uint8_t *record;
-        uint32_t size;
-        if (!zv_spool_read(round->reader, sizeof(size), &record)) break;
-        memcpy(&size, record, sizeof(size));
-        if (!zv_spool_read(round->reader, size, &record)) break;
-        zv_sha256_dual(round->object_hash, record, size, round->hashes[round->count++]);
+    while (round->count < ZV_CUT_ROUND) {
+        uint64_t left = zv_spool_size(reader->spool) - reader->offset;
+        size_t window_len = left < ZV_CHUNK_MAX ? (size_t)left : ZV_CHUNK_MAX;
+        const uint8_t *window;
+        size_t n;
+        if (left == 0 || (window_len < ZV_CHUNK_MAX && !round->final)) break;
+        if (!zv_spool_peek(reader, window_len, &window)) break;
+        n = zv_fastcdc_cut(window, window_len);
+        zv_sha256_dual(round->object_hash, window, n, round->hashes[round->count]);
+        round->sizes[round->count++] = (uint32_t)n;
+        reader->offset += n;
     }
     return NULL;
 }
 
-static void zv_hash_round_start(zv_hash_round *round) {
-    round->threaded = pthread_create(&round->thread, NULL, zv_hash_round_run, round) == 0;
-    if (!round->threaded) zv_hash_round_run(round);
+static void zv_cut_round_start(zv_cut_round *round) {
+    round->threaded = pthread_create(&round->thread, NULL, zv_cut_round_run, round) == 0;
+    if (!round->threaded) zv_cut_round_run(round);
 }
 
-static void zv_hash_round_finish(zv_hash_round *round) {
+static void zv_cut_round_finish(zv_cut_round *round) {
     if (round->threaded) pthread_join(round->thread, NULL);
 }
 
-/* Inside the caller's transaction: stores every pending chunk, appends its
- * manifest entry to the stored spool and the bytes to object_hash. Rounds
- * alternate between two hash tables: the thread hashes round k + 1 while the
- * caller inserts round k. The caller undoes the spool appends on failure. */
-static zova_status zv_writer_store_pending(zova_object_writer *w, zv_sha256_ctx *object_hash) {
-    zv_spool_reader inserting, hashing;
-    zv_hash_round *rounds;
-    zova_status status, hash_status;
+/* Inside the caller's transaction: stores the chunks of the staged stream,
+ * appends their manifest entries to the stored spool and their bytes to
+ * object_hash, and copies the uncut end to w->carry (*carry_len bytes). Two
+ * rounds alternate: the thread cuts and hashes round k + 1 while the caller
+ * inserts round k. The caller undoes the stored-spool appends on failure. */
+static zova_status zv_writer_store_pending(zova_object_writer *w, zv_sha256_ctx *object_hash, int final,
+                                           size_t *carry_len) {
+    zv_spool_reader inserting, cutting;
+    zv_cut_round *rounds;
+    zova_status status, cut_status;
     int current = 0;
-    rounds = (zv_hash_round *)malloc(2 * sizeof(*rounds));
+    rounds = (zv_cut_round *)malloc(2 * sizeof(*rounds));
     if (!rounds) return ZOVA_OUT_OF_MEMORY;
     status = zv_spool_reader_open(&inserting, &w->pending);
-    hash_status = zv_spool_reader_open(&hashing, &w->pending);
-    rounds[0].reader = rounds[1].reader = &hashing;
+    cut_status = zv_spool_reader_open(&cutting, &w->pending);
+    rounds[0].reader = rounds[1].reader = &cutting;
     rounds[0].object_hash = rounds[1].object_hash = object_hash;
-    if (status == ZOVA_OK && hash_status == ZOVA_OK) zv_hash_round_run(&rounds[0]);
-    else rounds[0].count = 0;
+    rounds[0].final = rounds[1].final = final;
+    rounds[0].count = 0;
+    if (status == ZOVA_OK && cut_status == ZOVA_OK) zv_cut_round_run(&rounds[0]);
     while (status == ZOVA_OK && rounds[current].count > 0) {
-        zv_hash_round *round = &rounds[current], *next = &rounds[!current];
+        zv_cut_round *round = &rounds[current], *next = &rounds[!current];
         size_t i;
-        zv_hash_round_start(next);
+        zv_cut_round_start(next);
         for (i = 0; i < round->count && status == ZOVA_OK; i++) {
             zv_manifest_entry entry;
-            const uint8_t *record;
-            uint32_t size;
+            const uint8_t *data;
             int fresh = 0;
-            if (!zv_spool_read(&inserting, sizeof(size), &record)) break;
-            memcpy(&size, record, sizeof(size));
-            if (!zv_spool_read(&inserting, size, &record)) break;
-            status = zv_chunk_store(w->db, round->hashes[i], record, size, 0, &fresh);
+            if (!zv_spool_read(&inserting, round->sizes[i], &data)) break;
+            status = zv_chunk_store(w->db, round->hashes[i], data, round->sizes[i], 0, &fresh);
             memset(&entry, 0, sizeof(entry));
             memcpy(entry.hash, round->hashes[i], 32);
-            entry.size = size;
+            entry.size = round->sizes[i];
             entry.fresh = (uint32_t)fresh;
             if (status == ZOVA_OK) status = zv_spool_append(&w->stored, &entry, sizeof(entry));
             if (status == ZOVA_OK) w->stored_count++;
         }
-        zv_hash_round_finish(next);
-        if (i < round->count && status == ZOVA_OK) break; /* a read failed */
+        zv_cut_round_finish(next);
+        if (i < round->count && status == ZOVA_OK) break; /* a read failed: close reports it */
         current = !current;
     }
+    if (status == ZOVA_OK && cut_status == ZOVA_OK && !cutting.failure) {
+        const uint8_t *uncut;
+        *carry_len = (size_t)(zv_spool_size(&w->pending) - cutting.offset); /* < 64 KiB */
+        if (*carry_len > 0 && zv_spool_peek(&cutting, *carry_len, &uncut)) memcpy(w->carry, uncut, *carry_len);
+    }
     status = zv_spool_reader_close(&inserting, status);
-    status = zv_spool_reader_close(&hashing, status == ZOVA_OK ? hash_status : status);
+    status = zv_spool_reader_close(&cutting, status == ZOVA_OK ? cut_status : status);
     free(rounds);
     return status;
 }
 
-/* Stores the pending chunks in one transaction. */
+/* After a flush committed: the uncut end becomes the whole of pending (which
+ * cannot fail, see zv_spool_truncate). */
+static void zv_writer_restart_pending(zova_object_writer *w, size_t carry_len) {
+    zv_spool_truncate(&w->pending, 0);
+    (void)zv_spool_append(&w->pending, w->carry, carry_len);
+}
+
+/* Stores the staged chunks in one transaction. */
 static zova_status zv_writer_flush(zova_object_writer *w) {
     zova_database *db = w->db;
     uint64_t saved_size = zv_spool_size(&w->stored), saved_count = w->stored_count;
     zv_sha256_ctx next_hash = w->object_hash;
+    size_t carry_len = 0;
     zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
-    status = zv_finish_transaction(db, zv_writer_store_pending(w, &next_hash));
+    status = zv_finish_transaction(db, zv_writer_store_pending(w, &next_hash, 0, &carry_len));
     if (status != ZOVA_OK) {
         zv_spool_truncate(&w->stored, saved_size);
         w->stored_count = saved_count;
         return status;
     }
     w->object_hash = next_hash;
-    zv_spool_truncate(&w->pending, 0);
+    zv_writer_restart_pending(w, carry_len);
     w->stored_version = zv_data_version(db);
     return ZOVA_OK;
 }
@@ -287,16 +254,9 @@ zova_status zova_object_writer_create(const zova_object_writer_create_request *r
     *request->out_writer = NULL;
     if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
     w = (zova_object_writer *)calloc(1, sizeof(*w));
-    if (w) {
-        w->tail = (uint8_t *)malloc(ZV_CHUNK_MAX);
-        w->window = (uint8_t *)malloc(ZV_CHUNK_MAX);
-    }
-    if (!w || !w->tail || !w->window) {
-        if (w) {
-            free(w->tail);
-            free(w->window);
-            free(w);
-        }
+    if (w) w->carry = (uint8_t *)malloc(ZV_CHUNK_MAX);
+    if (!w || !w->carry) {
+        free(w);
         return zv_unlock(db, ZOVA_OUT_OF_MEMORY);
     }
     w->db = db;
@@ -306,23 +266,6 @@ zova_status zova_object_writer_create(const zova_object_writer_create_request *r
     db->live_writers++;
     *request->out_writer = w;
     return zv_unlock(db, ZOVA_OK);
-}
-
-/* Stages the complete chunks of tail ++ input and keeps the rest as the new
- * tail. On failure the writer is as before. */
-static zova_status zv_writer_take(zova_object_writer *w, const uint8_t *data, size_t len) {
-    uint64_t saved = zv_spool_size(&w->pending);
-    size_t tail_used = 0, input_used = 0;
-    zova_status status = zv_writer_cut(w, data, len, 0, &tail_used, &input_used);
-    if (status != ZOVA_OK) {
-        zv_spool_truncate(&w->pending, saved);
-        return status;
-    }
-    memmove(w->tail, w->tail + tail_used, w->tail_len - tail_used);
-    w->tail_len -= tail_used;
-    memcpy(w->tail + w->tail_len, data + input_used, len - input_used); /* < 64 KiB in all */
-    w->tail_len += len - input_used;
-    return ZOVA_OK;
 }
 
 zova_status zova_object_writer_write(const zova_object_writer_write_request *request) {
@@ -339,7 +282,11 @@ zova_status zova_object_writer_write(const zova_object_writer_write_request *req
     if (request->len == 0) return zv_unlock(db, ZOVA_OK);
     if ((uint64_t)request->len > (uint64_t)INT64_MAX - w->total) return zv_unlock(db, ZOVA_OBJECT_TOO_LARGE);
     if (zv_spool_size(&w->pending) >= ZV_WRITER_FLUSH) status = zv_writer_flush(w);
-    if (status == ZOVA_OK) status = zv_writer_take(w, request->data, request->len);
+    if (status == ZOVA_OK) {
+        uint64_t staged = zv_spool_size(&w->pending);
+        status = zv_spool_append(&w->pending, request->data, request->len);
+        if (status != ZOVA_OK) zv_spool_truncate(&w->pending, staged);
+    }
     if (status == ZOVA_OK) w->total += request->len;
     return zv_unlock(db, status);
 }
@@ -375,12 +322,11 @@ static zova_status zv_writer_finish(zova_object_writer *w, zova_object_id *out_i
     zova_database *db = w->db;
     zv_sha256_ctx hash = w->object_hash;
     uint64_t size = 0, count = 0, recheck = 0;
-    size_t tail_used = 0, input_used = 0;
+    size_t carry_len = 0;
     zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
     if (zv_data_version(db) != w->stored_version) recheck = w->stored_count;
-    status = zv_writer_cut(w, NULL, 0, 1, &tail_used, &input_used);
-    if (status == ZOVA_OK) status = zv_writer_store_pending(w, &hash);
+    status = zv_writer_store_pending(w, &hash, 1, &carry_len);
     if (status == ZOVA_OK) {
         zv_sha256_final(&hash, out_id->bytes);
         status = zv_object_meta(db, out_id->bytes, &size, &count);
@@ -401,7 +347,7 @@ zova_status zova_object_writer_finish(const zova_object_writer_finish_request *r
     zova_database *db;
     zova_object_id id;
     zova_status status;
-    uint64_t saved_pending, saved_stored, saved_count;
+    uint64_t saved_stored, saved_count;
     if (!request || !request->writer) return ZOVA_INVALID_ARGUMENT;
     w = request->writer;
     db = w->db;
@@ -410,12 +356,10 @@ zova_status zova_object_writer_finish(const zova_object_writer_finish_request *r
     if (w->closed) return zv_unlock(db, ZOVA_OBJECT_WRITER_CLOSED);
     if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
     w->input_final = 1;
-    saved_pending = zv_spool_size(&w->pending);
     saved_stored = zv_spool_size(&w->stored);
     saved_count = w->stored_count;
     status = zv_writer_finish(w, &id);
     if (status != ZOVA_OK) {
-        zv_spool_truncate(&w->pending, saved_pending);
         zv_spool_truncate(&w->stored, saved_stored);
         w->stored_count = saved_count;
         return zv_unlock(db, status);
@@ -451,8 +395,7 @@ zova_status zova_object_writer_destroy(zova_object_writer *writer) {
     db = writer->db;
     zv_lock(db);
     if (!writer->closed && !zv_transaction_active(db)) (void)zv_writer_cancel(writer);
-    free(writer->tail);
-    free(writer->window);
+    free(writer->carry);
     zv_spool_free(&writer->pending);
     zv_spool_free(&writer->stored);
     free(writer);

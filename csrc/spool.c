@@ -7,9 +7,8 @@
  * spools, and large puts their manifest, so neither needs memory in proportion
  * to the object (issue 3: streaming writes need O(64 KiB)).
  *
- * Records are appended whole and never straddle the memory part and the file,
- * so a reader can hand out a pointer to any record of up to ZV_SPOOL_RECORD_MAX
- * bytes.
+ * A reader hands out pointers to up to ZV_SPOOL_RECORD_MAX contiguous bytes
+ * at a time, from the memory part or from its own buffer of file bytes.
  */
 #define _GNU_SOURCE /* O_TMPFILE, mkostemp, pread/pwrite */
 #include "zova_internal.h"
@@ -128,6 +127,9 @@ zova_status zv_spool_append(zv_spool *spool, const void *data, size_t len) {
     return ZOVA_OK;
 }
 
+/* Appending at most ZV_SPOOL_MEMORY bytes right after truncating a spool that
+ * held content to 0 cannot fail: they go to the memory part (allocated, as
+ * the content was there) or to the write buffer (allocated with the file). */
 void zv_spool_truncate(zv_spool *spool, uint64_t size) {
     if (size >= zv_spool_size(spool)) return;
     if (size <= spool->memory_len) {
@@ -156,7 +158,7 @@ void zv_spool_free(zv_spool *spool) {
 
 /* ---- reading back ---- */
 
-#define ZV_SPOOL_READ_BUFFER (2 * ZV_SPOOL_RECORD_MAX)
+#define ZV_SPOOL_READ_BUFFER (4 * ZV_SPOOL_RECORD_MAX)
 
 zova_status zv_spool_reader_open(zv_spool_reader *reader, zv_spool *spool) {
     zova_status status = zv_spool_sync(spool);
@@ -175,38 +177,50 @@ static int zv_spool_read_failed(zv_spool_reader *reader, const char *what, int e
     return 0;
 }
 
-int zv_spool_read(zv_spool_reader *reader, size_t len, const uint8_t **out) {
+/* Copies content [offset, offset + len) out of the memory part and the file. */
+static int zv_spool_fill(zv_spool_reader *reader, uint64_t offset, size_t len) {
     zv_spool *spool = reader->spool;
-    uint64_t file_offset;
-    if (reader->failure) return 0;
-    if (len > ZV_SPOOL_RECORD_MAX || reader->offset + len > zv_spool_size(spool)) {
-        return zv_spool_read_failed(reader, "reading past its end", 0);
+    size_t got = 0;
+    if (offset < spool->memory_len) {
+        got = spool->memory_len - (size_t)offset < len ? spool->memory_len - (size_t)offset : len;
+        memcpy(reader->buffer, spool->memory + offset, got);
     }
-    if (reader->offset < spool->memory_len) {
-        *out = spool->memory + reader->offset;
-        reader->offset += len;
+    while (got < len) {
+        uint64_t file_offset = offset + got - spool->memory_len;
+        ssize_t n = pread(spool->fd, reader->buffer + got, len - got, (off_t)file_offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return zv_spool_read_failed(reader, "reading", n < 0 ? errno : EIO);
+        got += (size_t)n;
+    }
+    reader->buffer_offset = offset;
+    reader->buffer_len = len;
+    return 1;
+}
+
+int zv_spool_peek(zv_spool_reader *reader, size_t len, const uint8_t **out) {
+    zv_spool *spool = reader->spool;
+    uint64_t offset = reader->offset, size = zv_spool_size(spool);
+    if (reader->failure) return 0;
+    if (len > ZV_SPOOL_RECORD_MAX || offset + len > size) return zv_spool_read_failed(reader, "reading past its end", 0);
+    if (offset + len <= spool->memory_len) {
+        *out = spool->memory + offset;
         return 1;
     }
-    file_offset = reader->offset - spool->memory_len;
-    if (!reader->buffer || file_offset < reader->buffer_offset ||
-        file_offset + len > reader->buffer_offset + reader->buffer_len) {
-        uint64_t want = spool->file_len - file_offset;
-        size_t got = 0;
+    if (!reader->buffer || offset < reader->buffer_offset ||
+        offset + len > reader->buffer_offset + reader->buffer_len) {
+        uint64_t want = size - offset < ZV_SPOOL_READ_BUFFER ? size - offset : ZV_SPOOL_READ_BUFFER;
         if (!reader->buffer) {
             reader->buffer = (uint8_t *)malloc(ZV_SPOOL_READ_BUFFER);
             if (!reader->buffer) return zv_spool_read_failed(reader, NULL, ENOMEM);
         }
-        if (want > ZV_SPOOL_READ_BUFFER) want = ZV_SPOOL_READ_BUFFER;
-        while (got < len) {
-            ssize_t n = pread(spool->fd, reader->buffer + got, (size_t)want - got, (off_t)(file_offset + got));
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return zv_spool_read_failed(reader, "reading", n < 0 ? errno : EIO);
-            got += (size_t)n;
-        }
-        reader->buffer_offset = file_offset;
-        reader->buffer_len = got;
+        if (!zv_spool_fill(reader, offset, (size_t)want)) return 0;
     }
-    *out = reader->buffer + (file_offset - reader->buffer_offset);
+    *out = reader->buffer + (offset - reader->buffer_offset);
+    return 1;
+}
+
+int zv_spool_read(zv_spool_reader *reader, size_t len, const uint8_t **out) {
+    if (!zv_spool_peek(reader, len, out)) return 0;
     reader->offset += len;
     return 1;
 }

@@ -159,13 +159,16 @@ ZV_HIDDEN void zv_spool_truncate(zv_spool *spool, uint64_t size);
 ZV_HIDDEN void zv_spool_free(zv_spool *spool);
 /* Sequential reading from the start; the spool must not grow meanwhile.
  * zv_spool_read hands out the next len (<= ZV_SPOOL_RECORD_MAX) bytes, valid
- * until the next read, and returns 1; or 0 once anything failed. It touches
+ * until the next call, and returns 1; or 0 once anything failed. zv_spool_peek
+ * does the same without moving past them; reader->offset may also be moved
+ * forward directly. It touches
  * no handle, so a second thread may read with a reader of its own; open and
  * close belong to the thread that holds the handle lock. Close returns
  * status, or when that is OK a failure the reads kept (with a message). */
 ZV_HIDDEN zova_status zv_spool_reader_open(zv_spool_reader *reader, zv_spool *spool);
 ZV_HIDDEN int zv_spool_reader_more(const zv_spool_reader *reader);
 ZV_HIDDEN int zv_spool_read(zv_spool_reader *reader, size_t len, const uint8_t **out);
+ZV_HIDDEN int zv_spool_peek(zv_spool_reader *reader, size_t len, const uint8_t **out);
 ZV_HIDDEN zova_status zv_spool_reader_close(zv_spool_reader *reader, zova_status status);
 
 /* ---- chunker.c: FastCDC-v1 (file-format 3.1) ---- */

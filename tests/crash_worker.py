@@ -35,7 +35,7 @@ SCHEMA = ("create table if not exists crash_rows (batch text not null, i integer
           "payload blob not null, primary key (batch, i))")
 _COMMON_SEED = 0xC0FFEE
 _MIB = 1 << 20
-WRITER_FLUSH = 64 * _MIB  # ZV_WRITER_FLUSH: a write after this much is staged stores it before finish
+WRITER_FLUSH = 128 * _MIB  # ZV_WRITER_FLUSH: a write after this much is staged stores it before finish
 
 
 # ---------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def plan(seed: int, n: int, kinds=KINDS) -> dict:
         op["sizes"] = [int(rng.integers(1, 150_000)) for _ in range(count)]
         op["commons"] = [int(rng.integers(0, 8)) if rng.random() < 0.3 else -1 for _ in range(count)]
     elif kind == "stream":
-        # A stream of more than the writer stages before a flush (64 MiB,
+        # A stream of more than the writer stages before a flush (128 MiB,
         # csrc/object_writer.c; writes are at most 2 MiB, so one follows)
         # commits chunks before finish: a kill then leaves loose chunks (valid,
         # file-format 3; the deep check verifies them).

@@ -574,7 +574,7 @@ def test_writer_finish_existing_object_is_ok(db):
     assert table_count(db, "_zova_chunks") == chunks
 
 
-FLUSH = 65 << 20  # more than the writer stages before the next write stores chunks (ZV_WRITER_FLUSH)
+FLUSH = 129 << 20  # more than the writer stages before the next write stores chunks (ZV_WRITER_FLUSH)
 
 
 @pytest.mark.parametrize("how", ["other handle, SQL", "other handle, chunk_delete", "same handle"])
