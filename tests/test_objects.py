@@ -767,6 +767,32 @@ def test_writer_spool_file_failure_is_a_clear_error(tmp_path):
     assert done == "ok"
 
 
+def test_writer_leaves_no_files_and_no_descriptors(tmp_path):
+    """The spool's temporary file is unnamed (or unlinked at once) and closed
+    with the writer: after streams that spilled to it, finished, cancelled and
+    abandoned, the directory holds the database alone and no descriptor is left."""
+    def descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    path = tmp_path / "spool.zova"
+    before = descriptors()
+    with zova.Database.create(str(path)) as db:
+        data = os.urandom(3 << 20)
+        with_database = descriptors()
+        for ending in ("finish", "cancel", "close"):
+            writer = db.object_writer()
+            writer.write(data)
+            assert descriptors() == with_database + 1  # the spool file
+            if ending == "finish":
+                assert db.get_object(writer.finish()) == data
+            elif ending == "cancel":
+                writer.cancel()
+            writer.close()
+            assert descriptors() == with_database
+            assert sorted(os.listdir(tmp_path)) == ["spool.zova"]
+    assert descriptors() == before
+
+
 def test_writer_streams_more_than_1_gib(db):
     """An object over 1 GiB goes through the writer (dedup keeps the file small:
     the stream repeats a 1 MiB block)."""
