@@ -299,6 +299,106 @@ func goBuffer(buffer *C.zova_buffer) []byte {
 	return C.GoBytes(unsafe.Pointer(buffer.data), C.int(buffer.len))
 }
 
+// ---- calls ----
+
+// lockable is what a call goes through: a DB, a Stmt or an ObjectWriter. Each
+// of them holds its DB's mutex for the call.
+type lockable[H any] interface {
+	// lock takes the DB's mutex and returns the C handle, or the closed-handle
+	// error (mutex released).
+	lock() (H, error)
+	// owner is the DB whose mutex, scratch memory and last error message the
+	// call uses.
+	owner() *DB
+}
+
+func (db *DB) owner() *DB { return db }
+
+// with runs fn on x's C handle holding the DB's mutex, with this call's C
+// memory (released when fn returns).
+func with[H any](x lockable[H], fn func(m *cmem, h H) error) error {
+	h, err := x.lock()
+	if err != nil {
+		return err
+	}
+	db := x.owner()
+	defer db.mu.Unlock()
+	m := db.mem()
+	defer m.free()
+	return fn(&m, h)
+}
+
+// call is the shape of a C call without outputs: fill sets up a zeroed request
+// in C memory and calls C; the status becomes the error, with the database's
+// last error message.
+func call[H, Req any](x lockable[H], fill func(m *cmem, h H, req *Req) C.zova_status) error {
+	return with(x, func(m *cmem, h H) error { return x.owner().check(fill(m, h, cnew[Req](m))) })
+}
+
+// callOut is call with one output: fill also gets a zeroed output in C memory,
+// which result converts to Go after a successful call.
+func callOut[H, Req, Out, T any](x lockable[H], fill func(m *cmem, h H, req *Req, out *Out) C.zova_status, result func(*Out) T) (value T, err error) {
+	err = with(x, func(m *cmem, h H) error {
+		value, err = request(x.owner(), m, func(req *Req, out *Out) C.zova_status { return fill(m, h, req, out) }, result)
+		return err
+	})
+	return value, err
+}
+
+// request is callOut's body for a caller that already holds the mutex: it
+// allocates the request and the output in m, runs fill, checks the status and
+// converts the output. C memory the output owns is released (freeOut) whether
+// or not the call succeeded.
+func request[Req, Out, T any](db *DB, m *cmem, fill func(req *Req, out *Out) C.zova_status, result func(*Out) T) (T, error) {
+	req, out := cnew[Req](m), cnew[Out](m)
+	defer freeOut(out)
+	if err := db.check(fill(req, out)); err != nil {
+		var zero T
+		return zero, err
+	}
+	return result(out), nil
+}
+
+// freeOut releases the C memory an output owns; outputs of other types own none.
+func freeOut(out any) {
+	switch out := out.(type) {
+	case *C.zova_buffer:
+		C.zova_buffer_free(out)
+	case *C.zova_text:
+		C.zova_text_free(out)
+	case *C.zova_object_manifest:
+		C.zova_object_manifest_free(out)
+	case *C.zova_vector:
+		C.zova_vector_free(out)
+	case *C.zova_vector_collection_info:
+		C.zova_vector_collection_info_free(out)
+	case *C.zova_vector_collection_list:
+		C.zova_vector_collection_list_free(out)
+	case *C.zova_vector_search_results:
+		C.zova_vector_search_results_free(out)
+	}
+}
+
+// callWithMessage runs a call made without a DB (open, restore, convert): fill
+// sets up a zeroed request whose error message goes to msg, and calls C.
+func callWithMessage[Req any](fill func(m *cmem, req *Req, msg *C.zova_message) C.zova_status) error {
+	var m cmem
+	defer m.free()
+	req, msg := cnew[Req](&m), cnew[C.zova_message](&m)
+	status := Status(fill(&m, req, msg))
+	message := takeMessage(msg)
+	if status != StatusOK {
+		return newError(status, message)
+	}
+	return nil
+}
+
+// Output converters for callOut.
+func goBool(out *C.uint8_t) bool      { return *out != 0 }
+func goInt(out *C.int) int            { return int(*out) }
+func goInt64(out *C.int64_t) int64    { return int64(*out) }
+func goUint64(out *C.uint64_t) uint64 { return uint64(*out) }
+
 // ---- DB ----
 
 // OpenOptions are the options of OpenWithOptions.
@@ -323,24 +423,31 @@ func newDB(handle *C.zova_database) *DB {
 		scratch: C.calloc(1, scratchSize)}
 }
 
-// Create creates a new .zova file; it never overwrites an existing file.
-func Create(path string) (*DB, error) {
+// open runs a create or open call; fill sets up the request with the path,
+// the out-parameter for the handle and the error message.
+func open[Req any](path string, fill func(req *Req, path *C.char, out **C.zova_database, msg *C.zova_message) C.zova_status) (*DB, error) {
 	if err := checkString(path, "path"); err != nil {
 		return nil, err
 	}
-	var m cmem
-	defer m.free()
-	req := cnew[C.zova_database_open_request](&m)
-	out := cnew[*C.zova_database](&m)
-	msg := cnew[C.zova_message](&m)
-	req.path = m.str(path)
-	req.out_db = out
-	req.out_error_message = msg
-	if status := Status(C.zova_database_create(req)); status != StatusOK {
-		return nil, newError(status, takeMessage(msg))
+	var handle *C.zova_database
+	err := callWithMessage(func(m *cmem, req *Req, msg *C.zova_message) C.zova_status {
+		out := cnew[*C.zova_database](m)
+		status := fill(req, m.str(path), out, msg)
+		handle = *out
+		return status
+	})
+	if err != nil {
+		return nil, err
 	}
-	takeMessage(msg)
-	return newDB(*out), nil
+	return newDB(handle), nil
+}
+
+// Create creates a new .zova file; it never overwrites an existing file.
+func Create(path string) (*DB, error) {
+	return open(path, func(req *C.zova_database_open_request, path *C.char, out **C.zova_database, msg *C.zova_message) C.zova_status {
+		req.path, req.out_db, req.out_error_message = path, out, msg
+		return C.zova_database_create(req)
+	})
 }
 
 // Open opens an existing .zova file read-write.
@@ -348,26 +455,14 @@ func Open(path string) (*DB, error) { return OpenWithOptions(path, OpenOptions{}
 
 // OpenWithOptions opens an existing .zova file.
 func OpenWithOptions(path string, options OpenOptions) (*DB, error) {
-	if err := checkString(path, "path"); err != nil {
-		return nil, err
-	}
-	var m cmem
-	defer m.free()
-	req := cnew[C.zova_database_open_options_request](&m)
-	out := cnew[*C.zova_database](&m)
-	msg := cnew[C.zova_message](&m)
-	req.path = m.str(path)
-	if options.ReadOnly {
-		req.flags = C.ZOVA_OPEN_READ_ONLY
-	}
-	req.busy_timeout_ms = C.uint32_t(options.BusyTimeoutMS)
-	req.out_db = out
-	req.out_error_message = msg
-	if status := Status(C.zova_database_open_with_options(req)); status != StatusOK {
-		return nil, newError(status, takeMessage(msg))
-	}
-	takeMessage(msg)
-	return newDB(*out), nil
+	return open(path, func(req *C.zova_database_open_options_request, path *C.char, out **C.zova_database, msg *C.zova_message) C.zova_status {
+		req.path, req.out_db, req.out_error_message = path, out, msg
+		if options.ReadOnly {
+			req.flags = C.ZOVA_OPEN_READ_ONLY
+		}
+		req.busy_timeout_ms = C.uint32_t(options.BusyTimeoutMS)
+		return C.zova_database_open_with_options(req)
+	})
 }
 
 // lock takes the mutex and returns the C handle, or an error (with the mutex
@@ -423,30 +518,17 @@ func (db *DB) Exec(sql string) error {
 	if err := checkString(sql, "sql"); err != nil {
 		return err
 	}
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_database_exec_request](&m)
-	req.db = handle
-	req.sql = m.str(sql)
-	return db.check(C.zova_database_exec(req))
+	return call(db, func(m *cmem, h *C.zova_database, req *C.zova_database_exec_request) C.zova_status {
+		req.db, req.sql = h, m.str(sql)
+		return C.zova_database_exec(req)
+	})
 }
 
-func (db *DB) simple(call func(*C.zova_database_simple_request) C.zova_status) error {
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_database_simple_request](&m)
-	req.db = handle
-	return db.check(call(req))
+func (db *DB) simple(fn func(*C.zova_database_simple_request) C.zova_status) error {
+	return call(db, func(_ *cmem, h *C.zova_database, req *C.zova_database_simple_request) C.zova_status {
+		req.db = h
+		return fn(req)
+	})
 }
 
 // Begin starts a deferred transaction.
@@ -474,21 +556,14 @@ func (db *DB) Vacuum() error {
 	return db.simple(func(r *C.zova_database_simple_request) C.zova_status { return C.zova_database_vacuum(r) })
 }
 
-func (db *DB) savepointCall(name string, call func(*C.zova_database_savepoint_request) C.zova_status) error {
+func (db *DB) savepointCall(name string, fn func(*C.zova_database_savepoint_request) C.zova_status) error {
 	if err := checkString(name, "savepoint name"); err != nil {
 		return err
 	}
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_database_savepoint_request](&m)
-	req.db = handle
-	req.name = m.str(name)
-	return db.check(call(req))
+	return call(db, func(m *cmem, h *C.zova_database, req *C.zova_database_savepoint_request) C.zova_status {
+		req.db, req.name = h, m.str(name)
+		return fn(req)
+	})
 }
 
 // Savepoint opens a savepoint (names: ASCII letter or underscore, then
@@ -547,72 +622,32 @@ func (db *DB) WithSavepoint(name string, fn func(*DB) error) (err error) {
 // SetBusyTimeout sets how long a call waits for a lock held by another
 // connection (at most 2147483647 ms).
 func (db *DB) SetBusyTimeout(milliseconds uint32) error {
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_database_busy_timeout_request](&m)
-	req.db = handle
-	req.milliseconds = C.uint32_t(milliseconds)
-	return db.check(C.zova_database_set_busy_timeout(req))
+	return call(db, func(_ *cmem, h *C.zova_database, req *C.zova_database_busy_timeout_request) C.zova_status {
+		req.db, req.milliseconds = h, C.uint32_t(milliseconds)
+		return C.zova_database_set_busy_timeout(req)
+	})
 }
 
 // LastInsertRowID returns the rowid of the most recent successful INSERT.
 func (db *DB) LastInsertRowID() (int64, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return 0, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_database_last_insert_rowid_request](&m)
-	out := cnew[C.int64_t](&m)
-	req.db = handle
-	req.out_rowid = out
-	if err := db.check(C.zova_database_last_insert_rowid(req)); err != nil {
-		return 0, err
-	}
-	return int64(*out), nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_database_last_insert_rowid_request, out *C.int64_t) C.zova_status {
+		req.db, req.out_rowid = h, out
+		return C.zova_database_last_insert_rowid(req)
+	}, goInt64)
 }
 
 // Changes returns the number of rows changed by the most recent statement.
 func (db *DB) Changes() (int64, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return 0, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_database_changes_request](&m)
-	out := cnew[C.int64_t](&m)
-	req.db = handle
-	req.out_changes = out
-	if err := db.check(C.zova_database_changes(req)); err != nil {
-		return 0, err
-	}
-	return int64(*out), nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_database_changes_request, out *C.int64_t) C.zova_status {
+		req.db, req.out_changes = h, out
+		return C.zova_database_changes(req)
+	}, goInt64)
 }
 
 // TotalChanges returns the number of rows changed since the database was opened.
 func (db *DB) TotalChanges() (int64, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return 0, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_database_total_changes_request](&m)
-	out := cnew[C.int64_t](&m)
-	req.db = handle
-	req.out_total_changes = out
-	if err := db.check(C.zova_database_total_changes(req)); err != nil {
-		return 0, err
-	}
-	return int64(*out), nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_database_total_changes_request, out *C.int64_t) C.zova_status {
+		req.db, req.out_total_changes = h, out
+		return C.zova_database_total_changes(req)
+	}, goInt64)
 }
