@@ -196,6 +196,14 @@ type cmem struct {
 // mem returns the allocator for a call; the caller holds db.mu.
 func (db *DB) mem() cmem { return cmem{db: db, start: db.scratchUsed} }
 
+// callMem returns the allocator of the call holding db.mu. Calls do not nest
+// (the mutex is not reentrant), so one per DB serves them all, and passing it
+// to closures costs no heap allocation per call.
+func (db *DB) callMem() *cmem {
+	db.call.db, db.call.start = db, db.scratchUsed
+	return &db.call
+}
+
 func (m *cmem) alloc(size uintptr) unsafe.Pointer {
 	if size == 0 {
 		size = 1
@@ -221,7 +229,7 @@ func (m *cmem) free() {
 	for _, p := range m.ptrs {
 		C.free(p)
 	}
-	m.ptrs = nil
+	m.ptrs = m.ptrs[:0]
 	if m.db != nil {
 		m.db.scratchUsed = m.start
 	}
@@ -323,9 +331,9 @@ func with[H any](x lockable[H], fn func(m *cmem, h H) error) error {
 	}
 	db := x.owner()
 	defer db.mu.Unlock()
-	m := db.mem()
+	m := db.callMem()
 	defer m.free()
-	return fn(&m, h)
+	return fn(m, h)
 }
 
 // call is the shape of a C call without outputs: fill sets up a zeroed request
@@ -416,6 +424,7 @@ type DB struct {
 	writers     map[*ObjectWriter]struct{}
 	scratch     unsafe.Pointer // scratchSize bytes of C memory, used under mu
 	scratchUsed uintptr
+	call        cmem // the C memory of the call holding mu (see callMem)
 }
 
 func newDB(handle *C.zova_database) *DB {
