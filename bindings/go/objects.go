@@ -63,174 +63,88 @@ func goChunkID(src *C.zova_object_chunk_id) ObjectChunkID {
 // PutObject stores data as an object and returns its id. Storing bytes that
 // are already stored succeeds with the same id.
 func (db *DB) PutObject(data []byte) (ObjectID, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return ObjectID{}, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_put_request](&m)
-	out := cnew[C.zova_object_id](&m)
-	req.db = handle
-	req.data = m.bytes(data)
-	req.len = C.size_t(len(data))
-	req.out_id = out
-	if err := db.check(C.zova_object_put(req)); err != nil {
-		return ObjectID{}, err
-	}
-	return goObjectID(out), nil
+	return callOut(db, func(m *cmem, h *C.zova_database, req *C.zova_object_put_request, out *C.zova_object_id) C.zova_status {
+		req.db, req.data, req.len, req.out_id = h, m.bytes(data), C.size_t(len(data)), out
+		return C.zova_object_put(req)
+	}, goObjectID)
 }
 
 // GetObject returns an object's bytes, verified against its id.
 func (db *DB) GetObject(id ObjectID) ([]byte, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return nil, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_get_request](&m)
-	out := cnew[C.zova_buffer](&m)
-	req.db = handle
-	setObjectID(&req.id, id)
-	req.out_buffer = out
-	defer C.zova_buffer_free(out)
-	if err := db.check(C.zova_object_get(req)); err != nil {
-		return nil, err
-	}
-	return goBuffer(out), nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_get_request, out *C.zova_buffer) C.zova_status {
+		req.db, req.out_buffer = h, out
+		setObjectID(&req.id, id)
+		return C.zova_object_get(req)
+	}, goBuffer)
 }
 
 // ReadObjectRange copies bytes of an object starting at offset into buf and
 // returns how many were copied (less than len(buf) at the end of the object).
 func (db *DB) ReadObjectRange(id ObjectID, offset uint64, buf []byte) (int, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return 0, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_read_range_request](&m)
-	out := cnew[C.size_t](&m)
 	var cbuf unsafe.Pointer
-	if len(buf) > 0 {
-		cbuf = m.alloc(uintptr(len(buf)))
-	}
-	req.db = handle
-	setObjectID(&req.id, id)
-	req.offset = C.uint64_t(offset)
-	req.buffer = (*C.uint8_t)(cbuf)
-	req.buffer_len = C.size_t(len(buf))
-	req.out_copied = out
-	if err := db.check(C.zova_object_read_range(req)); err != nil {
-		return 0, err
-	}
-	copied := int(*out)
-	if copied > len(buf) {
-		copied = len(buf)
-	}
-	if copied > 0 {
-		copy(buf, unsafe.Slice((*byte)(cbuf), copied))
-	}
-	return copied, nil
+	return callOut(db, func(m *cmem, h *C.zova_database, req *C.zova_object_read_range_request, out *C.size_t) C.zova_status {
+		if len(buf) > 0 {
+			cbuf = m.alloc(uintptr(len(buf)))
+		}
+		req.db, req.offset, req.out_copied = h, C.uint64_t(offset), out
+		setObjectID(&req.id, id)
+		req.buffer, req.buffer_len = (*C.uint8_t)(cbuf), C.size_t(len(buf))
+		return C.zova_object_read_range(req)
+	}, func(out *C.size_t) int {
+		copied := min(int(*out), len(buf))
+		if copied > 0 {
+			copy(buf, unsafe.Slice((*byte)(cbuf), copied))
+		}
+		return copied
+	})
 }
 
 // HasObject reports whether an object is stored.
 func (db *DB) HasObject(id ObjectID) (bool, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return false, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_exists_request](&m)
-	out := cnew[C.uint8_t](&m)
-	req.db = handle
-	setObjectID(&req.id, id)
-	req.out_exists = out
-	if err := db.check(C.zova_object_exists(req)); err != nil {
-		return false, err
-	}
-	return *out != 0, nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_exists_request, out *C.uint8_t) C.zova_status {
+		req.db, req.out_exists = h, out
+		setObjectID(&req.id, id)
+		return C.zova_object_exists(req)
+	}, goBool)
 }
 
 // ObjectSize returns an object's size in bytes.
 func (db *DB) ObjectSize(id ObjectID) (uint64, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return 0, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_size_request](&m)
-	out := cnew[C.uint64_t](&m)
-	req.db = handle
-	setObjectID(&req.id, id)
-	req.out_size = out
-	if err := db.check(C.zova_object_size(req)); err != nil {
-		return 0, err
-	}
-	return uint64(*out), nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_size_request, out *C.uint64_t) C.zova_status {
+		req.db, req.out_size = h, out
+		setObjectID(&req.id, id)
+		return C.zova_object_size(req)
+	}, goUint64)
 }
 
 // ObjectChunkCount returns the number of chunks an object is stored in.
 func (db *DB) ObjectChunkCount(id ObjectID) (uint64, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return 0, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_chunk_count_request](&m)
-	out := cnew[C.uint64_t](&m)
-	req.db = handle
-	setObjectID(&req.id, id)
-	req.out_count = out
-	if err := db.check(C.zova_object_chunk_count(req)); err != nil {
-		return 0, err
-	}
-	return uint64(*out), nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_chunk_count_request, out *C.uint64_t) C.zova_status {
+		req.db, req.out_count = h, out
+		setObjectID(&req.id, id)
+		return C.zova_object_chunk_count(req)
+	}, goUint64)
 }
 
 // DeleteObject deletes an object and the chunks no other object uses.
 func (db *DB) DeleteObject(id ObjectID) error {
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_delete_request](&m)
-	req.db = handle
-	setObjectID(&req.id, id)
-	return db.check(C.zova_object_delete(req))
+	return call(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_delete_request) C.zova_status {
+		req.db = h
+		setObjectID(&req.id, id)
+		return C.zova_object_delete(req)
+	})
 }
 
 // ObjectManifest returns an object's chunk manifest.
 func (db *DB) ObjectManifest(id ObjectID) (ObjectManifest, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return ObjectManifest{}, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_manifest_get_request](&m)
-	out := cnew[C.zova_object_manifest](&m)
-	req.db = handle
-	setObjectID(&req.id, id)
-	req.out_manifest = out
-	defer C.zova_object_manifest_free(out)
-	if err := db.check(C.zova_object_manifest_get(req)); err != nil {
-		return ObjectManifest{}, err
-	}
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_manifest_get_request, out *C.zova_object_manifest) C.zova_status {
+		req.db, req.out_manifest = h, out
+		setObjectID(&req.id, id)
+		return C.zova_object_manifest_get(req)
+	}, goManifest)
+}
+
+func goManifest(out *C.zova_object_manifest) ObjectManifest {
 	manifest := ObjectManifest{
 		ObjectID:   goObjectID(&out.object_id),
 		SizeBytes:  uint64(out.size_bytes),
@@ -250,28 +164,16 @@ func (db *DB) ObjectManifest(id ObjectID) (ObjectManifest, error) {
 			})
 		}
 	}
-	return manifest, nil
+	return manifest
 }
 
 // GetObjectChunk returns a stored chunk's bytes, verified against its hash.
 func (db *DB) GetObjectChunk(hash ObjectChunkID) ([]byte, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return nil, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_chunk_get_request](&m)
-	out := cnew[C.zova_buffer](&m)
-	req.db = handle
-	setChunkID(&req.hash, hash)
-	req.out_buffer = out
-	defer C.zova_buffer_free(out)
-	if err := db.check(C.zova_object_chunk_get(req)); err != nil {
-		return nil, err
-	}
-	return goBuffer(out), nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_chunk_get_request, out *C.zova_buffer) C.zova_status {
+		req.db, req.out_buffer = h, out
+		setChunkID(&req.hash, hash)
+		return C.zova_object_chunk_get(req)
+	}, goBuffer)
 }
 
 // HasObjectChunk reports whether a chunk is stored. It reads (and verifies)
@@ -289,71 +191,42 @@ func (db *DB) HasObjectChunk(hash ObjectChunkID) (bool, error) {
 
 // PutObjectChunk stores a chunk whose bytes must hash to expectedHash.
 func (db *DB) PutObjectChunk(expectedHash ObjectChunkID, data []byte) error {
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_chunk_put_request](&m)
-	req.db = handle
-	setChunkID(&req.expected_hash, expectedHash)
-	req.data = m.bytes(data)
-	req.len = C.size_t(len(data))
-	return db.check(C.zova_object_chunk_put(req))
+	return call(db, func(m *cmem, h *C.zova_database, req *C.zova_object_chunk_put_request) C.zova_status {
+		req.db, req.data, req.len = h, m.bytes(data), C.size_t(len(data))
+		setChunkID(&req.expected_hash, expectedHash)
+		return C.zova_object_chunk_put(req)
+	})
 }
 
 // DeleteObjectChunk deletes a chunk no object references; it returns false
 // when the chunk was not deleted (missing or still referenced).
 func (db *DB) DeleteObjectChunk(hash ObjectChunkID) (bool, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return false, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_chunk_delete_request](&m)
-	out := cnew[C.uint8_t](&m)
-	req.db = handle
-	setChunkID(&req.hash, hash)
-	req.out_deleted = out
-	if err := db.check(C.zova_object_chunk_delete(req)); err != nil {
-		return false, err
-	}
-	return *out != 0, nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_chunk_delete_request, out *C.uint8_t) C.zova_status {
+		req.db, req.out_deleted = h, out
+		setChunkID(&req.hash, hash)
+		return C.zova_object_chunk_delete(req)
+	}, goBool)
 }
 
 // AssembleObjectFromChunks stores the object id of sizeBytes bytes from
 // chunks that are already stored, described by a manifest.
 func (db *DB) AssembleObjectFromChunks(id ObjectID, sizeBytes uint64, chunks []ObjectChunk) error {
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_assemble_from_chunks_request](&m)
-	req.db = handle
-	setObjectID(&req.id, id)
-	req.size_bytes = C.uint64_t(sizeBytes)
-	if len(chunks) > 0 {
-		if uint64(len(chunks)) > math.MaxInt32 {
-			return newError(StatusOutOfMemory, "too many chunks")
+	return with(db, func(m *cmem, h *C.zova_database) error {
+		req := cnew[C.zova_object_assemble_from_chunks_request](m)
+		req.db, req.size_bytes, req.chunk_count = h, C.uint64_t(sizeBytes), C.size_t(len(chunks))
+		setObjectID(&req.id, id)
+		if len(chunks) > 0 {
+			if uint64(len(chunks)) > math.MaxInt32 {
+				return newError(StatusOutOfMemory, "too many chunks")
+			}
+			array := carray[C.zova_object_manifest_chunk](m, len(chunks))
+			for i, chunk := range chunks {
+				array[i].index, array[i].offset = C.uint64_t(chunk.Index), C.uint64_t(chunk.Offset)
+				array[i].size_bytes = C.uint64_t(chunk.SizeBytes)
+				setChunkID(&array[i].hash, chunk.Hash)
+			}
+			req.chunks = &array[0]
 		}
-		var zero C.zova_object_manifest_chunk
-		p := m.alloc(unsafe.Sizeof(zero) * uintptr(len(chunks)))
-		array := unsafe.Slice((*C.zova_object_manifest_chunk)(p), len(chunks))
-		for i, chunk := range chunks {
-			array[i].index = C.uint64_t(chunk.Index)
-			setChunkID(&array[i].hash, chunk.Hash)
-			array[i].offset = C.uint64_t(chunk.Offset)
-			array[i].size_bytes = C.uint64_t(chunk.SizeBytes)
-		}
-		req.chunks = (*C.zova_object_manifest_chunk)(p)
-	}
-	req.chunk_count = C.size_t(len(chunks))
-	return db.check(C.zova_object_assemble_from_chunks(req))
+		return db.check(C.zova_object_assemble_from_chunks(req))
+	})
 }

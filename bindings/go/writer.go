@@ -18,23 +18,14 @@ type ObjectWriter struct {
 
 // ObjectWriter starts a streaming object write. No transaction may be open.
 func (db *DB) ObjectWriter() (*ObjectWriter, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return nil, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_writer_create_request](&m)
-	out := cnew[*C.zova_object_writer](&m)
-	req.db = handle
-	req.out_writer = out
-	if err := db.check(C.zova_object_writer_create(req)); err != nil {
-		return nil, err
-	}
-	writer := &ObjectWriter{db: db, handle: *out}
-	db.writers[writer] = struct{}{}
-	return writer, nil
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_writer_create_request, out **C.zova_object_writer) C.zova_status {
+		req.db, req.out_writer = h, out
+		return C.zova_object_writer_create(req)
+	}, func(out **C.zova_object_writer) *ObjectWriter {
+		writer := &ObjectWriter{db: db, handle: *out}
+		db.writers[writer] = struct{}{}
+		return writer
+	})
 }
 
 func errWriterClosed() error { return newError(StatusObjectWriterClosed, "object writer is closed") }
@@ -48,6 +39,8 @@ func (w *ObjectWriter) lock() (*C.zova_object_writer, error) {
 	return w.handle, nil
 }
 
+func (w *ObjectWriter) owner() *DB { return w.db }
+
 // destroy frees the C writer (cancelling it when unfinished); mutex held.
 func (w *ObjectWriter) destroy() {
 	C.zova_object_writer_destroy(w.handle)
@@ -58,18 +51,11 @@ func (w *ObjectWriter) destroy() {
 // Write appends data to the object. It implements io.Writer: on success it
 // returns len(data).
 func (w *ObjectWriter) Write(data []byte) (int, error) {
-	handle, err := w.lock()
+	err := call(w, func(m *cmem, h *C.zova_object_writer, req *C.zova_object_writer_write_request) C.zova_status {
+		req.writer, req.data, req.len = h, m.bytes(data), C.size_t(len(data))
+		return C.zova_object_writer_write(req)
+	})
 	if err != nil {
-		return 0, err
-	}
-	defer w.db.mu.Unlock()
-	m := w.db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_writer_write_request](&m)
-	req.writer = handle
-	req.data = m.bytes(data)
-	req.len = C.size_t(len(data))
-	if err := w.db.check(C.zova_object_writer_write(req)); err != nil {
 		return 0, err
 	}
 	return len(data), nil
@@ -79,41 +65,27 @@ func (w *ObjectWriter) Write(data []byte) (int, error) {
 // destroyed. After a failed Finish the writer stays open: Finish or Cancel
 // may be retried (Write then fails with StatusObjectWriterClosed).
 func (w *ObjectWriter) Finish() (ObjectID, error) {
-	handle, err := w.lock()
-	if err != nil {
-		return ObjectID{}, err
-	}
-	defer w.db.mu.Unlock()
-	m := w.db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_writer_finish_request](&m)
-	out := cnew[C.zova_object_id](&m)
-	req.writer = handle
-	req.out_id = out
-	if err := w.db.check(C.zova_object_writer_finish(req)); err != nil {
-		return ObjectID{}, err
-	}
-	id := goObjectID(out)
-	w.destroy()
-	return id, nil
+	return callOut(w, func(_ *cmem, h *C.zova_object_writer, req *C.zova_object_writer_finish_request, out *C.zova_object_id) C.zova_status {
+		req.writer, req.out_id = h, out
+		return C.zova_object_writer_finish(req)
+	}, func(out *C.zova_object_id) ObjectID {
+		id := goObjectID(out)
+		w.destroy()
+		return id
+	})
 }
 
 // Cancel discards what was written and destroys the writer.
 func (w *ObjectWriter) Cancel() error {
-	handle, err := w.lock()
-	if err != nil {
-		return err
-	}
-	defer w.db.mu.Unlock()
-	m := w.db.mem()
-	defer m.free()
-	req := cnew[C.zova_object_writer_cancel_request](&m)
-	req.writer = handle
-	if err := w.db.check(C.zova_object_writer_cancel(req)); err != nil {
-		return err
-	}
-	w.destroy()
-	return nil
+	return with(w, func(m *cmem, h *C.zova_object_writer) error {
+		req := cnew[C.zova_object_writer_cancel_request](m)
+		req.writer = h
+		if err := w.db.check(C.zova_object_writer_cancel(req)); err != nil {
+			return err
+		}
+		w.destroy()
+		return nil
+	})
 }
 
 // Close destroys the writer; the C side cancels an unfinished writer. Closing

@@ -241,6 +241,12 @@ func cnew[T any](m *cmem) *T {
 	return (*T)(m.alloc(unsafe.Sizeof(zero)))
 }
 
+// carray allocates n > 0 zeroed C values of type T, as a slice over C memory.
+func carray[T any](m *cmem, n int) []T {
+	var zero T
+	return unsafe.Slice((*T)(m.alloc(unsafe.Sizeof(zero)*uintptr(n))), n)
+}
+
 // text copies s into C memory (not terminated); empty input gives NULL.
 func (m *cmem) text(s string) *C.uint8_t {
 	if len(s) == 0 {
