@@ -271,7 +271,8 @@ func (s *Stmt) ColumnBlob(index int) (value []byte, ok bool, err error) {
 		return nil, false, err
 	}
 	err = with(s, func(m *cmem, h *C.zova_statement) error {
-		value, err = request(s.db, m, func(req *C.zova_statement_column_blob_request, out *C.zova_buffer) C.zova_status {
+		value, err = request(s.db, m, func(out *C.zova_buffer) C.zova_status {
+			req := cnew[C.zova_statement_column_blob_request](m)
 			req.statement, req.index, req.out_buffer = h, i, out
 			return C.zova_statement_column_blob(req)
 		}, func(out *C.zova_buffer) []byte {
@@ -288,8 +289,8 @@ func (s *Stmt) ColumnBlob(index int) (value []byte, ok bool, err error) {
 			return nil
 		}
 		// {NULL, 0} is both SQL NULL and a zero-length value (c-abi §0.2 item 2).
-		kind, err := request(s.db, m, func(req *C.zova_statement_column_type_request, out *C.zova_column_type) C.zova_status {
-			return columnTypeRequest(h, i, req, out)
+		kind, err := request(s.db, m, func(out *C.zova_column_type) C.zova_status {
+			return columnTypeRequest(h, i, cnew[C.zova_statement_column_type_request](m), out)
 		}, goColumnType)
 		if err == nil && kind != ColumnNull {
 			value, ok = []byte{}, true

@@ -55,150 +55,106 @@ func goInfo(info *C.zova_vector_collection_info) VectorCollectionInfo {
 	}
 }
 
+func goVector(out *C.zova_vector) Vector {
+	vector := Vector{ID: C.GoStringN(out.id, C.int(out.id_len)), Values: []float32{}}
+	if out.values != nil && out.values_len > 0 {
+		vector.Values = append(vector.Values, unsafe.Slice((*float32)(unsafe.Pointer(out.values)), int(out.values_len))...)
+	}
+	return vector
+}
+
+func checkCollection(name string) error { return checkString(name, "vector collection name") }
+
+// checkVector validates the (collection, vector id) pair most vector calls take.
+func checkVector(collectionName, vectorID string) error {
+	if err := checkCollection(collectionName); err != nil {
+		return err
+	}
+	return checkString(vectorID, "vector id")
+}
+
 // CreateVectorCollection creates an empty collection.
 func (db *DB) CreateVectorCollection(name string, options VectorCollectionOptions) error {
-	if err := checkString(name, "vector collection name"); err != nil {
+	if err := checkCollection(name); err != nil {
 		return err
 	}
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_collection_create_request](&m)
-	req.db = handle
-	req.name = m.str(name)
-	req.options.dimensions = C.uint32_t(options.Dimensions)
 	metric := options.Metric
 	if metric < math.MinInt32 || metric > math.MaxInt32 {
 		metric = -1 // would wrap in a C int; -1 is rejected the same way
 	}
-	req.options.metric = C.int(metric)
-	return db.check(C.zova_vector_collection_create(req))
+	return call(db, func(m *cmem, h *C.zova_database, req *C.zova_vector_collection_create_request) C.zova_status {
+		req.db, req.name = h, m.str(name)
+		req.options.dimensions, req.options.metric = C.uint32_t(options.Dimensions), C.int(metric)
+		return C.zova_vector_collection_create(req)
+	})
 }
 
 // HasVectorCollection reports whether a collection exists.
 func (db *DB) HasVectorCollection(name string) (bool, error) {
-	if err := checkString(name, "vector collection name"); err != nil {
+	if err := checkCollection(name); err != nil {
 		return false, err
 	}
-	handle, err := db.lock()
-	if err != nil {
-		return false, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_collection_exists_request](&m)
-	out := cnew[C.uint8_t](&m)
-	req.db = handle
-	req.name = m.str(name)
-	req.out_exists = out
-	if err := db.check(C.zova_vector_collection_exists(req)); err != nil {
-		return false, err
-	}
-	return *out != 0, nil
+	return callOut(db, func(m *cmem, h *C.zova_database, req *C.zova_vector_collection_exists_request, out *C.uint8_t) C.zova_status {
+		req.db, req.name, req.out_exists = h, m.str(name), out
+		return C.zova_vector_collection_exists(req)
+	}, goBool)
 }
 
 // VectorCollectionInfo describes one collection.
 func (db *DB) VectorCollectionInfo(name string) (VectorCollectionInfo, error) {
-	if err := checkString(name, "vector collection name"); err != nil {
+	if err := checkCollection(name); err != nil {
 		return VectorCollectionInfo{}, err
 	}
-	handle, err := db.lock()
-	if err != nil {
-		return VectorCollectionInfo{}, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_collection_info_get_request](&m)
-	out := cnew[C.zova_vector_collection_info](&m)
-	req.db = handle
-	req.name = m.str(name)
-	req.out_info = out
-	defer C.zova_vector_collection_info_free(out)
-	if err := db.check(C.zova_vector_collection_info_get(req)); err != nil {
-		return VectorCollectionInfo{}, err
-	}
-	return goInfo(out), nil
+	return callOut(db, func(m *cmem, h *C.zova_database, req *C.zova_vector_collection_info_get_request, out *C.zova_vector_collection_info) C.zova_status {
+		req.db, req.name, req.out_info = h, m.str(name), out
+		return C.zova_vector_collection_info_get(req)
+	}, goInfo)
 }
 
 // ListVectorCollections describes every collection, sorted by name.
 func (db *DB) ListVectorCollections() ([]VectorCollectionInfo, error) {
-	handle, err := db.lock()
-	if err != nil {
-		return nil, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_collections_list_request](&m)
-	out := cnew[C.zova_vector_collection_list](&m)
-	req.db = handle
-	req.out_list = out
-	defer C.zova_vector_collection_list_free(out)
-	if err := db.check(C.zova_vector_collections_list(req)); err != nil {
-		return nil, err
-	}
-	infos := []VectorCollectionInfo{}
-	if out.items != nil && out.len > 0 {
-		items := unsafe.Slice(out.items, int(out.len))
-		for i := range items {
-			infos = append(infos, goInfo(&items[i]))
+	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_vector_collections_list_request, out *C.zova_vector_collection_list) C.zova_status {
+		req.db, req.out_list = h, out
+		return C.zova_vector_collections_list(req)
+	}, func(out *C.zova_vector_collection_list) []VectorCollectionInfo {
+		infos := []VectorCollectionInfo{}
+		if out.items != nil && out.len > 0 {
+			items := unsafe.Slice(out.items, int(out.len))
+			for i := range items {
+				infos = append(infos, goInfo(&items[i]))
+			}
 		}
-	}
-	return infos, nil
+		return infos
+	})
 }
 
 // DeleteVectorCollection deletes a collection and its vectors.
 func (db *DB) DeleteVectorCollection(name string) error {
-	if err := checkString(name, "vector collection name"); err != nil {
+	if err := checkCollection(name); err != nil {
 		return err
 	}
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_collection_delete_request](&m)
-	req.db = handle
-	req.name = m.str(name)
-	return db.check(C.zova_vector_collection_delete(req))
+	return call(db, func(m *cmem, h *C.zova_database, req *C.zova_vector_collection_delete_request) C.zova_status {
+		req.db, req.name = h, m.str(name)
+		return C.zova_vector_collection_delete(req)
+	})
 }
 
 // PutVector inserts or replaces one vector.
 func (db *DB) PutVector(collectionName, vectorID string, values []float32) error {
-	if err := checkString(collectionName, "vector collection name"); err != nil {
+	if err := checkVector(collectionName, vectorID); err != nil {
 		return err
 	}
-	if err := checkString(vectorID, "vector id"); err != nil {
-		return err
-	}
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_put_request](&m)
-	req.db = handle
-	req.collection_name = m.str(collectionName)
-	req.vector_id = m.str(vectorID)
-	req.values = m.floats(values)
-	req.values_len = C.size_t(len(values))
-	return db.check(C.zova_vector_put(req))
+	return call(db, func(m *cmem, h *C.zova_database, req *C.zova_vector_put_request) C.zova_status {
+		req.db, req.collection_name, req.vector_id = h, m.str(collectionName), m.str(vectorID)
+		req.values, req.values_len = m.floats(values), C.size_t(len(values))
+		return C.zova_vector_put(req)
+	})
 }
 
 // PutVectors inserts or replaces several vectors; nothing is written when
 // any of them is invalid. For a repeated id the last one wins.
 func (db *DB) PutVectors(collectionName string, vectors []VectorInput) error {
-	if err := checkString(collectionName, "vector collection name"); err != nil {
+	if err := checkCollection(collectionName); err != nil {
 		return err
 	}
 	for _, vector := range vectors {
@@ -206,130 +162,91 @@ func (db *DB) PutVectors(collectionName string, vectors []VectorInput) error {
 			return err
 		}
 	}
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_put_many_request](&m)
-	req.db = handle
-	req.collection_name = m.str(collectionName)
-	if len(vectors) > 0 {
-		var zero C.zova_vector_input
-		p := m.alloc(unsafe.Sizeof(zero) * uintptr(len(vectors)))
-		array := unsafe.Slice((*C.zova_vector_input)(p), len(vectors))
-		for i, vector := range vectors {
-			array[i].id = m.str(vector.ID)
-			array[i].values = m.floats(vector.Values)
-			array[i].values_len = C.size_t(len(vector.Values))
+	return call(db, func(m *cmem, h *C.zova_database, req *C.zova_vector_put_many_request) C.zova_status {
+		req.db, req.collection_name, req.vectors_len = h, m.str(collectionName), C.size_t(len(vectors))
+		if len(vectors) > 0 {
+			array := carray[C.zova_vector_input](m, len(vectors))
+			for i, vector := range vectors {
+				array[i].id, array[i].values = m.str(vector.ID), m.floats(vector.Values)
+				array[i].values_len = C.size_t(len(vector.Values))
+			}
+			req.vectors = &array[0]
 		}
-		req.vectors = (*C.zova_vector_input)(p)
-	}
-	req.vectors_len = C.size_t(len(vectors))
-	return db.check(C.zova_vector_put_many(req))
+		return C.zova_vector_put_many(req)
+	})
 }
 
 // GetVector returns a stored vector.
 func (db *DB) GetVector(collectionName, vectorID string) (Vector, error) {
-	if err := checkString(collectionName, "vector collection name"); err != nil {
+	if err := checkVector(collectionName, vectorID); err != nil {
 		return Vector{}, err
 	}
-	if err := checkString(vectorID, "vector id"); err != nil {
-		return Vector{}, err
-	}
-	handle, err := db.lock()
-	if err != nil {
-		return Vector{}, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_get_request](&m)
-	out := cnew[C.zova_vector](&m)
-	req.db = handle
-	req.collection_name = m.str(collectionName)
-	req.vector_id = m.str(vectorID)
-	req.out_vector = out
-	defer C.zova_vector_free(out)
-	if err := db.check(C.zova_vector_get(req)); err != nil {
-		return Vector{}, err
-	}
-	vector := Vector{ID: C.GoStringN(out.id, C.int(out.id_len)), Values: []float32{}}
-	if out.values != nil && out.values_len > 0 {
-		vector.Values = append(vector.Values, unsafe.Slice((*float32)(unsafe.Pointer(out.values)), int(out.values_len))...)
-	}
-	return vector, nil
+	return callOut(db, func(m *cmem, h *C.zova_database, req *C.zova_vector_get_request, out *C.zova_vector) C.zova_status {
+		req.db, req.collection_name, req.vector_id, req.out_vector = h, m.str(collectionName), m.str(vectorID), out
+		return C.zova_vector_get(req)
+	}, goVector)
 }
 
 // HasVector reports whether a vector exists in a collection.
 func (db *DB) HasVector(collectionName, vectorID string) (bool, error) {
-	if err := checkString(collectionName, "vector collection name"); err != nil {
+	if err := checkVector(collectionName, vectorID); err != nil {
 		return false, err
 	}
-	if err := checkString(vectorID, "vector id"); err != nil {
-		return false, err
-	}
-	handle, err := db.lock()
-	if err != nil {
-		return false, err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_exists_request](&m)
-	out := cnew[C.uint8_t](&m)
-	req.db = handle
-	req.collection_name = m.str(collectionName)
-	req.vector_id = m.str(vectorID)
-	req.out_exists = out
-	if err := db.check(C.zova_vector_exists(req)); err != nil {
-		return false, err
-	}
-	return *out != 0, nil
+	return callOut(db, func(m *cmem, h *C.zova_database, req *C.zova_vector_exists_request, out *C.uint8_t) C.zova_status {
+		req.db, req.collection_name, req.vector_id, req.out_exists = h, m.str(collectionName), m.str(vectorID), out
+		return C.zova_vector_exists(req)
+	}, goBool)
 }
 
 // DeleteVector deletes one vector.
 func (db *DB) DeleteVector(collectionName, vectorID string) error {
-	if err := checkString(collectionName, "vector collection name"); err != nil {
+	if err := checkVector(collectionName, vectorID); err != nil {
 		return err
 	}
-	if err := checkString(vectorID, "vector id"); err != nil {
-		return err
-	}
-	handle, err := db.lock()
-	if err != nil {
-		return err
-	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	req := cnew[C.zova_vector_delete_request](&m)
-	req.db = handle
-	req.collection_name = m.str(collectionName)
-	req.vector_id = m.str(vectorID)
-	return db.check(C.zova_vector_delete(req))
+	return call(db, func(m *cmem, h *C.zova_database, req *C.zova_vector_delete_request) C.zova_status {
+		req.db, req.collection_name, req.vector_id = h, m.str(collectionName), m.str(vectorID)
+		return C.zova_vector_delete(req)
+	})
 }
 
 // ---- search ----
 
-// searchArgs is what every search variant validates before taking the lock.
-func searchArgs(collectionName string, sourceID *string, candidateIDs []string, limit int) error {
-	if err := checkString(collectionName, "vector collection name"); err != nil {
+// searchKind says which of the eight C search functions a query uses.
+type searchKind uint8
+
+const (
+	searchIn     searchKind = 1 << iota // restricted to candidate ids
+	searchWithin                        // only distances <= maxDistance
+	searchByID                          // the query is a stored vector, not values
+)
+
+// vectorQuery is what a search variant asks for.
+type vectorQuery struct {
+	kind        searchKind
+	collection  string
+	values      []float32 // the query, unless searchByID
+	sourceID    string    // the query vector's id, with searchByID
+	candidates  []string  // with searchIn
+	maxDistance float64   // with searchWithin
+	limit       int
+}
+
+// check is what every search variant validates before taking the lock.
+func (q *vectorQuery) check() error {
+	if err := checkCollection(q.collection); err != nil {
 		return err
 	}
-	if sourceID != nil {
-		if err := checkString(*sourceID, "vector id"); err != nil {
+	if q.kind&searchByID != 0 {
+		if err := checkString(q.sourceID, "vector id"); err != nil {
 			return err
 		}
 	}
-	for _, id := range candidateIDs {
+	for _, id := range q.candidates {
 		if err := checkString(id, "candidate vector id"); err != nil {
 			return err
 		}
 	}
-	if limit < 0 {
+	if q.limit < 0 {
 		return invalidArgument("limit must be non-negative")
 	}
 	return nil
@@ -348,166 +265,118 @@ func goResults(out *C.zova_vector_search_results) []VectorSearchResult {
 	return results
 }
 
-// search runs one C search; fill sets the request up and returns the status.
-func (db *DB) search(fill func(m *cmem, handle *C.zova_database, out *C.zova_vector_search_results) C.zova_status) ([]VectorSearchResult, error) {
-	handle, err := db.lock()
-	if err != nil {
+// search runs q through the C search function of its kind.
+func (db *DB) search(q vectorQuery) (results []VectorSearchResult, err error) {
+	if err := q.check(); err != nil {
 		return nil, err
 	}
-	defer db.mu.Unlock()
-	m := db.mem()
-	defer m.free()
-	out := cnew[C.zova_vector_search_results](&m)
-	defer C.zova_vector_search_results_free(out)
-	if err := db.check(fill(&m, handle, out)); err != nil {
-		return nil, err
+	err = with(db, func(m *cmem, h *C.zova_database) error {
+		results, err = request(db, m, func(out *C.zova_vector_search_results) C.zova_status {
+			return q.run(m, h, out)
+		}, goResults)
+		return err
+	})
+	return results, err
+}
+
+// run fills the request of q's kind (the C values below, where it has that
+// field) and calls its C function.
+func (q *vectorQuery) run(m *cmem, h *C.zova_database, out *C.zova_vector_search_results) C.zova_status {
+	collection, limit := m.str(q.collection), C.size_t(q.limit)
+	query, queryLen := m.floats(q.values), C.size_t(len(q.values))
+	candidates, candidateCount := m.strs(q.candidates), C.size_t(len(q.candidates))
+	maxDistance := C.double(q.maxDistance)
+	var source *C.char
+	if q.kind&searchByID != 0 {
+		source = m.str(q.sourceID)
 	}
-	return goResults(out), nil
+	switch q.kind {
+	case 0:
+		req := cnew[C.zova_vector_search_request](m)
+		*req = C.zova_vector_search_request{db: h, collection_name: collection, query: query, query_len: queryLen,
+			limit: limit, out_results: out}
+		return C.zova_vector_search(req)
+	case searchIn:
+		req := cnew[C.zova_vector_search_in_request](m)
+		*req = C.zova_vector_search_in_request{db: h, collection_name: collection, query: query, query_len: queryLen,
+			candidate_ids: candidates, candidate_count: candidateCount, limit: limit, out_results: out}
+		return C.zova_vector_search_in(req)
+	case searchWithin:
+		req := cnew[C.zova_vector_search_within_request](m)
+		*req = C.zova_vector_search_within_request{db: h, collection_name: collection, query: query, query_len: queryLen,
+			max_distance: maxDistance, limit: limit, out_results: out}
+		return C.zova_vector_search_within(req)
+	case searchIn | searchWithin:
+		req := cnew[C.zova_vector_search_in_within_request](m)
+		*req = C.zova_vector_search_in_within_request{db: h, collection_name: collection, query: query, query_len: queryLen,
+			candidate_ids: candidates, candidate_count: candidateCount, max_distance: maxDistance, limit: limit, out_results: out}
+		return C.zova_vector_search_in_within(req)
+	case searchByID:
+		req := cnew[C.zova_vector_search_by_id_request](m)
+		*req = C.zova_vector_search_by_id_request{db: h, collection_name: collection, source_vector_id: source,
+			limit: limit, out_results: out}
+		return C.zova_vector_search_by_id(req)
+	case searchByID | searchIn:
+		req := cnew[C.zova_vector_search_by_id_in_request](m)
+		*req = C.zova_vector_search_by_id_in_request{db: h, collection_name: collection, source_vector_id: source,
+			candidate_ids: candidates, candidate_count: candidateCount, limit: limit, out_results: out}
+		return C.zova_vector_search_by_id_in(req)
+	case searchByID | searchWithin:
+		req := cnew[C.zova_vector_search_by_id_within_request](m)
+		*req = C.zova_vector_search_by_id_within_request{db: h, collection_name: collection, source_vector_id: source,
+			max_distance: maxDistance, limit: limit, out_results: out}
+		return C.zova_vector_search_by_id_within(req)
+	default: // searchByID | searchIn | searchWithin
+		req := cnew[C.zova_vector_search_by_id_in_within_request](m)
+		*req = C.zova_vector_search_by_id_in_within_request{db: h, collection_name: collection, source_vector_id: source,
+			candidate_ids: candidates, candidate_count: candidateCount, max_distance: maxDistance, limit: limit, out_results: out}
+		return C.zova_vector_search_by_id_in_within(req)
+	}
 }
 
 // SearchVectors returns the limit vectors closest to query, nearest first
 // (ties by id).
 func (db *DB) SearchVectors(collectionName string, query []float32, limit int) ([]VectorSearchResult, error) {
-	if err := searchArgs(collectionName, nil, nil, limit); err != nil {
-		return nil, err
-	}
-	return db.search(func(m *cmem, handle *C.zova_database, out *C.zova_vector_search_results) C.zova_status {
-		req := cnew[C.zova_vector_search_request](m)
-		req.db = handle
-		req.collection_name = m.str(collectionName)
-		req.query = m.floats(query)
-		req.query_len = C.size_t(len(query))
-		req.limit = C.size_t(limit)
-		req.out_results = out
-		return C.zova_vector_search(req)
-	})
+	return db.search(vectorQuery{collection: collectionName, values: query, limit: limit})
 }
 
 // SearchVectorsIn is SearchVectors restricted to candidateIDs (duplicates
 // and unknown ids are ignored).
 func (db *DB) SearchVectorsIn(collectionName string, query []float32, candidateIDs []string, limit int) ([]VectorSearchResult, error) {
-	if err := searchArgs(collectionName, nil, candidateIDs, limit); err != nil {
-		return nil, err
-	}
-	return db.search(func(m *cmem, handle *C.zova_database, out *C.zova_vector_search_results) C.zova_status {
-		req := cnew[C.zova_vector_search_in_request](m)
-		req.db = handle
-		req.collection_name = m.str(collectionName)
-		req.query = m.floats(query)
-		req.query_len = C.size_t(len(query))
-		req.candidate_ids = m.strs(candidateIDs)
-		req.candidate_count = C.size_t(len(candidateIDs))
-		req.limit = C.size_t(limit)
-		req.out_results = out
-		return C.zova_vector_search_in(req)
-	})
+	return db.search(vectorQuery{kind: searchIn, collection: collectionName, values: query, candidates: candidateIDs, limit: limit})
 }
 
 // SearchVectorsWithin is SearchVectors keeping only distances <= maxDistance.
 func (db *DB) SearchVectorsWithin(collectionName string, query []float32, maxDistance float64, limit int) ([]VectorSearchResult, error) {
-	if err := searchArgs(collectionName, nil, nil, limit); err != nil {
-		return nil, err
-	}
-	return db.search(func(m *cmem, handle *C.zova_database, out *C.zova_vector_search_results) C.zova_status {
-		req := cnew[C.zova_vector_search_within_request](m)
-		req.db = handle
-		req.collection_name = m.str(collectionName)
-		req.query = m.floats(query)
-		req.query_len = C.size_t(len(query))
-		req.max_distance = C.double(maxDistance)
-		req.limit = C.size_t(limit)
-		req.out_results = out
-		return C.zova_vector_search_within(req)
-	})
+	return db.search(vectorQuery{kind: searchWithin, collection: collectionName, values: query, maxDistance: maxDistance, limit: limit})
 }
 
 // SearchVectorsInWithin combines SearchVectorsIn and SearchVectorsWithin.
 func (db *DB) SearchVectorsInWithin(collectionName string, query []float32, candidateIDs []string, maxDistance float64, limit int) ([]VectorSearchResult, error) {
-	if err := searchArgs(collectionName, nil, candidateIDs, limit); err != nil {
-		return nil, err
-	}
-	return db.search(func(m *cmem, handle *C.zova_database, out *C.zova_vector_search_results) C.zova_status {
-		req := cnew[C.zova_vector_search_in_within_request](m)
-		req.db = handle
-		req.collection_name = m.str(collectionName)
-		req.query = m.floats(query)
-		req.query_len = C.size_t(len(query))
-		req.candidate_ids = m.strs(candidateIDs)
-		req.candidate_count = C.size_t(len(candidateIDs))
-		req.max_distance = C.double(maxDistance)
-		req.limit = C.size_t(limit)
-		req.out_results = out
-		return C.zova_vector_search_in_within(req)
-	})
+	return db.search(vectorQuery{kind: searchIn | searchWithin, collection: collectionName, values: query, candidates: candidateIDs,
+		maxDistance: maxDistance, limit: limit})
 }
 
 // SearchVectorsByID searches with a stored vector as the query; the source
 // vector itself is never returned.
 func (db *DB) SearchVectorsByID(collectionName, sourceVectorID string, limit int) ([]VectorSearchResult, error) {
-	if err := searchArgs(collectionName, &sourceVectorID, nil, limit); err != nil {
-		return nil, err
-	}
-	return db.search(func(m *cmem, handle *C.zova_database, out *C.zova_vector_search_results) C.zova_status {
-		req := cnew[C.zova_vector_search_by_id_request](m)
-		req.db = handle
-		req.collection_name = m.str(collectionName)
-		req.source_vector_id = m.str(sourceVectorID)
-		req.limit = C.size_t(limit)
-		req.out_results = out
-		return C.zova_vector_search_by_id(req)
-	})
+	return db.search(vectorQuery{kind: searchByID, collection: collectionName, sourceID: sourceVectorID, limit: limit})
 }
 
 // SearchVectorsByIDIn is SearchVectorsByID restricted to candidateIDs.
 func (db *DB) SearchVectorsByIDIn(collectionName, sourceVectorID string, candidateIDs []string, limit int) ([]VectorSearchResult, error) {
-	if err := searchArgs(collectionName, &sourceVectorID, candidateIDs, limit); err != nil {
-		return nil, err
-	}
-	return db.search(func(m *cmem, handle *C.zova_database, out *C.zova_vector_search_results) C.zova_status {
-		req := cnew[C.zova_vector_search_by_id_in_request](m)
-		req.db = handle
-		req.collection_name = m.str(collectionName)
-		req.source_vector_id = m.str(sourceVectorID)
-		req.candidate_ids = m.strs(candidateIDs)
-		req.candidate_count = C.size_t(len(candidateIDs))
-		req.limit = C.size_t(limit)
-		req.out_results = out
-		return C.zova_vector_search_by_id_in(req)
-	})
+	return db.search(vectorQuery{kind: searchByID | searchIn, collection: collectionName, sourceID: sourceVectorID,
+		candidates: candidateIDs, limit: limit})
 }
 
 // SearchVectorsByIDWithin is SearchVectorsByID keeping only distances <= maxDistance.
 func (db *DB) SearchVectorsByIDWithin(collectionName, sourceVectorID string, maxDistance float64, limit int) ([]VectorSearchResult, error) {
-	if err := searchArgs(collectionName, &sourceVectorID, nil, limit); err != nil {
-		return nil, err
-	}
-	return db.search(func(m *cmem, handle *C.zova_database, out *C.zova_vector_search_results) C.zova_status {
-		req := cnew[C.zova_vector_search_by_id_within_request](m)
-		req.db = handle
-		req.collection_name = m.str(collectionName)
-		req.source_vector_id = m.str(sourceVectorID)
-		req.max_distance = C.double(maxDistance)
-		req.limit = C.size_t(limit)
-		req.out_results = out
-		return C.zova_vector_search_by_id_within(req)
-	})
+	return db.search(vectorQuery{kind: searchByID | searchWithin, collection: collectionName, sourceID: sourceVectorID,
+		maxDistance: maxDistance, limit: limit})
 }
 
 // SearchVectorsByIDInWithin combines SearchVectorsByIDIn and SearchVectorsByIDWithin.
 func (db *DB) SearchVectorsByIDInWithin(collectionName, sourceVectorID string, candidateIDs []string, maxDistance float64, limit int) ([]VectorSearchResult, error) {
-	if err := searchArgs(collectionName, &sourceVectorID, candidateIDs, limit); err != nil {
-		return nil, err
-	}
-	return db.search(func(m *cmem, handle *C.zova_database, out *C.zova_vector_search_results) C.zova_status {
-		req := cnew[C.zova_vector_search_by_id_in_within_request](m)
-		req.db = handle
-		req.collection_name = m.str(collectionName)
-		req.source_vector_id = m.str(sourceVectorID)
-		req.candidate_ids = m.strs(candidateIDs)
-		req.candidate_count = C.size_t(len(candidateIDs))
-		req.max_distance = C.double(maxDistance)
-		req.limit = C.size_t(limit)
-		req.out_results = out
-		return C.zova_vector_search_by_id_in_within(req)
-	})
+	return db.search(vectorQuery{kind: searchByID | searchIn | searchWithin, collection: collectionName, sourceID: sourceVectorID,
+		candidates: candidateIDs, maxDistance: maxDistance, limit: limit})
 }

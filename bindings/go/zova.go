@@ -353,20 +353,21 @@ func call[H, Req any](x lockable[H], fill func(m *cmem, h H, req *Req) C.zova_st
 // which result converts to Go after a successful call.
 func callOut[H, Req, Out, T any](x lockable[H], fill func(m *cmem, h H, req *Req, out *Out) C.zova_status, result func(*Out) T) (value T, err error) {
 	err = with(x, func(m *cmem, h H) error {
-		value, err = request(x.owner(), m, func(req *Req, out *Out) C.zova_status { return fill(m, h, req, out) }, result)
+		req := cnew[Req](m)
+		value, err = request(x.owner(), m, func(out *Out) C.zova_status { return fill(m, h, req, out) }, result)
 		return err
 	})
 	return value, err
 }
 
 // request is callOut's body for a caller that already holds the mutex: it
-// allocates the request and the output in m, runs fill, checks the status and
-// converts the output. C memory the output owns is released (freeOut) whether
-// or not the call succeeded.
-func request[Req, Out, T any](db *DB, m *cmem, fill func(req *Req, out *Out) C.zova_status, result func(*Out) T) (T, error) {
-	req, out := cnew[Req](m), cnew[Out](m)
+// allocates the output in m, runs call, checks the status and converts the
+// output. C memory the output owns is released (freeOut) whether or not the
+// call succeeded.
+func request[Out, T any](db *DB, m *cmem, call func(out *Out) C.zova_status, result func(*Out) T) (T, error) {
+	out := cnew[Out](m)
 	defer freeOut(out)
-	if err := db.check(fill(req, out)); err != nil {
+	if err := db.check(call(out)); err != nil {
 		var zero T
 		return zero, err
 	}
