@@ -44,12 +44,14 @@ type ObjectManifest struct {
 	Chunks     []ObjectChunk
 }
 
-func setObjectID(dst *C.zova_object_id, id ObjectID) {
-	*(*[32]byte)(unsafe.Pointer(&dst.bytes[0])) = id
+func cObjectID(id ObjectID) (c C.zova_object_id) {
+	*(*[32]byte)(unsafe.Pointer(&c.bytes[0])) = id
+	return c
 }
 
-func setChunkID(dst *C.zova_object_chunk_id, id ObjectChunkID) {
-	*(*[32]byte)(unsafe.Pointer(&dst.bytes[0])) = id
+func cChunkID(id ObjectChunkID) (c C.zova_object_chunk_id) {
+	*(*[32]byte)(unsafe.Pointer(&c.bytes[0])) = id
+	return c
 }
 
 func goObjectID(src *C.zova_object_id) ObjectID {
@@ -72,8 +74,7 @@ func (db *DB) PutObject(data []byte) (ObjectID, error) {
 // GetObject returns an object's bytes, verified against its id.
 func (db *DB) GetObject(id ObjectID) ([]byte, error) {
 	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_get_request, out *C.zova_buffer) C.zova_status {
-		req.db, req.out_buffer = h, out
-		setObjectID(&req.id, id)
+		req.db, req.id, req.out_buffer = h, cObjectID(id), out
 		return C.zova_object_get(req)
 	}, goBuffer)
 }
@@ -86,8 +87,7 @@ func (db *DB) ReadObjectRange(id ObjectID, offset uint64, buf []byte) (int, erro
 		if len(buf) > 0 {
 			cbuf = m.alloc(uintptr(len(buf)))
 		}
-		req.db, req.offset, req.out_copied = h, C.uint64_t(offset), out
-		setObjectID(&req.id, id)
+		req.db, req.id, req.offset, req.out_copied = h, cObjectID(id), C.uint64_t(offset), out
 		req.buffer, req.buffer_len = (*C.uint8_t)(cbuf), C.size_t(len(buf))
 		return C.zova_object_read_range(req)
 	}, func(out *C.size_t) int {
@@ -102,8 +102,7 @@ func (db *DB) ReadObjectRange(id ObjectID, offset uint64, buf []byte) (int, erro
 // HasObject reports whether an object is stored.
 func (db *DB) HasObject(id ObjectID) (bool, error) {
 	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_exists_request, out *C.uint8_t) C.zova_status {
-		req.db, req.out_exists = h, out
-		setObjectID(&req.id, id)
+		req.db, req.id, req.out_exists = h, cObjectID(id), out
 		return C.zova_object_exists(req)
 	}, goBool)
 }
@@ -111,8 +110,7 @@ func (db *DB) HasObject(id ObjectID) (bool, error) {
 // ObjectSize returns an object's size in bytes.
 func (db *DB) ObjectSize(id ObjectID) (uint64, error) {
 	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_size_request, out *C.uint64_t) C.zova_status {
-		req.db, req.out_size = h, out
-		setObjectID(&req.id, id)
+		req.db, req.id, req.out_size = h, cObjectID(id), out
 		return C.zova_object_size(req)
 	}, goUint64)
 }
@@ -120,8 +118,7 @@ func (db *DB) ObjectSize(id ObjectID) (uint64, error) {
 // ObjectChunkCount returns the number of chunks an object is stored in.
 func (db *DB) ObjectChunkCount(id ObjectID) (uint64, error) {
 	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_chunk_count_request, out *C.uint64_t) C.zova_status {
-		req.db, req.out_count = h, out
-		setObjectID(&req.id, id)
+		req.db, req.id, req.out_count = h, cObjectID(id), out
 		return C.zova_object_chunk_count(req)
 	}, goUint64)
 }
@@ -129,8 +126,7 @@ func (db *DB) ObjectChunkCount(id ObjectID) (uint64, error) {
 // DeleteObject deletes an object and the chunks no other object uses.
 func (db *DB) DeleteObject(id ObjectID) error {
 	return call(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_delete_request) C.zova_status {
-		req.db = h
-		setObjectID(&req.id, id)
+		req.db, req.id = h, cObjectID(id)
 		return C.zova_object_delete(req)
 	})
 }
@@ -138,8 +134,7 @@ func (db *DB) DeleteObject(id ObjectID) error {
 // ObjectManifest returns an object's chunk manifest.
 func (db *DB) ObjectManifest(id ObjectID) (ObjectManifest, error) {
 	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_manifest_get_request, out *C.zova_object_manifest) C.zova_status {
-		req.db, req.out_manifest = h, out
-		setObjectID(&req.id, id)
+		req.db, req.id, req.out_manifest = h, cObjectID(id), out
 		return C.zova_object_manifest_get(req)
 	}, goManifest)
 }
@@ -170,8 +165,7 @@ func goManifest(out *C.zova_object_manifest) ObjectManifest {
 // GetObjectChunk returns a stored chunk's bytes, verified against its hash.
 func (db *DB) GetObjectChunk(hash ObjectChunkID) ([]byte, error) {
 	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_chunk_get_request, out *C.zova_buffer) C.zova_status {
-		req.db, req.out_buffer = h, out
-		setChunkID(&req.hash, hash)
+		req.db, req.hash, req.out_buffer = h, cChunkID(hash), out
 		return C.zova_object_chunk_get(req)
 	}, goBuffer)
 }
@@ -192,8 +186,7 @@ func (db *DB) HasObjectChunk(hash ObjectChunkID) (bool, error) {
 // PutObjectChunk stores a chunk whose bytes must hash to expectedHash.
 func (db *DB) PutObjectChunk(expectedHash ObjectChunkID, data []byte) error {
 	return call(db, func(m *cmem, h *C.zova_database, req *C.zova_object_chunk_put_request) C.zova_status {
-		req.db, req.data, req.len = h, m.bytes(data), C.size_t(len(data))
-		setChunkID(&req.expected_hash, expectedHash)
+		req.db, req.expected_hash, req.data, req.len = h, cChunkID(expectedHash), m.bytes(data), C.size_t(len(data))
 		return C.zova_object_chunk_put(req)
 	})
 }
@@ -202,8 +195,7 @@ func (db *DB) PutObjectChunk(expectedHash ObjectChunkID, data []byte) error {
 // when the chunk was not deleted (missing or still referenced).
 func (db *DB) DeleteObjectChunk(hash ObjectChunkID) (bool, error) {
 	return callOut(db, func(_ *cmem, h *C.zova_database, req *C.zova_object_chunk_delete_request, out *C.uint8_t) C.zova_status {
-		req.db, req.out_deleted = h, out
-		setChunkID(&req.hash, hash)
+		req.db, req.hash, req.out_deleted = h, cChunkID(hash), out
 		return C.zova_object_chunk_delete(req)
 	}, goBool)
 }
@@ -213,17 +205,15 @@ func (db *DB) DeleteObjectChunk(hash ObjectChunkID) (bool, error) {
 func (db *DB) AssembleObjectFromChunks(id ObjectID, sizeBytes uint64, chunks []ObjectChunk) error {
 	return with(db, func(m *cmem, h *C.zova_database) error {
 		req := cnew[C.zova_object_assemble_from_chunks_request](m)
-		req.db, req.size_bytes, req.chunk_count = h, C.uint64_t(sizeBytes), C.size_t(len(chunks))
-		setObjectID(&req.id, id)
+		req.db, req.id, req.size_bytes, req.chunk_count = h, cObjectID(id), C.uint64_t(sizeBytes), C.size_t(len(chunks))
 		if len(chunks) > 0 {
 			if uint64(len(chunks)) > math.MaxInt32 {
 				return newError(StatusOutOfMemory, "too many chunks")
 			}
 			array := carray[C.zova_object_manifest_chunk](m, len(chunks))
 			for i, chunk := range chunks {
-				array[i].index, array[i].offset = C.uint64_t(chunk.Index), C.uint64_t(chunk.Offset)
-				array[i].size_bytes = C.uint64_t(chunk.SizeBytes)
-				setChunkID(&array[i].hash, chunk.Hash)
+				array[i] = C.zova_object_manifest_chunk{index: C.uint64_t(chunk.Index), hash: cChunkID(chunk.Hash),
+					offset: C.uint64_t(chunk.Offset), size_bytes: C.uint64_t(chunk.SizeBytes)}
 			}
 			req.chunks = &array[0]
 		}

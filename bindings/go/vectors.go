@@ -167,8 +167,8 @@ func (db *DB) PutVectors(collectionName string, vectors []VectorInput) error {
 		if len(vectors) > 0 {
 			array := carray[C.zova_vector_input](m, len(vectors))
 			for i, vector := range vectors {
-				array[i].id, array[i].values = m.str(vector.ID), m.floats(vector.Values)
-				array[i].values_len = C.size_t(len(vector.Values))
+				array[i] = C.zova_vector_input{id: m.str(vector.ID), values: m.floats(vector.Values),
+					values_len: C.size_t(len(vector.Values))}
 			}
 			req.vectors = &array[0]
 		}

@@ -53,11 +53,7 @@ func TestObjectWriterMatchesPut(t *testing.T) {
 	}
 
 	// Finish destroyed the writer: every call now reports it closed.
-	_, err = writer.Write([]byte("x"))
-	wantStatus(t, err, StatusObjectWriterClosed, "object writer is closed")
-	_, err = writer.Finish()
-	wantStatus(t, err, StatusObjectWriterClosed, "object writer is closed")
-	wantStatus(t, writer.Cancel(), StatusObjectWriterClosed, "object writer is closed")
+	wantWriterCallsFail(t, writer, StatusObjectWriterClosed, "object writer is closed")
 	must(t, writer.Close())
 
 	// io.Copy into a fresh writer; an empty writer gives the empty object.
@@ -172,11 +168,7 @@ func TestObjectWriterRetryAfterFailedFinish(t *testing.T) {
 	_, err = writer.Write(data)
 	must(t, err)
 	must(t, db.Begin())
-	_, err = writer.Write([]byte("x"))
-	wantStatus(t, err, StatusObjectTransactionActive, "")
-	_, err = writer.Finish()
-	wantStatus(t, err, StatusObjectTransactionActive, "")
-	wantStatus(t, writer.Cancel(), StatusObjectTransactionActive, "")
+	wantWriterCallsFail(t, writer, StatusObjectTransactionActive, "")
 	must(t, db.Rollback())
 	id, err := writer.Finish()
 	must(t, err)
@@ -188,4 +180,15 @@ func TestObjectWriterRetryAfterFailedFinish(t *testing.T) {
 	if !bytes.Equal(got, data) {
 		t.Fatal("retried finish object differs")
 	}
+}
+
+// wantWriterCallsFail asserts that Write, Finish and Cancel all fail with
+// status (and a message containing contains, when it is not empty).
+func wantWriterCallsFail(t *testing.T, writer *ObjectWriter, status Status, contains string) {
+	t.Helper()
+	_, err := writer.Write([]byte("x"))
+	wantStatus(t, err, status, contains)
+	_, err = writer.Finish()
+	wantStatus(t, err, status, contains)
+	wantStatus(t, writer.Cancel(), status, contains)
 }
