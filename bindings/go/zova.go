@@ -184,17 +184,13 @@ func EncodeVectorBlob(values []float32) []byte {
 const scratchSize = 1024
 
 // cmem hands out zeroed C memory for one call and releases it in free. With a
-// DB it first takes memory from the DB's scratch block (stack-like: nested
-// users continue after the outer one, and free rewinds), then falls back to
-// calloc.
+// DB (see callMem) it first takes memory from the DB's scratch block (free
+// rewinds it), then falls back to calloc.
 type cmem struct {
 	db    *DB
 	start uintptr
 	ptrs  []unsafe.Pointer
 }
-
-// mem returns the allocator for a call; the caller holds db.mu.
-func (db *DB) mem() cmem { return cmem{db: db, start: db.scratchUsed} }
 
 // callMem returns the allocator of the call holding db.mu. Calls do not nest
 // (the mutex is not reentrant), so one per DB serves them all, and passing it
@@ -229,7 +225,7 @@ func (m *cmem) free() {
 	for _, p := range m.ptrs {
 		C.free(p)
 	}
-	m.ptrs = m.ptrs[:0]
+	m.ptrs = nil
 	if m.db != nil {
 		m.db.scratchUsed = m.start
 	}
