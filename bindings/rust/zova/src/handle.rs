@@ -98,7 +98,7 @@ enum Query<'a> {
 }
 
 /// The request fields the eight vector searches fill from their arguments; a
-/// search by values leaves `source_vector_id` NULL, one by id leaves `query` NULL.
+/// search by values leaves `source_vector_id` NULL, one by id leaves `query` empty.
 struct SearchFields {
     db: *mut sys::zova_database,
     collection_name: *const c_char,
@@ -108,6 +108,22 @@ struct SearchFields {
     candidate_ids: *const *const c_char,
     candidate_count: usize,
     out_results: *mut sys::zova_vector_search_results,
+}
+
+/// A closure that fills the search request `sys::$request` from [`SearchFields`]:
+/// `db`, `collection_name` and `out_results` always, then the fields listed
+/// before the `;`, and after it the search's own values (named as the
+/// request's fields).
+macro_rules! search_request {
+    ($request:ident: $($field:ident),*; $($value:ident),*) => {
+        |f: &SearchFields| sys::$request {
+            db: f.db,
+            collection_name: f.collection_name,
+            $($field: f.$field,)*
+            $($value,)*
+            out_results: f.out_results,
+        }
+    };
 }
 
 fn read_results(results: &sys::zova_vector_search_results) -> Result<Vec<VectorSearchResult>> {
@@ -681,7 +697,7 @@ impl Handle {
         let fields = |out_results| SearchFields {
             db: self.raw(),
             collection_name: collection.as_ptr(),
-            query: if source.is_none() { values.as_ptr() } else { ptr::null() },
+            query: values.as_ptr(),
             query_len: values.len(),
             source_vector_id: source.as_ref().map_or(ptr::null(), |id| id.as_ptr()),
             candidate_ids: candidates.pointers.as_ptr(),
@@ -693,30 +709,22 @@ impl Handle {
 
     pub(crate) fn search_vectors(&self, collection_name: &str, query: &[f32], limit: usize)
         -> Result<Vec<VectorSearchResult>> {
-        let request = |f: &SearchFields| sys::zova_vector_search_request {
-            db: f.db, collection_name: f.collection_name, query: f.query, query_len: f.query_len,
-            limit, out_results: f.out_results,
-        };
+        let request = search_request!(zova_vector_search_request: query, query_len; limit);
         // SAFETY: the request is made of the search's fields.
         unsafe { self.search(sys::zova_vector_search, collection_name, Query::Values(query), &[], request) }
     }
 
     pub(crate) fn search_vectors_in(&self, collection_name: &str, query: &[f32], candidate_ids: &[&str], limit: usize)
         -> Result<Vec<VectorSearchResult>> {
-        let request = |f: &SearchFields| sys::zova_vector_search_in_request {
-            db: f.db, collection_name: f.collection_name, query: f.query, query_len: f.query_len,
-            candidate_ids: f.candidate_ids, candidate_count: f.candidate_count, limit, out_results: f.out_results,
-        };
+        let request = search_request!(zova_vector_search_in_request:
+                                      query, query_len, candidate_ids, candidate_count; limit);
         // SAFETY: the request is made of the search's fields.
         unsafe { self.search(sys::zova_vector_search_in, collection_name, Query::Values(query), candidate_ids, request) }
     }
 
     pub(crate) fn search_vectors_within(&self, collection_name: &str, query: &[f32], max_distance: f64, limit: usize)
         -> Result<Vec<VectorSearchResult>> {
-        let request = |f: &SearchFields| sys::zova_vector_search_within_request {
-            db: f.db, collection_name: f.collection_name, query: f.query, query_len: f.query_len,
-            max_distance, limit, out_results: f.out_results,
-        };
+        let request = search_request!(zova_vector_search_within_request: query, query_len; max_distance, limit);
         // SAFETY: the request is made of the search's fields.
         unsafe { self.search(sys::zova_vector_search_within, collection_name, Query::Values(query), &[], request) }
     }
@@ -729,11 +737,8 @@ impl Handle {
         max_distance: f64,
         limit: usize,
     ) -> Result<Vec<VectorSearchResult>> {
-        let request = |f: &SearchFields| sys::zova_vector_search_in_within_request {
-            db: f.db, collection_name: f.collection_name, query: f.query, query_len: f.query_len,
-            candidate_ids: f.candidate_ids, candidate_count: f.candidate_count, max_distance, limit,
-            out_results: f.out_results,
-        };
+        let request = search_request!(zova_vector_search_in_within_request:
+                                      query, query_len, candidate_ids, candidate_count; max_distance, limit);
         let query = Query::Values(query);
         // SAFETY: the request is made of the search's fields.
         unsafe { self.search(sys::zova_vector_search_in_within, collection_name, query, candidate_ids, request) }
@@ -741,10 +746,7 @@ impl Handle {
 
     pub(crate) fn search_vectors_by_id(&self, collection_name: &str, source_vector_id: &str, limit: usize)
         -> Result<Vec<VectorSearchResult>> {
-        let request = |f: &SearchFields| sys::zova_vector_search_by_id_request {
-            db: f.db, collection_name: f.collection_name, source_vector_id: f.source_vector_id,
-            limit, out_results: f.out_results,
-        };
+        let request = search_request!(zova_vector_search_by_id_request: source_vector_id; limit);
         let query = Query::Stored(source_vector_id);
         // SAFETY: the request is made of the search's fields.
         unsafe { self.search(sys::zova_vector_search_by_id, collection_name, query, &[], request) }
@@ -757,10 +759,8 @@ impl Handle {
         candidate_ids: &[&str],
         limit: usize,
     ) -> Result<Vec<VectorSearchResult>> {
-        let request = |f: &SearchFields| sys::zova_vector_search_by_id_in_request {
-            db: f.db, collection_name: f.collection_name, source_vector_id: f.source_vector_id,
-            candidate_ids: f.candidate_ids, candidate_count: f.candidate_count, limit, out_results: f.out_results,
-        };
+        let request = search_request!(zova_vector_search_by_id_in_request:
+                                      source_vector_id, candidate_ids, candidate_count; limit);
         let query = Query::Stored(source_vector_id);
         // SAFETY: the request is made of the search's fields.
         unsafe { self.search(sys::zova_vector_search_by_id_in, collection_name, query, candidate_ids, request) }
@@ -773,10 +773,7 @@ impl Handle {
         max_distance: f64,
         limit: usize,
     ) -> Result<Vec<VectorSearchResult>> {
-        let request = |f: &SearchFields| sys::zova_vector_search_by_id_within_request {
-            db: f.db, collection_name: f.collection_name, source_vector_id: f.source_vector_id,
-            max_distance, limit, out_results: f.out_results,
-        };
+        let request = search_request!(zova_vector_search_by_id_within_request: source_vector_id; max_distance, limit);
         let query = Query::Stored(source_vector_id);
         // SAFETY: the request is made of the search's fields.
         unsafe { self.search(sys::zova_vector_search_by_id_within, collection_name, query, &[], request) }
@@ -790,11 +787,8 @@ impl Handle {
         max_distance: f64,
         limit: usize,
     ) -> Result<Vec<VectorSearchResult>> {
-        let request = |f: &SearchFields| sys::zova_vector_search_by_id_in_within_request {
-            db: f.db, collection_name: f.collection_name, source_vector_id: f.source_vector_id,
-            candidate_ids: f.candidate_ids, candidate_count: f.candidate_count, max_distance, limit,
-            out_results: f.out_results,
-        };
+        let request = search_request!(zova_vector_search_by_id_in_within_request:
+                                      source_vector_id, candidate_ids, candidate_count; max_distance, limit);
         let query = Query::Stored(source_vector_id);
         // SAFETY: the request is made of the search's fields.
         unsafe { self.search(sys::zova_vector_search_by_id_in_within, collection_name, query, candidate_ids, request) }
