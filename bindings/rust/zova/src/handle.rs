@@ -30,7 +30,7 @@ pub(crate) fn c_path(path: &Path, context: &'static str) -> Result<CString> {
 ///
 /// # Safety
 /// `data` must be NULL or point at `len` readable values that outlive the slice.
-pub(crate) unsafe fn slice<'a, T>(data: *const T, len: usize) -> &'a [T] {
+unsafe fn slice<'a, T>(data: *const T, len: usize) -> &'a [T] {
     if data.is_null() || len == 0 {
         return &[];
     }
@@ -49,7 +49,7 @@ pub(crate) unsafe fn utf8(data: *const c_char, len: usize) -> Result<String> {
 ///
 /// # Safety
 /// `data` must be NULL or point at `len` readable bytes.
-pub(crate) unsafe fn bytes(data: *const u8, len: usize) -> Vec<u8> {
+unsafe fn bytes(data: *const u8, len: usize) -> Vec<u8> {
     slice(data, len).to_vec()
 }
 
