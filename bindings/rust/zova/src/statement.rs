@@ -316,6 +316,23 @@ macro_rules! statement_methods {
     };
 }
 
+/// Finalize on drop, and `Debug` as `$name { statement }`.
+macro_rules! statement_traits {
+    ($ty:ty, $name:literal) => {
+        impl Drop for $ty {
+            fn drop(&mut self) {
+                self.with(|s| s.finalize());
+            }
+        }
+
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct($name).field("statement", &self.statement).finish()
+            }
+        }
+    };
+}
+
 /// A statement borrowed from a [`crate::Database`] (or a [`crate::SharedDatabaseGuard`]).
 /// Finalized on drop.
 pub struct Statement<'db> {
@@ -334,12 +351,7 @@ impl<'db> Statement<'db> {
 
     statement_methods!();
 }
-
-impl Drop for Statement<'_> {
-    fn drop(&mut self) {
-        self.with(|s| s.finalize());
-    }
-}
+statement_traits!(Statement<'_>, "Statement");
 
 /// A statement that keeps its `Database` handle alive (`Database::prepare_owned`).
 /// Finalized on drop; the handle closes when its last owner is gone.
@@ -360,12 +372,7 @@ impl OwnedStatement {
 
     statement_methods!();
 }
-
-impl Drop for OwnedStatement {
-    fn drop(&mut self) {
-        self.with(|s| s.finalize());
-    }
-}
+statement_traits!(OwnedStatement, "OwnedStatement");
 
 /// A statement of a [`crate::SharedDatabase`]: `Send + Sync`, locks the database for every call.
 pub struct SharedStatement {
@@ -391,22 +398,4 @@ impl SharedStatement {
 
     statement_methods!();
 }
-
-impl Drop for SharedStatement {
-    fn drop(&mut self) {
-        self.with(|s| s.finalize());
-    }
-}
-
-macro_rules! debug_statement {
-    ($ty:ty, $name:literal) => {
-        impl std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct($name).field("statement", &self.statement).finish()
-            }
-        }
-    };
-}
-debug_statement!(Statement<'_>, "Statement");
-debug_statement!(OwnedStatement, "OwnedStatement");
-debug_statement!(SharedStatement, "SharedStatement");
+statement_traits!(SharedStatement, "SharedStatement");
