@@ -84,24 +84,24 @@ id_type!(
 
 /// The object id of `data`, computed by the C library (`zova_object_id_from_bytes`).
 pub fn object_id(data: &[u8]) -> Result<ObjectId> {
-    let mut out = sys::zova_object_id::default();
-    // SAFETY: (data, len) is a valid slice; out is a valid output.
-    let status = unsafe { sys::zova_object_id_from_bytes(data.as_ptr(), data.len(), &mut out) };
-    if status != sys::ZOVA_OK {
-        return Err(Error::from_raw(status, None));
-    }
-    Ok(ObjectId::from_raw(out))
+    hash(sys::zova_object_id_from_bytes, data).map(ObjectId::from_raw)
 }
 
 /// The chunk id of `data`, computed by the C library (`zova_object_chunk_id_from_bytes`).
 pub fn object_chunk_id(data: &[u8]) -> Result<ObjectChunkId> {
-    let mut out = sys::zova_object_chunk_id::default();
-    // SAFETY: as in object_id.
-    let status = unsafe { sys::zova_object_chunk_id_from_bytes(data.as_ptr(), data.len(), &mut out) };
+    hash(sys::zova_object_chunk_id_from_bytes, data).map(ObjectChunkId::from_raw)
+}
+
+/// Runs one of the handle-less id functions (no handle, so no message).
+fn hash<Raw: Default>(id_from_bytes: unsafe extern "C" fn(*const u8, usize, *mut Raw) -> sys::zova_status, data: &[u8])
+    -> Result<Raw> {
+    let mut out = Raw::default();
+    // SAFETY: (data, len) is a valid slice; out is a valid output.
+    let status = unsafe { id_from_bytes(data.as_ptr(), data.len(), &mut out) };
     if status != sys::ZOVA_OK {
         return Err(Error::from_raw(status, None));
     }
-    Ok(ObjectChunkId::from_raw(out))
+    Ok(out)
 }
 
 /// One chunk of an object manifest.

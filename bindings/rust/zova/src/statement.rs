@@ -11,7 +11,7 @@ use std::sync::Arc;
 use zova_sys as sys;
 
 use crate::error::{Error, Result};
-use crate::handle::{bytes, c_string, utf8, Handle};
+use crate::handle::{c_string, read_buffer, utf8, Call, Handle};
 use crate::shared::{lock, SharedHandle};
 
 /// Result of [`Statement::step`].
@@ -85,10 +85,9 @@ impl StatementRef<'_> {
     }
 
     fn step(&self) -> Result<Step> {
-        let mut out: sys::zova_step_result = 0;
-        let request = sys::zova_statement_step_request { statement: self.statement, out_result: &mut out };
+        let request = |out_result| sys::zova_statement_step_request { statement: self.statement, out_result };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_step(&request) })?;
+        let out = unsafe { self.db.fetch(0, sys::zova_statement_step, request) }?;
         Ok(if out == sys::ZOVA_STEP_ROW { Step::Row } else { Step::Done })
     }
 
@@ -102,146 +101,121 @@ impl StatementRef<'_> {
         self.db.check(unsafe { sys::zova_statement_clear_bindings(self.statement) })
     }
 
+    /// Binds parameter `index` (1-based) with the request `request` builds from the C index.
+    ///
+    /// # Safety
+    /// `request` must build a request that is valid for `call`.
+    unsafe fn bind<Req>(&self, call: Call<Req>, index: usize, request: impl FnOnce(c_int) -> Req) -> Result<()> {
+        let index = parameter_index(index)?;
+        self.db.check(call(&request(index)))
+    }
+
     fn bind_null(&self, index: usize) -> Result<()> {
-        let request = sys::zova_statement_bind_null_request { statement: self.statement, index: parameter_index(index)? };
+        let request = |index| sys::zova_statement_bind_null_request { statement: self.statement, index };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_bind_null(&request) })
+        unsafe { self.bind(sys::zova_statement_bind_null, index, request) }
     }
 
     fn bind_i64(&self, index: usize, value: i64) -> Result<()> {
-        let request =
-            sys::zova_statement_bind_int64_request { statement: self.statement, index: parameter_index(index)?, value };
+        let request = |index| sys::zova_statement_bind_int64_request { statement: self.statement, index, value };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_bind_int64(&request) })
+        unsafe { self.bind(sys::zova_statement_bind_int64, index, request) }
     }
 
     fn bind_f64(&self, index: usize, value: f64) -> Result<()> {
-        let request =
-            sys::zova_statement_bind_double_request { statement: self.statement, index: parameter_index(index)?, value };
+        let request = |index| sys::zova_statement_bind_double_request { statement: self.statement, index, value };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_bind_double(&request) })
+        unsafe { self.bind(sys::zova_statement_bind_double, index, request) }
     }
 
     fn bind_text(&self, index: usize, value: &str) -> Result<()> {
-        let request = sys::zova_statement_bind_text_request {
-            statement: self.statement,
-            index: parameter_index(index)?,
-            data: value.as_ptr(),
-            len: value.len(),
-        };
+        let (data, len) = (value.as_ptr(), value.len());
+        let request = |index| sys::zova_statement_bind_text_request { statement: self.statement, index, data, len };
         // SAFETY: valid request; the library copies the text.
-        self.db.check(unsafe { sys::zova_statement_bind_text(&request) })
+        unsafe { self.bind(sys::zova_statement_bind_text, index, request) }
     }
 
     fn bind_blob(&self, index: usize, value: &[u8]) -> Result<()> {
-        let request = sys::zova_statement_bind_blob_request {
-            statement: self.statement,
-            index: parameter_index(index)?,
-            data: value.as_ptr(),
-            len: value.len(),
-        };
+        let (data, len) = (value.as_ptr(), value.len());
+        let request = |index| sys::zova_statement_bind_blob_request { statement: self.statement, index, data, len };
         // SAFETY: valid request; the library copies the bytes.
-        self.db.check(unsafe { sys::zova_statement_bind_blob(&request) })
+        unsafe { self.bind(sys::zova_statement_bind_blob, index, request) }
     }
 
     fn parameter_count(&self) -> Result<usize> {
-        let mut out: c_int = 0;
-        let request = sys::zova_statement_parameter_count_request { statement: self.statement, out_count: &mut out };
+        let request = |out_count| sys::zova_statement_parameter_count_request { statement: self.statement, out_count };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_parameter_count(&request) })?;
+        let out = unsafe { self.db.fetch(0, sys::zova_statement_parameter_count, request) }?;
         Ok(usize::try_from(out).unwrap_or(0))
     }
 
     fn parameter_index(&self, name: &str) -> Result<Option<usize>> {
         let name = c_string(name, "parameter name")?;
-        let mut out: c_int = 0;
         let request =
-            sys::zova_statement_parameter_index_request { statement: self.statement, name: name.as_ptr(), out_index: &mut out };
+            |out_index| sys::zova_statement_parameter_index_request { statement: self.statement, name: name.as_ptr(), out_index };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_parameter_index(&request) })?;
+        let out = unsafe { self.db.fetch(0, sys::zova_statement_parameter_index, request) }?;
         Ok(usize::try_from(out).ok().filter(|index| *index > 0))
     }
 
     fn column_count(&self) -> Result<usize> {
-        let mut out: c_int = 0;
-        let request = sys::zova_statement_column_count_request { statement: self.statement, out_count: &mut out };
+        let request = |out_count| sys::zova_statement_column_count_request { statement: self.statement, out_count };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_column_count(&request) })?;
+        let out = unsafe { self.db.fetch(0, sys::zova_statement_column_count, request) }?;
         Ok(usize::try_from(out).unwrap_or(0))
     }
 
     fn column_name(&self, index: usize) -> Result<String> {
-        let mut text = sys::zova_text::default();
-        let request =
-            sys::zova_statement_column_name_request { statement: self.statement, index: column_index(index)?, out_name: &mut text };
-        // SAFETY: valid request; text starts zeroed (protocol B).
-        let status = unsafe { sys::zova_statement_column_name(&request) };
-        // SAFETY: library-owned or empty.
-        let name = unsafe { utf8(text.data, text.len) };
-        unsafe { sys::zova_text_free(&mut text) };
-        self.db.check(status)?;
-        name
+        let index = column_index(index)?;
+        let request = |out_name| sys::zova_statement_column_name_request { statement: self.statement, index, out_name };
+        // SAFETY: library-owned (data, len) or empty.
+        let read = |text: &sys::zova_text| unsafe { utf8(text.data, text.len) };
+        // SAFETY: valid request.
+        unsafe { self.db.fetch_owned(sys::zova_statement_column_name, request, read, sys::zova_text_free) }
     }
 
     fn column_type(&self, index: usize) -> Result<ColumnType> {
-        let mut out: sys::zova_column_type = 0;
-        let request =
-            sys::zova_statement_column_type_request { statement: self.statement, index: column_index(index)?, out_type: &mut out };
+        let index = column_index(index)?;
+        let request = |out_type| sys::zova_statement_column_type_request { statement: self.statement, index, out_type };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_column_type(&request) })?;
+        let out = unsafe { self.db.fetch(0, sys::zova_statement_column_type, request) }?;
         Ok(ColumnType::from_raw(out).unwrap_or(ColumnType::Null))
     }
 
     fn column_i64(&self, index: usize) -> Result<i64> {
-        let mut out = 0i64;
-        let request =
-            sys::zova_statement_column_int64_request { statement: self.statement, index: column_index(index)?, out_value: &mut out };
+        let index = column_index(index)?;
+        let request = |out_value| sys::zova_statement_column_int64_request { statement: self.statement, index, out_value };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_column_int64(&request) })?;
-        Ok(out)
+        unsafe { self.db.fetch(0, sys::zova_statement_column_int64, request) }
     }
 
     fn column_f64(&self, index: usize) -> Result<f64> {
-        let mut out = 0f64;
-        let request =
-            sys::zova_statement_column_double_request { statement: self.statement, index: column_index(index)?, out_value: &mut out };
+        let index = column_index(index)?;
+        let request = |out_value| sys::zova_statement_column_double_request { statement: self.statement, index, out_value };
         // SAFETY: valid request.
-        self.db.check(unsafe { sys::zova_statement_column_double(&request) })?;
-        Ok(out)
+        unsafe { self.db.fetch(0.0, sys::zova_statement_column_double, request) }
     }
 
     fn column_text(&self, index: usize) -> Result<Option<String>> {
-        let mut text = sys::zova_text::default();
-        let request =
-            sys::zova_statement_column_text_request { statement: self.statement, index: column_index(index)?, out_text: &mut text };
-        // SAFETY: valid request; text starts zeroed (protocol B).
-        let status = unsafe { sys::zova_statement_column_text(&request) };
+        let index = column_index(index)?;
+        let request = |out_text| sys::zova_statement_column_text_request { statement: self.statement, index, out_text };
         // data == NULL means SQL NULL (c-abi §0.2 item 2).
-        let value = if text.data.is_null() {
-            Ok(None)
-        } else {
+        let read = |text: &sys::zova_text| match text.data.is_null() {
+            true => Ok(None),
             // SAFETY: library-owned (data, len).
-            unsafe { utf8(text.data, text.len) }.map(Some)
+            false => unsafe { utf8(text.data, text.len) }.map(Some),
         };
-        unsafe { sys::zova_text_free(&mut text) };
-        self.db.check(status)?;
-        value
+        // SAFETY: valid request.
+        unsafe { self.db.fetch_owned(sys::zova_statement_column_text, request, read, sys::zova_text_free) }
     }
 
     fn column_blob(&self, index: usize) -> Result<Option<Vec<u8>>> {
-        let mut buffer = sys::zova_buffer::default();
-        let request = sys::zova_statement_column_blob_request {
-            statement: self.statement,
-            index: column_index(index)?,
-            out_buffer: &mut buffer,
-        };
-        // SAFETY: valid request; buffer starts zeroed (protocol B).
-        let status = unsafe { sys::zova_statement_column_blob(&request) };
-        // SAFETY: library-owned (data, len) or empty.
-        let data = unsafe { bytes(buffer.data, buffer.len) };
-        let was_empty = buffer.data.is_null() || buffer.len == 0;
-        unsafe { sys::zova_buffer_free(&mut buffer) };
-        self.db.check(status)?;
+        let column = column_index(index)?;
+        let request = |out_buffer| sys::zova_statement_column_blob_request { statement: self.statement, index: column, out_buffer };
+        let read = |buffer: &sys::zova_buffer| Ok((read_buffer(buffer)?, buffer.data.is_null() || buffer.len == 0));
+        // SAFETY: valid request.
+        let (data, was_empty) =
+            unsafe { self.db.fetch_owned(sys::zova_statement_column_blob, request, read, sys::zova_buffer_free) }?;
         // {NULL, 0} is both SQL NULL and an empty blob: the column type decides.
         if was_empty && self.column_type(index)? == ColumnType::Null {
             return Ok(None);
@@ -342,6 +316,23 @@ macro_rules! statement_methods {
     };
 }
 
+/// Finalize on drop, and `Debug` as `$name { statement }`.
+macro_rules! statement_traits {
+    ($ty:ty, $name:literal) => {
+        impl Drop for $ty {
+            fn drop(&mut self) {
+                self.with(|s| s.finalize());
+            }
+        }
+
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct($name).field("statement", &self.statement).finish()
+            }
+        }
+    };
+}
+
 /// A statement borrowed from a [`crate::Database`] (or a [`crate::SharedDatabaseGuard`]).
 /// Finalized on drop.
 pub struct Statement<'db> {
@@ -360,12 +351,7 @@ impl<'db> Statement<'db> {
 
     statement_methods!();
 }
-
-impl Drop for Statement<'_> {
-    fn drop(&mut self) {
-        self.with(|s| s.finalize());
-    }
-}
+statement_traits!(Statement<'_>, "Statement");
 
 /// A statement that keeps its `Database` handle alive (`Database::prepare_owned`).
 /// Finalized on drop; the handle closes when its last owner is gone.
@@ -386,12 +372,7 @@ impl OwnedStatement {
 
     statement_methods!();
 }
-
-impl Drop for OwnedStatement {
-    fn drop(&mut self) {
-        self.with(|s| s.finalize());
-    }
-}
+statement_traits!(OwnedStatement, "OwnedStatement");
 
 /// A statement of a [`crate::SharedDatabase`]: `Send + Sync`, locks the database for every call.
 pub struct SharedStatement {
@@ -417,22 +398,4 @@ impl SharedStatement {
 
     statement_methods!();
 }
-
-impl Drop for SharedStatement {
-    fn drop(&mut self) {
-        self.with(|s| s.finalize());
-    }
-}
-
-macro_rules! debug_statement {
-    ($ty:ty, $name:literal) => {
-        impl std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct($name).field("statement", &self.statement).finish()
-            }
-        }
-    };
-}
-debug_statement!(Statement<'_>, "Statement");
-debug_statement!(OwnedStatement, "OwnedStatement");
-debug_statement!(SharedStatement, "SharedStatement");
+statement_traits!(SharedStatement, "SharedStatement");

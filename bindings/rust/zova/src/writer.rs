@@ -25,10 +25,9 @@ fn write_raw(db: &Handle, writer: RawWriter, data: &[u8]) -> Result<()> {
 }
 
 fn finish_raw(db: &Handle, writer: RawWriter) -> Result<ObjectId> {
-    let mut out = sys::zova_object_id::default();
-    let request = sys::zova_object_writer_finish_request { writer: writer.as_ptr(), out_id: &mut out };
+    let request = |out_id| sys::zova_object_writer_finish_request { writer: writer.as_ptr(), out_id };
     // SAFETY: valid request.
-    let result = db.check(unsafe { sys::zova_object_writer_finish(&request) }).map(|()| ObjectId::from_raw(out));
+    let result = unsafe { db.fetch(Default::default(), sys::zova_object_writer_finish, request) }.map(ObjectId::from_raw);
     destroy_raw(writer);
     result
 }

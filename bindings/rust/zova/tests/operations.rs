@@ -2,19 +2,13 @@
 //! conversion (cli-and-bindings §4.3 "Lifecycle"; c-abi §7.4, §5.12).
 mod common;
 
-use common::{error_of, status_of, TempDir};
-use zova::{BackupOptions, CompactOptions, Database, RestoreOptions, Status, Step};
+use common::{count, error_of, status_of, TempDir};
+use zova::{BackupOptions, CompactOptions, Database, RestoreOptions, Status};
 
 fn people(dir: &TempDir) -> Database {
     let db = Database::create(dir.path("people.zova")).unwrap();
     db.exec("CREATE TABLE people(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)").unwrap();
     db
-}
-
-fn count(db: &Database, sql: &str) -> i64 {
-    let mut statement = db.prepare(sql).unwrap();
-    assert_eq!(statement.step().unwrap(), Step::Row);
-    statement.column_i64(0).unwrap()
 }
 
 #[test]

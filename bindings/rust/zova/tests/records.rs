@@ -2,7 +2,7 @@
 //! savepoints, operational copies and errors (cli-and-bindings §4.3; c-abi §7.2-§7.5).
 mod common;
 
-use common::{error_of, status_of, TempDir};
+use common::{count, error_of, status_of, TempDir};
 use zova::{ColumnType, Database, Error, OpenOptions, Status, Step};
 
 fn people(dir: &TempDir) -> Database {
@@ -10,12 +10,6 @@ fn people(dir: &TempDir) -> Database {
     db.exec("CREATE TABLE people(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, score REAL, photo BLOB)")
         .unwrap();
     db
-}
-
-fn count(db: &Database, sql: &str) -> i64 {
-    let mut statement = db.prepare(sql).unwrap();
-    assert_eq!(statement.step().unwrap(), Step::Row);
-    statement.column_i64(0).unwrap()
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use zova::{Error, Status};
+use zova::{Database, Error, Status, Step};
 
 pub struct TempDir(PathBuf);
 
@@ -50,4 +50,11 @@ pub fn error_of<T: std::fmt::Debug>(result: Result<T, Error>) -> Error {
         Ok(value) => panic!("expected an error, got Ok({value:?})"),
         Err(error) => error,
     }
+}
+
+/// The integer in the first column of the first row of `sql`.
+pub fn count(db: &Database, sql: &str) -> i64 {
+    let mut statement = db.prepare(sql).unwrap();
+    assert_eq!(statement.step().unwrap(), Step::Row);
+    statement.column_i64(0).unwrap()
 }
