@@ -254,39 +254,34 @@ static void zv_op_message(zova_message *out, zova_status status) {
     out->len = out->data ? len : 0;
 }
 
-zova_status zova_database_backup(const zova_database_backup_request *request) {
-    zova_database *db;
+/* backup and compact: the same request shape around a different copy. */
+typedef zova_status (*zv_copy_fn)(sqlite3 *source, const char *path, int verify, zv_op_error *error);
+
+static zova_status zv_copy_database(zova_database *db, const char *destination, uint32_t flags, uint32_t no_verify,
+                                    zv_copy_fn copy) {
     zova_status status;
     zv_op_error error;
-    if (!request || !request->db) return ZOVA_INVALID_ARGUMENT;
-    db = request->db;
     zv_lock(db);
     error.text[0] = '\0';
-    if (!request->destination_path || (request->flags & ~(uint32_t)ZOVA_BACKUP_NO_VERIFY) != 0) {
+    if (!destination || (flags & ~no_verify) != 0) {
         status = ZOVA_INVALID_ARGUMENT;
     } else {
-        status = zv_backup_to(db->sql, request->destination_path, !(request->flags & ZOVA_BACKUP_NO_VERIFY), &error);
+        status = copy(db->sql, destination, !(flags & no_verify), &error);
         if (status != ZOVA_OK) zv_fail_message(db, status, error.text);
     }
     return zv_unlock(db, status);
 }
 
-zova_status zova_database_compact(const zova_database_compact_request *request) {
-    zova_database *db;
-    zova_status status;
-    zv_op_error error;
+zova_status zova_database_backup(const zova_database_backup_request *request) {
     if (!request || !request->db) return ZOVA_INVALID_ARGUMENT;
-    db = request->db;
-    zv_lock(db);
-    error.text[0] = '\0';
-    if (!request->destination_path || (request->flags & ~(uint32_t)ZOVA_COMPACT_NO_VERIFY) != 0) {
-        status = ZOVA_INVALID_ARGUMENT;
-    } else {
-        status = zv_compact_to(db->sql, request->destination_path, !(request->flags & ZOVA_COMPACT_NO_VERIFY),
-                               &error);
-        if (status != ZOVA_OK) zv_fail_message(db, status, error.text);
-    }
-    return zv_unlock(db, status);
+    return zv_copy_database(request->db, request->destination_path, request->flags, ZOVA_BACKUP_NO_VERIFY,
+                            zv_backup_to);
+}
+
+zova_status zova_database_compact(const zova_database_compact_request *request) {
+    if (!request || !request->db) return ZOVA_INVALID_ARGUMENT;
+    return zv_copy_database(request->db, request->destination_path, request->flags, ZOVA_COMPACT_NO_VERIFY,
+                            zv_compact_to);
 }
 
 zova_status zova_database_restore(const zova_database_restore_request *request) {
