@@ -409,6 +409,29 @@ static int zv_vec_step_exists(zv_vec_ctx *ctx, sqlite3_stmt *stmt, zova_status *
     return result;
 }
 
+/* get, exists and delete: both names valid (else 75), then the collection (71). */
+static zova_status zv_vec_load_keyed(zv_vec_ctx *ctx, const char *collection_name, const char *vector_id,
+                                     zv_vec_collection *coll) {
+    if (!zv_vec_name_valid(collection_name) || !zv_vec_name_valid(vector_id)) return ZOVA_VECTOR_INVALID;
+    return zv_vec_collection_load(ctx, collection_name, coll, NULL);
+}
+
+/* A statement on one vector row: ?1 the collection, ?2 the vector id. */
+static sqlite3_stmt *zv_vec_keyed_stmt(zv_vec_ctx *ctx, const char *sql, const zv_vec_collection *coll,
+                                       const char *vector_id, zova_status *status) {
+    sqlite3_stmt *stmt = zv_vec_stmt(ctx, sql, status);
+    if (!stmt) return NULL;
+    sqlite3_bind_text(stmt, 1, coll->name, (int)coll->name_len, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, vector_id, -1, SQLITE_STATIC);
+    return stmt;
+}
+
+/* 1 if the vector is stored, 0 if not, -1 on error (*status set). */
+static int zv_vec_stored(zv_vec_ctx *ctx, const zv_vec_collection *coll, const char *vector_id, zova_status *status) {
+    sqlite3_stmt *stmt = zv_vec_keyed_stmt(ctx, ZV_SQL_VEC_EXISTS, coll, vector_id, status);
+    return stmt ? zv_vec_step_exists(ctx, stmt, status) : -1;
+}
+
 static zova_status zv_vec_count(zv_vec_ctx *ctx, const char *name, uint64_t *out) {
     zova_status status = ZOVA_OK;
     sqlite3_stmt *stmt = zv_vec_stmt(ctx, ZV_SQL_COLL_COUNT, &status);
@@ -744,16 +767,10 @@ zova_status zova_vector_get(const zova_vector_get_request *request) {
         ZV_VEC_END();
     }
     memset(request->out_vector, 0, sizeof(*request->out_vector));
-    if (!zv_vec_name_valid(request->collection_name) || !zv_vec_name_valid(request->vector_id)) {
-        status = ZOVA_VECTOR_INVALID;
-    } else {
-        status = zv_vec_collection_load(&ctx, request->collection_name, &coll, NULL);
-    }
+    status = zv_vec_load_keyed(&ctx, request->collection_name, request->vector_id, &coll);
     if (status != ZOVA_OK) ZV_VEC_END();
-    stmt = zv_vec_stmt(&ctx, ZV_SQL_VEC_GET, &status);
+    stmt = zv_vec_keyed_stmt(&ctx, ZV_SQL_VEC_GET, &coll, request->vector_id, &status);
     if (!stmt) ZV_VEC_END();
-    sqlite3_bind_text(stmt, 1, coll.name, (int)coll.name_len, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, request->vector_id, -1, SQLITE_STATIC);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) {
         status = ZOVA_VECTOR_NOT_FOUND;
@@ -780,24 +797,15 @@ zova_status zova_vector_get(const zova_vector_get_request *request) {
 
 zova_status zova_vector_exists(const zova_vector_exists_request *request) {
     zv_vec_collection coll;
-    sqlite3_stmt *stmt;
     int exists;
     ZV_VEC_BEGIN(request);
     if (!request->collection_name || !request->vector_id || !request->out_exists) {
         status = ZOVA_INVALID_ARGUMENT;
         ZV_VEC_END();
     }
-    if (!zv_vec_name_valid(request->collection_name) || !zv_vec_name_valid(request->vector_id)) {
-        status = ZOVA_VECTOR_INVALID;
-    } else {
-        status = zv_vec_collection_load(&ctx, request->collection_name, &coll, NULL);
-    }
+    status = zv_vec_load_keyed(&ctx, request->collection_name, request->vector_id, &coll);
     if (status != ZOVA_OK) ZV_VEC_END();
-    stmt = zv_vec_stmt(&ctx, ZV_SQL_VEC_EXISTS, &status);
-    if (!stmt) ZV_VEC_END();
-    sqlite3_bind_text(stmt, 1, coll.name, (int)coll.name_len, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, request->vector_id, -1, SQLITE_STATIC);
-    exists = zv_vec_step_exists(&ctx, stmt, &status);
+    exists = zv_vec_stored(&ctx, &coll, request->vector_id, &status);
     if (exists >= 0) *request->out_exists = (uint8_t)exists;
     ZV_VEC_END();
 }
@@ -811,27 +819,17 @@ zova_status zova_vector_delete(const zova_vector_delete_request *request) {
         status = ZOVA_INVALID_ARGUMENT;
         ZV_VEC_END();
     }
-    if (!zv_vec_name_valid(request->collection_name) || !zv_vec_name_valid(request->vector_id)) {
-        status = ZOVA_VECTOR_INVALID;
-    } else {
-        status = zv_vec_collection_load(&ctx, request->collection_name, &coll, NULL);
-    }
+    status = zv_vec_load_keyed(&ctx, request->collection_name, request->vector_id, &coll);
     if (status != ZOVA_OK) ZV_VEC_END();
     /* Absent is 72 even on a read-only handle, so look before deleting. */
-    stmt = zv_vec_stmt(&ctx, ZV_SQL_VEC_EXISTS, &status);
-    if (!stmt) ZV_VEC_END();
-    sqlite3_bind_text(stmt, 1, coll.name, (int)coll.name_len, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, request->vector_id, -1, SQLITE_STATIC);
-    exists = zv_vec_step_exists(&ctx, stmt, &status);
+    exists = zv_vec_stored(&ctx, &coll, request->vector_id, &status);
     if (exists < 0) ZV_VEC_END();
     if (!exists) {
         status = ZOVA_VECTOR_NOT_FOUND;
         ZV_VEC_END();
     }
-    stmt = zv_vec_stmt(&ctx, ZV_SQL_VEC_DELETE, &status);
+    stmt = zv_vec_keyed_stmt(&ctx, ZV_SQL_VEC_DELETE, &coll, request->vector_id, &status);
     if (!stmt) ZV_VEC_END();
-    sqlite3_bind_text(stmt, 1, coll.name, (int)coll.name_len, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, request->vector_id, -1, SQLITE_STATIC);
     status = zv_vec_step_done(&ctx, stmt);
     if (status == ZOVA_OK && sqlite3_changes64(db->sql) == 0) status = ZOVA_VECTOR_NOT_FOUND;
     ZV_VEC_END();
