@@ -938,24 +938,23 @@ def _operation(args: Args, work) -> None:
     _emit(command, args.json, 0, lines, doc)
 
 
-def cmd_backup(args: Args) -> None:
+def _copy_open_database(args: Args, command: str, copy) -> None:
+    """backup and compact: open the source, then copy(db, destination, verify=...)."""
     db = _open(args, args.positionals[0])
 
     def work(source: str, destination: str) -> None:
         with db:
-            _with_file_progress(args, "backup", source, destination,
-                                lambda: db.backup_to(destination, verify=not args.no_verify))
+            _with_file_progress(args, command, source, destination,
+                                lambda: copy(db, destination, verify=not args.no_verify))
     _operation(args, work)
+
+
+def cmd_backup(args: Args) -> None:
+    _copy_open_database(args, "backup", Database.backup_to)
 
 
 def cmd_compact(args: Args) -> None:
-    db = _open(args, args.positionals[0])
-
-    def work(source: str, destination: str) -> None:
-        with db:
-            _with_file_progress(args, "compact", source, destination,
-                                lambda: db.compact_to(destination, verify=not args.no_verify))
-    _operation(args, work)
+    _copy_open_database(args, "compact", Database.compact_to)
 
 
 def cmd_restore(args: Args) -> None:

@@ -34,22 +34,20 @@ class OperationMethods:
     def backup_to(self, destination: str, *, verify: bool = True) -> None:
         """Copies the database with SQLite's online backup into the new file
         ``destination`` (created exclusively); verifies the copy unless ``verify=False``."""
-        encoded = _path(destination, "destination path")
-        request = ffi.new("zova_database_backup_request *")
-        request.db = self._handle()
-        request.destination_path = encoded
-        request.flags = _verify_flag(verify) * lib.ZOVA_BACKUP_NO_VERIFY
-        self._check(lib.zova_database_backup(request))
+        self._copy_to("zova_database_backup", destination, verify, lib.ZOVA_BACKUP_NO_VERIFY)
 
     def compact_to(self, destination: str, *, verify: bool = True) -> None:
         """Writes a compacted copy (``VACUUM INTO``) to the new file ``destination``;
         verifies the copy unless ``verify=False``. The source is unchanged."""
+        self._copy_to("zova_database_compact", destination, verify, lib.ZOVA_COMPACT_NO_VERIFY)
+
+    def _copy_to(self, function: str, destination: str, verify: bool, no_verify_flag: int) -> None:
         encoded = _path(destination, "destination path")
-        request = ffi.new("zova_database_compact_request *")
+        request = ffi.new(f"{function}_request *")
         request.db = self._handle()
         request.destination_path = encoded
-        request.flags = _verify_flag(verify) * lib.ZOVA_COMPACT_NO_VERIFY
-        self._check(lib.zova_database_compact(request))
+        request.flags = _verify_flag(verify) * no_verify_flag
+        self._check(getattr(lib, function)(request))
 
 
 def restore_backup(source: str, destination: str, *, verify: bool = True) -> None:
