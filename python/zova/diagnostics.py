@@ -1625,8 +1625,6 @@ def _copy_rows_slowly(src: Database, dst: Database, insert_row, name: str, colum
                       width: int) -> tuple[int, int]:
     """Row by row: forward until the first unreadable row, then (for rowid tables)
     backward from the end, so rows on both sides of a damaged page are kept."""
-    copied = failed = 0
-    errored = False
     try:
         rowid_probe = src.prepare(f"select rowid from {_quote(name)} limit 0")
         rowid_probe.close()
@@ -1635,50 +1633,39 @@ def _copy_rows_slowly(src: Database, dst: Database, insert_row, name: str, colum
         has_rowid = False
     select = f"select {'rowid, ' if has_rowid else ''}{column_list} from {_quote(name)}"
     offset = 1 if has_rowid else 0
-    last_rowid = None
-    dst.savepoint("salvage_rows")
-    try:
-        with src.prepare(select + (" order by rowid" if has_rowid else "")) as rows:
+    counts = [0, 0]  # copied, failed
+
+    def walk(order: str, stop_at: int | None) -> tuple[int | None, bool]:
+        """Copies rows in this order until the end, an unreadable row (True) or,
+        going backward, the row stop_at the forward walk reached; returns the
+        last rowid seen."""
+        last = None
+        with src.prepare(select + order) as rows:
             while True:
                 try:
                     if rows.step() != 1:
-                        break
+                        return last, False
                 except ZovaError:
-                    errored = True
-                    break
+                    return last, True
                 if has_rowid:
-                    last_rowid = rows.column_int(0)
+                    last = rows.column_int(0)
+                    if stop_at is not None and last <= stop_at:
+                        return last, False
                 try:
                     values = _read_row(rows, width, offset)
                 except (ZovaError, ValueError):
-                    failed += 1
+                    counts[1] += 1
                     continue
-                if insert_row(values):
-                    copied += 1
-                else:
-                    failed += 1
+                counts[0 if insert_row(values) else 1] += 1
+
+    dst.savepoint("salvage_rows")
+    try:
+        last_rowid, errored = walk(" order by rowid" if has_rowid else "", None)
         if has_rowid:
-            with src.prepare(select + " order by rowid desc") as rows:
-                while True:
-                    try:
-                        if rows.step() != 1:
-                            break
-                    except ZovaError:
-                        break
-                    rowid = rows.column_int(0)
-                    if last_rowid is not None and rowid <= last_rowid:
-                        break
-                    try:
-                        values = _read_row(rows, width, offset)
-                    except (ZovaError, ValueError):
-                        failed += 1
-                        continue
-                    if insert_row(values):
-                        copied += 1
-                    else:
-                        failed += 1
+            walk(" order by rowid desc", last_rowid)
     finally:
         dst.release_savepoint("salvage_rows")
+    copied, failed = counts
     # An unreadable stretch hides an unknown number of rows: at least one was lost.
     return copied, max(failed, 1 if errored else 0)
 
