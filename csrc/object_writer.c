@@ -67,8 +67,7 @@ typedef struct zv_cut_round {
     size_t count;
     uint32_t sizes[ZV_CUT_ROUND];
     uint8_t hashes[ZV_CUT_ROUND][32];
-    pthread_t thread;
-    int threaded;
+    zv_helper helper;
 } zv_cut_round;
 
 static void *zv_cut_round_run(void *arg) {
@@ -88,15 +87,6 @@ static void *zv_cut_round_run(void *arg) {
         reader->offset += n;
     }
     return NULL;
-}
-
-static void zv_cut_round_start(zv_cut_round *round) {
-    round->threaded = pthread_create(&round->thread, NULL, zv_cut_round_run, round) == 0;
-    if (!round->threaded) zv_cut_round_run(round);
-}
-
-static void zv_cut_round_finish(zv_cut_round *round) {
-    if (round->threaded) pthread_join(round->thread, NULL);
 }
 
 /* Inside the caller's transaction: stores the chunks of the staged stream,
@@ -122,7 +112,7 @@ static zova_status zv_writer_store_pending(zova_object_writer *w, zv_sha256_ctx 
     while (status == ZOVA_OK && rounds[current].count > 0) {
         zv_cut_round *round = &rounds[current], *next = &rounds[!current];
         size_t i;
-        zv_cut_round_start(next);
+        zv_helper_start(&next->helper, zv_cut_round_run, next);
         for (i = 0; i < round->count && status == ZOVA_OK; i++) {
             zv_manifest_entry entry;
             const uint8_t *data;
@@ -136,7 +126,7 @@ static zova_status zv_writer_store_pending(zova_object_writer *w, zv_sha256_ctx 
             if (status == ZOVA_OK) status = zv_spool_append(&w->stored, &entry, sizeof(entry));
             if (status == ZOVA_OK) w->stored_count++;
         }
-        zv_cut_round_finish(next);
+        zv_helper_join(&next->helper);
         if (i < round->count && status == ZOVA_OK) break; /* a read failed: close reports it */
         current = !current;
     }

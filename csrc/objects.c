@@ -413,7 +413,7 @@ static zova_status zv_object_put_parallel(zova_database *db, const uint8_t *data
     if (status != ZOVA_OK) return status;
     zv_spool_init(&entries, db);
     zv_sha256_init(&object_hash);
-    zv_sha256_task_start(&task, &object_hash, data, len, NULL, 0);
+    zv_sha256_task_start(&task, &object_hash, data, len);
     status = zv_chunk_and_store(db, data, len, &entries, &count);
     zv_sha256_task_finish(&task);
     zv_sha256_final(&object_hash, out_id->bytes);

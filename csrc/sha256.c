@@ -304,22 +304,15 @@ zova_status zova_object_chunk_id_from_bytes(const uint8_t *data, size_t len, zov
 
 static void *zv_sha256_task_run(void *arg) {
     zv_sha256_task *task = (zv_sha256_task *)arg;
-    zv_sha256_update(task->ctx, task->data[0], task->len[0]);
-    zv_sha256_update(task->ctx, task->data[1], task->len[1]);
+    zv_sha256_update(task->ctx, task->data, task->len);
     return NULL;
 }
 
-void zv_sha256_task_start(zv_sha256_task *task, zv_sha256_ctx *ctx, const uint8_t *data, size_t len,
-                          const uint8_t *more, size_t more_len) {
+void zv_sha256_task_start(zv_sha256_task *task, zv_sha256_ctx *ctx, const uint8_t *data, size_t len) {
     task->ctx = ctx;
-    task->data[0] = data;
-    task->len[0] = len;
-    task->data[1] = more;
-    task->len[1] = more_len;
-    task->threaded = pthread_create(&task->thread, NULL, zv_sha256_task_run, task) == 0;
+    task->data = data;
+    task->len = len;
+    zv_helper_start(&task->helper, zv_sha256_task_run, task);
 }
 
-void zv_sha256_task_finish(zv_sha256_task *task) {
-    if (task->threaded) pthread_join(task->thread, NULL);
-    else zv_sha256_task_run(task);
-}
+void zv_sha256_task_finish(zv_sha256_task *task) { zv_helper_join(&task->helper); }

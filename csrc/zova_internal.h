@@ -98,6 +98,24 @@ ZV_HIDDEN int zv_vector_sql_register(sqlite3 *sql);
 /* ---- memory helpers ---- */
 ZV_HIDDEN char *zv_strndup(const char *s, size_t len);
 
+/* ---- a helper thread: run(arg) beside the caller, or inline at join when
+ * no thread can be started ---- */
+typedef struct zv_helper {
+    void *(*run)(void *);
+    void *arg;
+    pthread_t thread;
+    int threaded;
+} zv_helper;
+static inline void zv_helper_start(zv_helper *helper, void *(*run)(void *), void *arg) {
+    helper->run = run;
+    helper->arg = arg;
+    helper->threaded = pthread_create(&helper->thread, NULL, run, arg) == 0;
+}
+static inline void zv_helper_join(zv_helper *helper) {
+    if (helper->threaded) pthread_join(helper->thread, NULL);
+    else helper->run(helper->arg);
+}
+
 /* ---- sha256.c: SHA-256 (SHA-NI when the CPU has it) ---- */
 typedef struct zv_sha256_ctx {
     uint32_t state[8];
@@ -114,19 +132,16 @@ ZV_HIDDEN int zv_sha256_accelerated(void);
  * SHA-256 streams interleaved block by block on the SHA extensions, so the
  * second costs little extra time. */
 ZV_HIDDEN void zv_sha256_dual(zv_sha256_ctx *object, const uint8_t *data, size_t len, uint8_t chunk_digest[32]);
-/* zv_sha256_update(ctx, data, len) then (ctx, more, more_len) run on a
- * second thread (inline if no thread can be started) while the caller works
- * on something else; the caller must not touch ctx or the data until
- * zv_sha256_task_finish returns. */
+/* zv_sha256_update(ctx, data, len) on a second thread (zv_helper) while the
+ * caller works on something else; the caller must not touch ctx or the data
+ * until zv_sha256_task_finish returns. */
 typedef struct zv_sha256_task {
     zv_sha256_ctx *ctx;
-    const uint8_t *data[2];
-    size_t len[2];
-    pthread_t thread;
-    int threaded;
+    const uint8_t *data;
+    size_t len;
+    zv_helper helper;
 } zv_sha256_task;
-ZV_HIDDEN void zv_sha256_task_start(zv_sha256_task *task, zv_sha256_ctx *ctx, const uint8_t *data, size_t len,
-                                    const uint8_t *more, size_t more_len);
+ZV_HIDDEN void zv_sha256_task_start(zv_sha256_task *task, zv_sha256_ctx *ctx, const uint8_t *data, size_t len);
 ZV_HIDDEN void zv_sha256_task_finish(zv_sha256_task *task);
 
 /* ---- spool.c: append-only scratch storage, bounded memory, spills to an
