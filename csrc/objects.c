@@ -208,7 +208,7 @@ static zova_status zv_object_read(zova_database *db, const uint8_t id[32], uint6
 }
 
 /* Loads a whole verified object into a new malloc'd buffer (NULL for size 0). */
-zova_status zv_object_load(zova_database *db, const uint8_t id[32], uint8_t **out_data, size_t *out_len) {
+static zova_status zv_object_load(zova_database *db, const uint8_t id[32], uint8_t **out_data, size_t *out_len) {
     uint64_t size = 0, count = 0;
     uint8_t *data = NULL;
     zova_status status = zv_object_meta(db, id, &size, &count);

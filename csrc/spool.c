@@ -167,10 +167,6 @@ zova_status zv_spool_reader_open(zv_spool_reader *reader, zv_spool *spool) {
     return status;
 }
 
-int zv_spool_reader_more(const zv_spool_reader *reader) {
-    return reader->offset < zv_spool_size(reader->spool);
-}
-
 static int zv_spool_read_failed(zv_spool_reader *reader, const char *what, int error) {
     reader->failure = what;
     reader->failure_errno = error;

@@ -181,7 +181,6 @@ ZV_HIDDEN void zv_spool_free(zv_spool *spool);
  * close belong to the thread that holds the handle lock. Close returns
  * status, or when that is OK a failure the reads kept (with a message). */
 ZV_HIDDEN zova_status zv_spool_reader_open(zv_spool_reader *reader, zv_spool *spool);
-ZV_HIDDEN int zv_spool_reader_more(const zv_spool_reader *reader);
 ZV_HIDDEN int zv_spool_read(zv_spool_reader *reader, size_t len, const uint8_t **out);
 ZV_HIDDEN int zv_spool_peek(zv_spool_reader *reader, size_t len, const uint8_t **out);
 ZV_HIDDEN zova_status zv_spool_reader_close(zv_spool_reader *reader, zova_status status);
@@ -204,7 +203,6 @@ typedef struct zv_manifest_entry {
 ZV_HIDDEN zova_status zv_finish_transaction(zova_database *db, zova_status status);
 ZV_HIDDEN zova_status zv_object_meta(zova_database *db, const uint8_t id[32], uint64_t *out_size,
                                      uint64_t *out_count);
-ZV_HIDDEN zova_status zv_object_load(zova_database *db, const uint8_t id[32], uint8_t **out_data, size_t *out_len);
 ZV_HIDDEN zova_status zv_object_verify(zova_database *db, const uint8_t id[32]);
 ZV_HIDDEN zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
                                      int repair, int *out_fresh);
