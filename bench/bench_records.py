@@ -24,32 +24,42 @@ def best_of(runs: int, function) -> float:
     return min(function() for _ in range(runs))
 
 
+def insert_rows(db: zova.Database, rows: int) -> float:
+    """The zova side of the insert workload (also timed by bench_rust): seconds."""
+    start = time.perf_counter()
+    db.begin()
+    with db.prepare(INSERT) as insert:
+        for i in range(rows):
+            insert.bind_int(1, i)
+            insert.bind_text(2, f"name{i}")
+            insert.bind_float(3, i * 0.5)
+            insert.step()
+            insert.reset()
+    db.commit()
+    return time.perf_counter() - start
+
+
+def sqlite_insert_rows(connection: sqlite3.Connection, rows: int) -> float:
+    """The same workload through the standard library's sqlite3: seconds."""
+    start = time.perf_counter()
+    with connection:
+        for i in range(rows):
+            connection.execute(INSERT, (i, f"name{i}", i * 0.5))
+    return time.perf_counter() - start
+
+
 def zova_insert(directory: str, rows: int) -> float:
     path = os.path.join(directory, f"records-{time.monotonic_ns()}.zova")
     with zova.Database.create(path) as db:
         db.exec(SCHEMA)
-        start = time.perf_counter()
-        db.begin()
-        with db.prepare(INSERT) as insert:
-            for i in range(rows):
-                insert.bind_int(1, i)
-                insert.bind_text(2, f"name{i}")
-                insert.bind_float(3, i * 0.5)
-                insert.step()
-                insert.reset()
-        db.commit()
-        return time.perf_counter() - start
+        return insert_rows(db, rows)
 
 
 def sqlite_insert(directory: str, rows: int) -> float:
     path = os.path.join(directory, f"records-{time.monotonic_ns()}.db")
     connection = sqlite3.connect(path)
     connection.execute(SCHEMA)
-    start = time.perf_counter()
-    with connection:
-        for i in range(rows):
-            connection.execute(INSERT, (i, f"name{i}", i * 0.5))
-    elapsed = time.perf_counter() - start
+    elapsed = sqlite_insert_rows(connection, rows)
     connection.close()
     return elapsed
 

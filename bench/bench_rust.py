@@ -20,11 +20,10 @@ from pathlib import Path
 
 import zova
 
+from bench_records import SCHEMA, SELECT, insert_rows, sqlite_insert_rows
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE = ROOT / "bindings" / "rust"
-SCHEMA = "create table t (id integer primary key, name text, score real)"
-INSERT = "insert into t (id, name, score) values (?, ?, ?)"
-SELECT = "select id, name, score from t"
 
 
 VECTORS, SEARCHES, DIMS = 10_000, 100, 128
@@ -56,17 +55,7 @@ def run_python(directory: str, rows: int, data: list[bytes]) -> dict[str, float]
     times = {}
     with zova.Database.create(os.path.join(directory, f"bench-py-{time.monotonic_ns()}.zova")) as db:
         db.exec(SCHEMA)
-        start = time.perf_counter()
-        db.begin()
-        with db.prepare(INSERT) as insert:
-            for i in range(rows):
-                insert.bind_int(1, i)
-                insert.bind_text(2, f"name{i}")
-                insert.bind_float(3, i * 0.5)
-                insert.step()
-                insert.reset()
-        db.commit()
-        times["insert"] = time.perf_counter() - start
+        times["insert"] = insert_rows(db, rows)
         start = time.perf_counter()
         with db.prepare(SELECT) as select:
             seen = 0
@@ -98,11 +87,7 @@ def run_python(directory: str, rows: int, data: list[bytes]) -> dict[str, float]
 def run_sqlite(directory: str, rows: int) -> dict[str, float]:
     connection = sqlite3.connect(os.path.join(directory, f"bench-sqlite-{time.monotonic_ns()}.db"))
     connection.execute(SCHEMA)
-    start = time.perf_counter()
-    with connection:
-        for i in range(rows):
-            connection.execute(INSERT, (i, f"name{i}", i * 0.5))
-    times = {"insert": time.perf_counter() - start}
+    times = {"insert": sqlite_insert_rows(connection, rows)}
     start = time.perf_counter()
     assert sum(1 for _ in connection.execute(SELECT)) == rows
     times["select"] = time.perf_counter() - start
