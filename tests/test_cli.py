@@ -539,19 +539,9 @@ def test_check_deep_issue_cap_is_ten_1_5(healthy):
     assert data["issue_counts"]["vector"] == 12 and data["severity_counts"]["error"] == 12
 
 
-def _break_quick_check(path: str) -> None:
-    with zova.Database.open(path) as db:
-        db.exec("create table damaged(a); insert into damaged values (null), (1)")
-    connection = sqlite3.connect(path)
-    connection.execute("pragma writable_schema=on")
-    connection.execute("update sqlite_master set sql = 'CREATE TABLE damaged(a NOT NULL)' where name = 'damaged'")
-    connection.commit()
-    connection.close()
-
-
 def test_check_quick_check_failure_1_3(healthy):
     path, _ = healthy
-    _break_quick_check(path)
+    fx.break_quick_check(path)
     for argv in (["check", path], ["check", "--deep", path]):
         result = zova_cli(*argv)
         assert result.code == 4 and result.err == "sqlite quick_check failed: CheckFailed\n"
@@ -595,7 +585,7 @@ def test_doctor_with_each_damage_1_6(healthy, kind):
 
 def test_doctor_stage_failure_1_6(healthy):
     path, _ = healthy
-    _break_quick_check(path)
+    fx.break_quick_check(path)
     result = zova_cli("doctor", path)
     assert result.code == 4
     assert result.err.startswith(f"Zova doctor: {path}\nstatus: needs_attention\n"
@@ -696,7 +686,7 @@ def test_operations_never_overwrite_and_clean_up_1_7(records_only, tmp_path):
 
 
 def test_operations_verification_failure_leaves_no_file_1_7(records_only, tmp_path):
-    _break_quick_check(records_only)
+    fx.break_quick_check(records_only)
     for command in ("backup", "compact", "restore"):
         destination = tmp_path / f"{command}.zova"
         result = zova_cli(command, records_only, str(destination))

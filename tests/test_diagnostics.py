@@ -200,19 +200,9 @@ def test_truncated_file_fails_open_1_3(healthy):
     assert diag.error_name(excinfo.value) == "NotZovaDatabase"
 
 
-def _break_quick_check(path: str) -> None:
-    with zova.Database.open(path) as db:
-        db.exec("create table damaged(a); insert into damaged values (null), (1)")
-    connection = sqlite3.connect(path)
-    connection.execute("pragma writable_schema=on")
-    connection.execute("update sqlite_master set sql = 'CREATE TABLE damaged(a NOT NULL)' where name = 'damaged'")
-    connection.commit()
-    connection.close()
-
-
 def test_quick_check_failure_in_every_report_1_6(healthy, tmp_path):
     path, _ = healthy
-    _break_quick_check(path)
+    fx.break_quick_check(path)
     report = diag.check(path, deep=True)
     assert report.exit_code == 4
     assert report.to_dict() == {"status": "error", "command": "check", "kind": "sqlite quick_check failed",

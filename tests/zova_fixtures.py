@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import struct
 
 import zova
@@ -144,3 +145,14 @@ def truncate(path: str, keep_fraction: float = 0.5) -> None:
     size = os.path.getsize(path)
     with open(path, "r+b") as handle:
         handle.truncate(int(size * keep_fraction) // 4096 * 4096 or 4096)
+
+
+def break_quick_check(path: str) -> None:
+    """A user table whose rows violate its (rewritten) schema: quick_check fails."""
+    with zova.Database.open(path) as db:
+        db.exec("create table damaged(a); insert into damaged values (null), (1)")
+    connection = sqlite3.connect(path)
+    connection.execute("pragma writable_schema=on")
+    connection.execute("update sqlite_master set sql = 'CREATE TABLE damaged(a NOT NULL)' where name = 'damaged'")
+    connection.commit()
+    connection.close()
