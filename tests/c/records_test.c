@@ -5,19 +5,12 @@
  * success; any failed check prints its line and exits 1.
  */
 #include "zova.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define CHECK(cond)                                                       \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            exit(1);                                                      \
-        }                                                                 \
-    } while (0)
 
 static zova_database *db;
 
