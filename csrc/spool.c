@@ -3,7 +3,7 @@
  * grow with its content: the first ZV_SPOOL_MEMORY bytes stay in a buffer, the
  * rest goes to an unnamed temporary file beside the database (or in the
  * temporary directory), written through a buffer of the same size and read
- * back sequentially. The object writer stages cut chunks and its manifest in
+ * back sequentially. The object writer stages its stream and its manifest in
  * spools, and large puts their manifest, so neither needs memory in proportion
  * to the object (issue 3: streaming writes need O(64 KiB)).
  *

@@ -147,7 +147,7 @@ ZV_HIDDEN void zv_sha256_task_finish(zv_sha256_task *task);
 /* ---- spool.c: append-only scratch storage, bounded memory, spills to an
  * unnamed temporary file (see spool.c) ---- */
 #define ZV_SPOOL_MEMORY (64u << 10)
-#define ZV_SPOOL_RECORD_MAX ((64u << 10) + 64)
+#define ZV_SPOOL_RECORD_MAX (64u << 10) /* the most read at once: one chunk (ZV_CHUNK_MAX) */
 typedef struct zv_spool {
     zova_database *db;     /* directory for the file, and the error slot */
     uint8_t *memory;       /* content starts with memory[0..memory_len) */
