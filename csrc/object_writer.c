@@ -57,87 +57,171 @@ static unsigned int zv_data_version(zova_database *db) {
 
 /* ---- storing: pending spool -> chunk rows ---- */
 
-/* One round of the second thread: cut the next chunks of the staged stream
- * (all of it when final, else only chunks followed by 64 KiB), hash each and
- * append it to the object hash. */
+/* The second thread of a flush cuts the staged stream into rounds of chunks
+ * (all of it when final, else only chunks followed by 64 KiB) and hashes each
+ * chunk and the object as it goes, up to ZV_CUT_RING rounds ahead of the
+ * calling thread, which inserts them. Without a second thread the calling
+ * thread cuts each round itself when it runs out. */
+#define ZV_CUT_RING 4
+
 typedef struct zv_cut_round {
+    size_t count; /* < ZV_CUT_ROUND: the last round */
+    uint32_t sizes[ZV_CUT_ROUND];
+    uint8_t hashes[ZV_CUT_ROUND][32];
+} zv_cut_round;
+
+typedef struct zv_cutter {
     zv_spool_reader *reader;
     zv_sha256_ctx *object_hash;
     int final;
-    size_t count;
-    uint32_t sizes[ZV_CUT_ROUND];
-    uint8_t hashes[ZV_CUT_ROUND][32];
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    uint64_t cut, inserted; /* rounds; rounds[k % ZV_CUT_RING] holds round k */
+    int done;               /* the last round is cut */
+    int stop;               /* the inserts are over: cut no more */
     zv_helper helper;
-} zv_cut_round;
+    zv_cut_round rounds[ZV_CUT_RING];
+} zv_cutter;
 
-static void *zv_cut_round_run(void *arg) {
-    zv_cut_round *round = (zv_cut_round *)arg;
-    zv_spool_reader *reader = round->reader;
+static void zv_cut_one_round(zv_cutter *cutter, zv_cut_round *round) {
+    zv_spool_reader *reader = cutter->reader;
     round->count = 0;
     while (round->count < ZV_CUT_ROUND) {
         uint64_t left = zv_spool_size(reader->spool) - reader->offset;
         size_t window_len = left < ZV_CHUNK_MAX ? (size_t)left : ZV_CHUNK_MAX;
         const uint8_t *window;
         size_t n;
-        if (left == 0 || (window_len < ZV_CHUNK_MAX && !round->final)) break;
+        if (left == 0 || (window_len < ZV_CHUNK_MAX && !cutter->final)) break;
         if (!zv_spool_peek(reader, window_len, &window)) break;
         n = zv_fastcdc_cut(window, window_len);
-        zv_sha256_dual(round->object_hash, window, n, round->hashes[round->count]);
+        zv_sha256_dual(cutter->object_hash, window, n, round->hashes[round->count]);
         round->sizes[round->count++] = (uint32_t)n;
         reader->offset += n;
+    }
+}
+
+/* Cuts the next round into a free slot; 0 once there is nothing more to cut. */
+static int zv_cutter_step(zv_cutter *cutter) {
+    zv_cut_round *round;
+    pthread_mutex_lock(&cutter->lock);
+    while (!cutter->done && !cutter->stop && cutter->cut - cutter->inserted == ZV_CUT_RING)
+        pthread_cond_wait(&cutter->changed, &cutter->lock);
+    if (cutter->done || cutter->stop) {
+        pthread_mutex_unlock(&cutter->lock);
+        return 0;
+    }
+    round = &cutter->rounds[cutter->cut % ZV_CUT_RING];
+    pthread_mutex_unlock(&cutter->lock);
+    zv_cut_one_round(cutter, round);
+    pthread_mutex_lock(&cutter->lock);
+    cutter->cut++;
+    cutter->done = round->count < ZV_CUT_ROUND;
+    pthread_cond_signal(&cutter->changed);
+    pthread_mutex_unlock(&cutter->lock);
+    return 1;
+}
+
+static void *zv_cutter_run(void *arg) {
+    while (zv_cutter_step((zv_cutter *)arg)) {
     }
     return NULL;
 }
 
+/* The next cut round for the inserts, NULL after the last one. */
+static zv_cut_round *zv_cutter_next(zv_cutter *cutter) {
+    zv_cut_round *round = NULL;
+    if (!cutter->helper.threaded && cutter->cut == cutter->inserted) zv_cutter_step(cutter);
+    pthread_mutex_lock(&cutter->lock);
+    while (!cutter->done && cutter->cut == cutter->inserted) pthread_cond_wait(&cutter->changed, &cutter->lock);
+    if (cutter->cut > cutter->inserted) round = &cutter->rounds[cutter->inserted % ZV_CUT_RING];
+    pthread_mutex_unlock(&cutter->lock);
+    return round;
+}
+
+/* Gives a round's slot back to the thread. */
+static void zv_cutter_release(zv_cutter *cutter) {
+    pthread_mutex_lock(&cutter->lock);
+    cutter->inserted++;
+    pthread_cond_signal(&cutter->changed);
+    pthread_mutex_unlock(&cutter->lock);
+}
+
+/* Tells the thread to cut no more (it may still be rounds ahead) and waits for it. */
+static void zv_cutter_finish(zv_cutter *cutter) {
+    pthread_mutex_lock(&cutter->lock);
+    cutter->stop = 1;
+    pthread_cond_signal(&cutter->changed);
+    pthread_mutex_unlock(&cutter->lock);
+    zv_helper_join(&cutter->helper);
+}
+
+/* Inserts one cut round; a failed spool read leaves the status OK and is
+ * reported when the reader closes. */
+static zova_status zv_writer_insert_round(zova_object_writer *w, zv_spool_reader *inserting,
+                                          const zv_cut_round *round) {
+    zova_status status = ZOVA_OK;
+    size_t i;
+    for (i = 0; i < round->count && status == ZOVA_OK; i++) {
+        zv_manifest_entry entry;
+        const uint8_t *data;
+        int fresh = 0;
+        if (!zv_spool_read(inserting, round->sizes[i], &data)) break;
+        status = zv_chunk_store(w->db, round->hashes[i], data, round->sizes[i], 0, &fresh);
+        memset(&entry, 0, sizeof(entry));
+        memcpy(entry.hash, round->hashes[i], 32);
+        entry.size = round->sizes[i];
+        entry.fresh = (uint32_t)fresh;
+        if (status == ZOVA_OK) status = zv_spool_append(&w->stored, &entry, sizeof(entry));
+        if (status == ZOVA_OK) w->stored_count++;
+    }
+    return status;
+}
+
 /* Inside the caller's transaction: stores the chunks of the staged stream,
  * appends their manifest entries to the stored spool and their bytes to
- * object_hash, and copies the uncut end to w->carry (*carry_len bytes). Two
- * rounds alternate: the thread cuts and hashes round k + 1 while the caller
- * inserts round k. The caller undoes the stored-spool appends on failure. */
+ * object_hash, and copies the uncut end to w->carry (*carry_len bytes). The
+ * caller undoes the stored-spool appends on failure. */
 static zova_status zv_writer_store_pending(zova_object_writer *w, zv_sha256_ctx *object_hash, int final,
                                            size_t *carry_len) {
     zv_spool_reader inserting, cutting;
-    zv_cut_round *rounds;
-    zova_status status, cut_status;
-    int current = 0;
-    rounds = (zv_cut_round *)malloc(2 * sizeof(*rounds));
-    if (!rounds) return ZOVA_OUT_OF_MEMORY;
-    status = zv_spool_reader_open(&inserting, &w->pending);
-    cut_status = zv_spool_reader_open(&cutting, &w->pending);
-    rounds[0].reader = rounds[1].reader = &cutting;
-    rounds[0].object_hash = rounds[1].object_hash = object_hash;
-    rounds[0].final = rounds[1].final = final;
-    rounds[0].count = 0;
-    if (status == ZOVA_OK && cut_status == ZOVA_OK) zv_cut_round_run(&rounds[0]);
-    while (status == ZOVA_OK && rounds[current].count > 0) {
-        zv_cut_round *round = &rounds[current], *next = &rounds[!current];
-        size_t i;
-        zv_helper_start(&next->helper, zv_cut_round_run, next);
-        for (i = 0; i < round->count && status == ZOVA_OK; i++) {
-            zv_manifest_entry entry;
-            const uint8_t *data;
-            int fresh = 0;
-            if (!zv_spool_read(&inserting, round->sizes[i], &data)) break;
-            status = zv_chunk_store(w->db, round->hashes[i], data, round->sizes[i], 0, &fresh);
-            memset(&entry, 0, sizeof(entry));
-            memcpy(entry.hash, round->hashes[i], 32);
-            entry.size = round->sizes[i];
-            entry.fresh = (uint32_t)fresh;
-            if (status == ZOVA_OK) status = zv_spool_append(&w->stored, &entry, sizeof(entry));
-            if (status == ZOVA_OK) w->stored_count++;
-        }
-        zv_helper_join(&next->helper);
-        if (i < round->count && status == ZOVA_OK) break; /* a read failed: close reports it */
-        current = !current;
+    zv_cutter *cutter;
+    zv_cut_round *round;
+    zova_status status;
+    cutter = (zv_cutter *)calloc(1, sizeof(*cutter));
+    if (!cutter) return ZOVA_OUT_OF_MEMORY;
+    if (pthread_mutex_init(&cutter->lock, NULL) != 0) {
+        free(cutter);
+        return ZOVA_OUT_OF_MEMORY;
     }
-    if (status == ZOVA_OK && cut_status == ZOVA_OK && !cutting.failure) {
+    if (pthread_cond_init(&cutter->changed, NULL) != 0) {
+        pthread_mutex_destroy(&cutter->lock);
+        free(cutter);
+        return ZOVA_OUT_OF_MEMORY;
+    }
+    status = zv_spool_reader_open(&inserting, &w->pending);
+    if (status == ZOVA_OK) status = zv_spool_reader_open(&cutting, &w->pending);
+    else memset(&cutting, 0, sizeof(cutting));
+    cutter->reader = &cutting;
+    cutter->object_hash = object_hash;
+    cutter->final = final;
+    if (status == ZOVA_OK) {
+        zv_helper_start(&cutter->helper, zv_cutter_run, cutter);
+        while (status == ZOVA_OK && !inserting.failure && (round = zv_cutter_next(cutter)) != NULL) {
+            status = zv_writer_insert_round(w, &inserting, round);
+            zv_cutter_release(cutter);
+        }
+        zv_cutter_finish(cutter);
+    }
+    if (status == ZOVA_OK && !inserting.failure && !cutting.failure) {
         const uint8_t *uncut;
         *carry_len = (size_t)(zv_spool_size(&w->pending) - cutting.offset); /* < 64 KiB */
         if (*carry_len > 0 && zv_spool_peek(&cutting, *carry_len, &uncut)) memcpy(w->carry, uncut, *carry_len);
     }
     status = zv_spool_reader_close(&inserting, status);
-    status = zv_spool_reader_close(&cutting, status == ZOVA_OK ? cut_status : status);
-    free(rounds);
+    status = zv_spool_reader_close(&cutting, status);
+    pthread_cond_destroy(&cutter->changed);
+    pthread_mutex_destroy(&cutter->lock);
+    free(cutter);
     return status;
 }
 

@@ -127,9 +127,13 @@ zova_status zv_spool_append(zv_spool *spool, const void *data, size_t len) {
     return ZOVA_OK;
 }
 
-/* Appending at most ZV_SPOOL_MEMORY bytes right after truncating a spool that
- * held content to 0 cannot fail: they go to the memory part (allocated, as
- * the content was there) or to the write buffer (allocated with the file). */
+/* Truncating only moves the end: the file keeps its pages, and later appends
+ * overwrite them in place, which costs less than freeing and allocating them
+ * again (and ext4 writes a file that was truncated to 0 out to disk when it
+ * is closed). Appending at most ZV_SPOOL_MEMORY bytes right after truncating
+ * a spool that held content to 0 cannot fail: they go to the memory part
+ * (allocated, as the content was there) or to the write buffer (allocated
+ * with the file). */
 void zv_spool_truncate(zv_spool *spool, uint64_t size) {
     if (size >= zv_spool_size(spool)) return;
     if (size <= spool->memory_len) {
@@ -141,11 +145,6 @@ void zv_spool_truncate(zv_spool *spool, uint64_t size) {
         spool->file_len = size - spool->memory_len;
     } else {
         spool->write_len = (size_t)(size - spool->memory_len - spool->file_len);
-        return;
-    }
-    /* Give the dropped pages back before the kernel writes them out. */
-    if (spool->fd >= 0 && ftruncate(spool->fd, (off_t)spool->file_len) != 0) {
-        /* Harmless: the file only keeps its size; later writes overwrite it. */
     }
 }
 
