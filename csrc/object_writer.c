@@ -3,18 +3,19 @@
  *
  * A write appends its bytes to a spool; once ZV_WRITER_FLUSH bytes are
  * staged, the next write stores them in ONE transaction -- never one commit
- * per chunk. During that flush a second thread cuts the staged stream into
- * FastCDC-v1 chunks and computes the chunk hashes and the object hash a
- * round ahead of the inserts the calling thread does. A chunk is cut only
- * when 64 KiB of stream follow its start, or at the end of the stream, so the
- * boundaries equal one-shot chunking however the input is split; the uncut
- * end of a flush waits for the next one. A failed call leaves the writer as
- * before it.
+ * per chunk. During that flush the chunk pipeline (chunk_pipeline.c) cuts the
+ * staged stream into FastCDC-v1 chunks and hashes them, and the object, on a
+ * second thread, rounds ahead of the inserts the calling thread does. A chunk
+ * is cut only when 64 KiB of stream follow its start, or at the end of the
+ * stream, so the boundaries equal one-shot chunking however the input is
+ * split; the uncut end of a flush waits for the next one. A failed call
+ * leaves the writer as before it.
  *
  * Memory does not grow with the stream: two spools (the staged stream, and
  * the manifest of the chunks stored so far) keep 64 KiB in memory and the
- * rest in an unnamed temporary file; a flush adds two spool readers and the
- * carried-over end of the stream -- under 1 MiB in all.
+ * rest in an unnamed temporary file; a flush adds two spool readers, the
+ * pipeline's rounds and the carried-over end of the stream -- under 1 MiB in
+ * all.
  */
 #include "zova_internal.h"
 
@@ -27,9 +28,6 @@
  * in the spool's temporary file, not in memory; flushing at all bounds that
  * file, and the WAL file in WAL mode. */
 #define ZV_WRITER_FLUSH (128u << 20)
-/* Chunks cut and hashed per round on the second thread while the calling
- * thread inserts the previous round's. */
-#define ZV_CUT_ROUND 256
 /* Fresh chunk hashes checked per scan of the manifest table when cleaning up. */
 #define ZV_CLEANUP_BATCH 2048
 
@@ -57,172 +55,24 @@ static unsigned int zv_data_version(zova_database *db) {
 
 /* ---- storing: pending spool -> chunk rows ---- */
 
-/* The second thread of a flush cuts the staged stream into rounds of chunks
- * (all of it when final, else only chunks followed by 64 KiB) and hashes each
- * chunk and the object as it goes, up to ZV_CUT_RING rounds ahead of the
- * calling thread, which inserts them. Without a second thread the calling
- * thread cuts each round itself when it runs out. */
-#define ZV_CUT_RING 4
-
-typedef struct zv_cut_round {
-    size_t count; /* < ZV_CUT_ROUND: the last round */
-    uint32_t sizes[ZV_CUT_ROUND];
-    uint8_t hashes[ZV_CUT_ROUND][32];
-} zv_cut_round;
-
-typedef struct zv_cutter {
-    zv_spool_reader *reader;
-    zv_sha256_ctx *object_hash;
-    int final;
-    pthread_mutex_t lock;
-    pthread_cond_t changed;
-    uint64_t cut, inserted; /* rounds; rounds[k % ZV_CUT_RING] holds round k */
-    int done;               /* the last round is cut */
-    int stop;               /* the inserts are over: cut no more */
-    zv_helper helper;
-    zv_cut_round rounds[ZV_CUT_RING];
-} zv_cutter;
-
-static void zv_cut_one_round(zv_cutter *cutter, zv_cut_round *round) {
-    zv_spool_reader *reader = cutter->reader;
-    round->count = 0;
-    while (round->count < ZV_CUT_ROUND) {
-        uint64_t left = zv_spool_size(reader->spool) - reader->offset;
-        size_t window_len = left < ZV_CHUNK_MAX ? (size_t)left : ZV_CHUNK_MAX;
-        const uint8_t *window;
-        size_t n;
-        if (left == 0 || (window_len < ZV_CHUNK_MAX && !cutter->final)) break;
-        if (!zv_spool_peek(reader, window_len, &window)) break;
-        n = zv_fastcdc_cut(window, window_len);
-        zv_sha256_dual(cutter->object_hash, window, n, round->hashes[round->count]);
-        round->sizes[round->count++] = (uint32_t)n;
-        reader->offset += n;
-    }
-}
-
-/* Cuts the next round into a free slot; 0 once there is nothing more to cut. */
-static int zv_cutter_step(zv_cutter *cutter) {
-    zv_cut_round *round;
-    pthread_mutex_lock(&cutter->lock);
-    while (!cutter->done && !cutter->stop && cutter->cut - cutter->inserted == ZV_CUT_RING)
-        pthread_cond_wait(&cutter->changed, &cutter->lock);
-    if (cutter->done || cutter->stop) {
-        pthread_mutex_unlock(&cutter->lock);
-        return 0;
-    }
-    round = &cutter->rounds[cutter->cut % ZV_CUT_RING];
-    pthread_mutex_unlock(&cutter->lock);
-    zv_cut_one_round(cutter, round);
-    pthread_mutex_lock(&cutter->lock);
-    cutter->cut++;
-    cutter->done = round->count < ZV_CUT_ROUND;
-    pthread_cond_signal(&cutter->changed);
-    pthread_mutex_unlock(&cutter->lock);
-    return 1;
-}
-
-static void *zv_cutter_run(void *arg) {
-    while (zv_cutter_step((zv_cutter *)arg)) {
-    }
-    return NULL;
-}
-
-/* The next cut round for the inserts, NULL after the last one. */
-static zv_cut_round *zv_cutter_next(zv_cutter *cutter) {
-    zv_cut_round *round = NULL;
-    if (!cutter->helper.threaded && cutter->cut == cutter->inserted) zv_cutter_step(cutter);
-    pthread_mutex_lock(&cutter->lock);
-    while (!cutter->done && cutter->cut == cutter->inserted) pthread_cond_wait(&cutter->changed, &cutter->lock);
-    if (cutter->cut > cutter->inserted) round = &cutter->rounds[cutter->inserted % ZV_CUT_RING];
-    pthread_mutex_unlock(&cutter->lock);
-    return round;
-}
-
-/* Gives a round's slot back to the thread. */
-static void zv_cutter_release(zv_cutter *cutter) {
-    pthread_mutex_lock(&cutter->lock);
-    cutter->inserted++;
-    pthread_cond_signal(&cutter->changed);
-    pthread_mutex_unlock(&cutter->lock);
-}
-
-/* Tells the thread to cut no more (it may still be rounds ahead) and waits for it. */
-static void zv_cutter_finish(zv_cutter *cutter) {
-    pthread_mutex_lock(&cutter->lock);
-    cutter->stop = 1;
-    pthread_cond_signal(&cutter->changed);
-    pthread_mutex_unlock(&cutter->lock);
-    zv_helper_join(&cutter->helper);
-}
-
-/* Inserts one cut round; a failed spool read leaves the status OK and is
- * reported when the reader closes. */
-static zova_status zv_writer_insert_round(zova_object_writer *w, zv_spool_reader *inserting,
-                                          const zv_cut_round *round) {
-    zova_status status = ZOVA_OK;
-    size_t i;
-    for (i = 0; i < round->count && status == ZOVA_OK; i++) {
-        zv_manifest_entry entry;
-        const uint8_t *data;
-        int fresh = 0;
-        if (!zv_spool_read(inserting, round->sizes[i], &data)) break;
-        status = zv_chunk_store(w->db, round->hashes[i], data, round->sizes[i], 0, &fresh);
-        memset(&entry, 0, sizeof(entry));
-        memcpy(entry.hash, round->hashes[i], 32);
-        entry.size = round->sizes[i];
-        entry.fresh = (uint32_t)fresh;
-        if (status == ZOVA_OK) status = zv_spool_append(&w->stored, &entry, sizeof(entry));
-        if (status == ZOVA_OK) w->stored_count++;
-    }
-    return status;
-}
-
-/* Inside the caller's transaction: stores the chunks of the staged stream,
- * appends their manifest entries to the stored spool and their bytes to
- * object_hash, and copies the uncut end to w->carry (*carry_len bytes). The
- * caller undoes the stored-spool appends on failure. */
+/* Inside the caller's transaction: stores the chunks of the staged stream
+ * (chunk_pipeline.c), appending their manifest entries to the stored spool and
+ * their bytes to object_hash, and copies the uncut end to w->carry
+ * (*carry_len bytes). The caller undoes the stored-spool appends on failure. */
 static zova_status zv_writer_store_pending(zova_object_writer *w, zv_sha256_ctx *object_hash, int final,
                                            size_t *carry_len) {
-    zv_spool_reader inserting, cutting;
-    zv_cutter *cutter;
-    zv_cut_round *round;
-    zova_status status;
-    cutter = (zv_cutter *)calloc(1, sizeof(*cutter));
-    if (!cutter) return ZOVA_OUT_OF_MEMORY;
-    if (pthread_mutex_init(&cutter->lock, NULL) != 0) {
-        free(cutter);
-        return ZOVA_OUT_OF_MEMORY;
-    }
-    if (pthread_cond_init(&cutter->changed, NULL) != 0) {
-        pthread_mutex_destroy(&cutter->lock);
-        free(cutter);
-        return ZOVA_OUT_OF_MEMORY;
-    }
-    status = zv_spool_reader_open(&inserting, &w->pending);
-    if (status == ZOVA_OK) status = zv_spool_reader_open(&cutting, &w->pending);
-    else memset(&cutting, 0, sizeof(cutting));
-    cutter->reader = &cutting;
-    cutter->object_hash = object_hash;
-    cutter->final = final;
-    if (status == ZOVA_OK) {
-        zv_helper_start(&cutter->helper, zv_cutter_run, cutter);
-        while (status == ZOVA_OK && !inserting.failure && (round = zv_cutter_next(cutter)) != NULL) {
-            status = zv_writer_insert_round(w, &inserting, round);
-            zv_cutter_release(cutter);
-        }
-        zv_cutter_finish(cutter);
-    }
-    if (status == ZOVA_OK && !inserting.failure && !cutting.failure) {
-        const uint8_t *uncut;
-        *carry_len = (size_t)(zv_spool_size(&w->pending) - cutting.offset); /* < 64 KiB */
-        if (*carry_len > 0 && zv_spool_peek(&cutting, *carry_len, &uncut)) memcpy(w->carry, uncut, *carry_len);
-    }
-    status = zv_spool_reader_close(&inserting, status);
-    status = zv_spool_reader_close(&cutting, status);
-    pthread_cond_destroy(&cutter->changed);
-    pthread_mutex_destroy(&cutter->lock);
-    free(cutter);
-    return status;
+    zv_spool_reader reader;
+    const uint8_t *uncut;
+    uint64_t cut_end = 0;
+    zova_status status =
+        zv_chunks_store(w->db, &w->pending, final, 0, object_hash, &w->stored, &w->stored_count, &cut_end);
+    if (status != ZOVA_OK) return status;
+    *carry_len = (size_t)(zv_spool_size(&w->pending) - cut_end); /* < 64 KiB */
+    if (*carry_len == 0) return ZOVA_OK;
+    status = zv_spool_reader_open(&reader, &w->pending);
+    reader.offset = cut_end;
+    if (status == ZOVA_OK && zv_spool_read(&reader, *carry_len, &uncut)) memcpy(w->carry, uncut, *carry_len);
+    return zv_spool_reader_close(&reader, status);
 }
 
 /* After a flush committed: the uncut end becomes the whole of pending (which

@@ -2,8 +2,9 @@
  * objects.c - content-addressed objects (file-format 3, c-abi 4.9, 7.6): put
  * (one and many), verified get and range reads, manifests, delete with chunk
  * reference cleanup, loose chunk get/put/delete and assembly from stored chunks.
- * The chunk-storage and verification helpers here are shared with the object
- * writer (object_writer.c).
+ * Objects of 1 MiB or more are cut, hashed and stored through the chunk
+ * pipeline (chunk_pipeline.c). The chunk-storage and verification helpers
+ * here are shared with it and with the object writer (object_writer.c).
  */
 #include "zova_internal.h"
 
@@ -285,8 +286,8 @@ static zova_status zv_chunk_row(zova_database *db, const uint8_t hash[32], sqlit
 /* Stores chunk bytes whose hash the caller computed. *out_fresh tells whether
  * a new row was written. An existing row that fails verification is 54, or is
  * rewritten with the given (verified) bytes when repair is set. */
-zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len, int repair,
-                           int *out_fresh) {
+static zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
+                                  int repair, int *out_fresh) {
     zova_status status = ZOVA_OK;
     sqlite3_stmt *stmt = zv_stmt(db, SQL_CHUNK_INSERT_OR_IGNORE, &status);
     sqlite3_stmt *existing = NULL;
@@ -345,37 +346,36 @@ zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t s
     return zv_spool_reader_close(&reader, status);
 }
 
+zova_status zv_chunk_store_entry(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
+                                 int repair, zv_spool *entries) {
+    zv_manifest_entry entry;
+    int fresh = 0;
+    zova_status status = zv_chunk_store(db, hash, data, len, repair, &fresh);
+    if (status != ZOVA_OK) return status;
+    memset(&entry, 0, sizeof(entry));
+    memcpy(entry.hash, hash, 32);
+    entry.size = (uint32_t)len;
+    entry.fresh = (uint32_t)fresh;
+    return zv_spool_append(entries, &entry, sizeof(entry));
+}
+
 /* ---- put ---- */
 
-/* Cuts data into FastCDC-v1 chunks and stores each (inside the caller's
- * transaction), appending the manifest to an empty spool. */
-static zova_status zv_chunk_and_store(zova_database *db, const uint8_t *data, size_t len, zv_spool *entries,
-                                      size_t *out_count) {
+/* Chunks, stores and records one small object (its id already computed)
+ * inside the caller's transaction, on this thread; entries is an empty spool
+ * to use. */
+static zova_status zv_object_store(zova_database *db, const uint8_t id[32], const uint8_t *data, size_t len,
+                                   zv_spool *entries) {
     size_t count = 0, offset = 0;
     zova_status status = ZOVA_OK;
     while (offset < len && status == ZOVA_OK) {
         size_t n = zv_fastcdc_cut(data + offset, len - offset);
-        zv_manifest_entry entry;
-        int fresh = 0;
-        memset(&entry, 0, sizeof(entry));
-        zv_sha256(data + offset, n, entry.hash);
-        entry.size = (uint32_t)n;
-        status = zv_chunk_store(db, entry.hash, data + offset, n, 1, &fresh);
-        entry.fresh = (uint32_t)fresh;
-        if (status == ZOVA_OK) status = zv_spool_append(entries, &entry, sizeof(entry));
+        uint8_t hash[32];
+        zv_sha256(data + offset, n, hash);
+        status = zv_chunk_store_entry(db, hash, data + offset, n, 1, entries);
         offset += n;
         count++;
     }
-    *out_count = count;
-    return status;
-}
-
-/* Chunks, stores and records one object inside the caller's transaction;
- * entries is an empty spool to use. */
-static zova_status zv_object_store(zova_database *db, const uint8_t id[32], const uint8_t *data, size_t len,
-                                   zv_spool *entries) {
-    size_t count = 0;
-    zova_status status = zv_chunk_and_store(db, data, len, entries, &count);
     if (status == ZOVA_OK) status = zv_object_insert(db, id, (uint64_t)len, count, entries);
     zv_spool_truncate(entries, 0);
     return status;
@@ -399,23 +399,21 @@ static zova_status zv_objects_put(zova_database *db, const uint8_t *const *data,
     return zv_finish_transaction(db, status);
 }
 
-/* Objects this large hash their id on a second thread while the calling
- * thread chunks them, hashes the chunks and inserts the chunk rows. */
+/* Objects this large go through the chunk pipeline: a second thread cuts
+ * them and hashes the chunks and the id while this one inserts the chunks. */
 #define ZV_PARALLEL_PUT_MIN (1u << 20)
 
 static zova_status zv_object_put_parallel(zova_database *db, const uint8_t *data, size_t len, zova_object_id *out_id) {
-    zv_sha256_task task;
     zv_sha256_ctx object_hash;
-    zv_spool entries;
-    size_t count = 0;
+    zv_spool source, entries;
+    uint64_t count = 0;
     int exists = 0;
     zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
+    zv_spool_view(&source, db, data, len);
     zv_spool_init(&entries, db);
     zv_sha256_init(&object_hash);
-    zv_sha256_task_start(&task, &object_hash, data, len);
-    status = zv_chunk_and_store(db, data, len, &entries, &count);
-    zv_sha256_task_finish(&task);
+    status = zv_chunks_store(db, &source, 1, 1, &object_hash, &entries, &count, NULL);
     zv_sha256_final(&object_hash, out_id->bytes);
     if (status == ZOVA_OK) status = zv_object_exists(db, out_id->bytes, &exists);
     if (status == ZOVA_OK && exists) {

@@ -299,20 +299,3 @@ zova_status zova_object_chunk_id_from_bytes(const uint8_t *data, size_t len, zov
     zv_sha256(data, len, out_id->bytes);
     return ZOVA_OK;
 }
-
-/* ---- hashing a large buffer on a second thread ---- */
-
-static void *zv_sha256_task_run(void *arg) {
-    zv_sha256_task *task = (zv_sha256_task *)arg;
-    zv_sha256_update(task->ctx, task->data, task->len);
-    return NULL;
-}
-
-void zv_sha256_task_start(zv_sha256_task *task, zv_sha256_ctx *ctx, const uint8_t *data, size_t len) {
-    task->ctx = ctx;
-    task->data = data;
-    task->len = len;
-    zv_helper_start(&task->helper, zv_sha256_task_run, task);
-}
-
-void zv_sha256_task_finish(zv_sha256_task *task) { zv_helper_join(&task->helper); }

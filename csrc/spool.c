@@ -148,6 +148,12 @@ void zv_spool_truncate(zv_spool *spool, uint64_t size) {
     }
 }
 
+void zv_spool_view(zv_spool *spool, zova_database *db, const uint8_t *data, size_t len) {
+    zv_spool_init(spool, db);
+    spool->memory = (uint8_t *)data; /* only ever read */
+    spool->memory_len = len;
+}
+
 void zv_spool_free(zv_spool *spool) {
     if (spool->fd >= 0) close(spool->fd);
     free(spool->memory);

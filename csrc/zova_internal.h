@@ -98,24 +98,6 @@ ZV_HIDDEN int zv_vector_sql_register(sqlite3 *sql);
 /* ---- memory helpers ---- */
 ZV_HIDDEN char *zv_strndup(const char *s, size_t len);
 
-/* ---- a helper thread: run(arg) beside the caller, or inline at join when
- * no thread can be started ---- */
-typedef struct zv_helper {
-    void *(*run)(void *);
-    void *arg;
-    pthread_t thread;
-    int threaded;
-} zv_helper;
-static inline void zv_helper_start(zv_helper *helper, void *(*run)(void *), void *arg) {
-    helper->run = run;
-    helper->arg = arg;
-    helper->threaded = pthread_create(&helper->thread, NULL, run, arg) == 0;
-}
-static inline void zv_helper_join(zv_helper *helper) {
-    if (helper->threaded) pthread_join(helper->thread, NULL);
-    else helper->run(helper->arg);
-}
-
 /* ---- sha256.c: SHA-256 (SHA-NI when the CPU has it) ---- */
 typedef struct zv_sha256_ctx {
     uint32_t state[8];
@@ -132,18 +114,6 @@ ZV_HIDDEN int zv_sha256_accelerated(void);
  * SHA-256 streams interleaved block by block on the SHA extensions, so the
  * second costs little extra time. */
 ZV_HIDDEN void zv_sha256_dual(zv_sha256_ctx *object, const uint8_t *data, size_t len, uint8_t chunk_digest[32]);
-/* zv_sha256_update(ctx, data, len) on a second thread (zv_helper) while the
- * caller works on something else; the caller must not touch ctx or the data
- * until zv_sha256_task_finish returns. */
-typedef struct zv_sha256_task {
-    zv_sha256_ctx *ctx;
-    const uint8_t *data;
-    size_t len;
-    zv_helper helper;
-} zv_sha256_task;
-ZV_HIDDEN void zv_sha256_task_start(zv_sha256_task *task, zv_sha256_ctx *ctx, const uint8_t *data, size_t len);
-ZV_HIDDEN void zv_sha256_task_finish(zv_sha256_task *task);
-
 /* ---- spool.c: append-only scratch storage, bounded memory, spills to an
  * unnamed temporary file (see spool.c) ---- */
 #define ZV_SPOOL_MEMORY (64u << 10)
@@ -172,6 +142,9 @@ ZV_HIDDEN zova_status zv_spool_append(zv_spool *spool, const void *data, size_t 
 /* Drops everything after the first size bytes (size <= zv_spool_size). */
 ZV_HIDDEN void zv_spool_truncate(zv_spool *spool, uint64_t size);
 ZV_HIDDEN void zv_spool_free(zv_spool *spool);
+/* A read-only spool over the caller's bytes, for code that reads either kind:
+ * it is never appended to, truncated or freed. */
+ZV_HIDDEN void zv_spool_view(zv_spool *spool, zova_database *db, const uint8_t *data, size_t len);
 /* Sequential reading from the start; the spool must not grow meanwhile.
  * zv_spool_read hands out the next len (<= ZV_SPOOL_RECORD_MAX) bytes, valid
  * until the next call, and returns 1; or 0 once anything failed. zv_spool_peek
@@ -193,7 +166,7 @@ ZV_HIDDEN zova_status zv_spool_reader_close(zv_spool_reader *reader, zova_status
  * stream, or when n >= ZV_CHUNK_MAX (the cut never looks further). */
 ZV_HIDDEN size_t zv_fastcdc_cut(const uint8_t *data, size_t n);
 
-/* ---- objects.c: shared by the object writer ---- */
+/* ---- objects.c: shared by the chunk pipeline and the object writer ---- */
 typedef struct zv_manifest_entry {
     uint8_t hash[32];
     uint32_t size;
@@ -204,12 +177,25 @@ ZV_HIDDEN zova_status zv_finish_transaction(zova_database *db, zova_status statu
 ZV_HIDDEN zova_status zv_object_meta(zova_database *db, const uint8_t id[32], uint64_t *out_size,
                                      uint64_t *out_count);
 ZV_HIDDEN zova_status zv_object_verify(zova_database *db, const uint8_t id[32]);
-ZV_HIDDEN zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
-                                     int repair, int *out_fresh);
+/* Stores one chunk whose hash the caller computed and appends its
+ * zv_manifest_entry to entries. An existing row that fails verification is
+ * 54, or is rewritten with the given (verified) bytes when repair is set. */
+ZV_HIDDEN zova_status zv_chunk_store_entry(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
+                                           int repair, zv_spool *entries);
 /* Writes the object row and its manifest rows, read from a spool of count
  * zv_manifest_entry records. */
 ZV_HIDDEN zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count,
                                        zv_spool *entries);
+
+/* ---- chunk_pipeline.c: cut, hash and store a stream on two threads ---- */
+/* Inside the caller's transaction: stores the chunks of source from its start
+ * (all of it when final, else only chunks followed by 64 KiB of stream; the
+ * rest, from *out_cut_end on if wanted, is left uncut) with zv_chunk_store_entry,
+ * adding each to *count and its bytes to object_hash. On failure entries may
+ * hold some of the appends: the caller undoes them. */
+ZV_HIDDEN zova_status zv_chunks_store(zova_database *db, zv_spool *source, int final, int repair,
+                                      zv_sha256_ctx *object_hash, zv_spool *entries, uint64_t *count,
+                                      uint64_t *out_cut_end);
 
 /* ---- operations.c: deep-check fast path for zova.diagnostics ---- */
 /* out_ok[i] = 1 when object i (ids + 32*i) has a sound manifest, verified chunks

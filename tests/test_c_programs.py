@@ -52,6 +52,12 @@ def test_c99_operations_program(tmp_path):
                   [f"-I{ROOT / 'vendor' / 'sqlite-3.53.2'}"])
 
 
+def test_c99_objects_without_threads(tmp_path):
+    # Every pthread_create fails (the program defines its own): the chunk
+    # pipeline cuts on the calling thread, with the same ids and chunks.
+    build_and_run(tmp_path, [tool("gcc"), *C99], SOURCES / "no_threads_test.c")
+
+
 def test_cxx17_program_over_every_area(tmp_path):
     build_and_run(tmp_path, [tool("g++"), "-std=c++17", "-pedantic", "-Wall", "-Wextra", "-Werror"],
                   SOURCES / "areas_test.cpp")
