@@ -3,19 +3,19 @@
  *
  * A write appends its bytes to a spool; once ZV_WRITER_FLUSH bytes are
  * staged, the next write stores them in ONE transaction -- never one commit
- * per chunk. During that flush the chunk pipeline (chunk_pipeline.c) cuts the
- * staged stream into FastCDC-v1 chunks and hashes them, and the object, on a
- * second thread, rounds ahead of the inserts the calling thread does. A chunk
- * is cut only when 64 KiB of stream follow its start, or at the end of the
- * stream, so the boundaries equal one-shot chunking however the input is
- * split; the uncut end of a flush waits for the next one. A failed call
- * leaves the writer as before it.
+ * per chunk. The writer's cutter (chunk_pipeline.c) cuts the staged stream
+ * into FastCDC-v1 chunks and hashes them, and the object, on a thread of its
+ * own as the writes extend it, between calls too; a flush inserts what it
+ * has cut while it cuts the rest. A chunk is cut only when 64 KiB of stream
+ * follow its start, or at the end of the stream, so the boundaries equal
+ * one-shot chunking however the input is split; the uncut end of a flush
+ * waits for the next one. A failed call leaves the writer as before it (its
+ * cutter starts over from the first byte not stored).
  *
  * Memory does not grow with the stream: two spools (the staged stream, and
  * the manifest of the chunks stored so far) keep 64 KiB in memory and the
- * rest in an unnamed temporary file; a flush adds two spool readers, the
- * pipeline's rounds and the carried-over end of the stream -- under 1 MiB in
- * all.
+ * rest in an unnamed temporary file; the cutter's reader and rounds, a
+ * flush's reader and the carried-over end of the stream add under 1 MiB.
  */
 #include "zova_internal.h"
 
@@ -35,9 +35,11 @@ struct zova_object_writer {
     zova_database *db;
     int closed;      /* finished or cancelled: every call but destroy is 59 */
     int input_final; /* a finish was attempted: write is 59, finish/cancel may retry */
-    zv_sha256_ctx object_hash; /* over every byte stored so far */
+    zv_sha256_ctx object_hash;  /* over every byte cut so far: the cutter's */
+    zv_sha256_ctx restart_hash; /* over every byte before pending */
     uint64_t total;
-    zv_spool pending; /* the stream after the stored chunks */
+    zv_spool pending;   /* the stream after the stored chunks */
+    zv_cutter *cutter;  /* cuts pending as it grows; NULL once closed */
     uint8_t *carry;   /* ZV_CHUNK_MAX: a flush's uncut end, on its way to the front of pending */
     zv_spool stored;  /* zv_manifest_entry of every chunk stored by a flush, in order */
     uint64_t stored_count;
@@ -55,19 +57,23 @@ static unsigned int zv_data_version(zova_database *db) {
 
 /* ---- storing: pending spool -> chunk rows ---- */
 
-/* Inside the caller's transaction: stores the chunks of the staged stream
- * (chunk_pipeline.c), appending their manifest entries to the stored spool and
- * their bytes to object_hash, and copies the uncut end to w->carry
- * (*carry_len bytes). The caller undoes the stored-spool appends on failure. */
-static zova_status zv_writer_store_pending(zova_object_writer *w, zv_sha256_ctx *object_hash, int final,
-                                           size_t *carry_len) {
+/* Inside the caller's transaction: lets the cutter read all of pending and
+ * stores the chunks it cuts (chunk_pipeline.c), appending their manifest
+ * entries to the stored spool. */
+static zova_status zv_writer_store_pending(zova_object_writer *w, int final) {
+    zova_status status = zv_spool_sync(&w->pending);
+    if (status != ZOVA_OK) return status;
+    zv_cutter_extend(w->cutter, final);
+    return zv_cutter_store(w->cutter, w->db, 0, &w->stored, &w->stored_count);
+}
+
+/* Copies the uncut end of pending (< 64 KiB) to w->carry. */
+static zova_status zv_writer_read_carry(zova_object_writer *w, size_t *carry_len) {
+    uint64_t cut_end = zv_cutter_offset(w->cutter);
     zv_spool_reader reader;
     const uint8_t *uncut;
-    uint64_t cut_end = 0;
-    zova_status status =
-        zv_chunks_store(w->db, &w->pending, final, 0, object_hash, &w->stored, &w->stored_count, &cut_end);
-    if (status != ZOVA_OK) return status;
-    *carry_len = (size_t)(zv_spool_size(&w->pending) - cut_end); /* < 64 KiB */
+    zova_status status;
+    *carry_len = (size_t)(zv_spool_size(&w->pending) - cut_end);
     if (*carry_len == 0) return ZOVA_OK;
     status = zv_spool_reader_open(&reader, &w->pending);
     reader.offset = cut_end;
@@ -75,29 +81,43 @@ static zova_status zv_writer_store_pending(zova_object_writer *w, zv_sha256_ctx 
     return zv_spool_reader_close(&reader, status);
 }
 
-/* After a flush committed: the uncut end becomes the whole of pending (which
- * cannot fail, see zv_spool_truncate). */
-static void zv_writer_restart_pending(zova_object_writer *w, size_t carry_len) {
-    zv_spool_truncate(&w->pending, 0);
-    (void)zv_spool_append(&w->pending, w->carry, carry_len);
+/* After a failed flush or finish: the stored spool as saved, the cutter and
+ * the object hash back at the start of pending. */
+static void zv_writer_undo(zova_object_writer *w, uint64_t saved_size, uint64_t saved_count) {
+    zv_spool_truncate(&w->stored, saved_size);
+    w->stored_count = saved_count;
+    zv_cutter_restart(w->cutter);
+    w->object_hash = w->restart_hash;
 }
 
-/* Stores the staged chunks in one transaction. */
+/* Finished or cancelled: the cutter (and its thread) go at once. */
+static void zv_writer_close(zova_object_writer *w) {
+    w->closed = 1;
+    zv_cutter_free(w->cutter);
+    w->cutter = NULL;
+}
+
+/* Stores the staged chunks in one transaction; after it commits, the uncut
+ * end becomes the whole of pending (which cannot fail, see
+ * zv_spool_truncate) and the cutter starts over on it. (Its thread is idle
+ * meanwhile: it has cut all it may read.) */
 static zova_status zv_writer_flush(zova_object_writer *w) {
     zova_database *db = w->db;
     uint64_t saved_size = zv_spool_size(&w->stored), saved_count = w->stored_count;
-    zv_sha256_ctx next_hash = w->object_hash;
     size_t carry_len = 0;
     zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
-    status = zv_finish_transaction(db, zv_writer_store_pending(w, &next_hash, 0, &carry_len));
+    status = zv_writer_store_pending(w, 0);
+    if (status == ZOVA_OK) status = zv_writer_read_carry(w, &carry_len);
+    status = zv_finish_transaction(db, status);
     if (status != ZOVA_OK) {
-        zv_spool_truncate(&w->stored, saved_size);
-        w->stored_count = saved_count;
+        zv_writer_undo(w, saved_size, saved_count);
         return status;
     }
-    w->object_hash = next_hash;
-    zv_writer_restart_pending(w, carry_len);
+    zv_spool_truncate(&w->pending, 0);
+    (void)zv_spool_append(&w->pending, w->carry, carry_len);
+    zv_cutter_restart(w->cutter);
+    w->restart_hash = w->object_hash;
     w->stored_version = zv_data_version(db);
     return ZOVA_OK;
 }
@@ -171,6 +191,7 @@ static zova_status zv_writer_delete_unreferenced(zova_object_writer *w) {
 zova_status zova_object_writer_create(const zova_object_writer_create_request *request) {
     zova_database *db;
     zova_object_writer *w;
+    zova_status status;
     if (!request || !request->db) return ZOVA_INVALID_ARGUMENT;
     db = request->db;
     zv_lock(db);
@@ -185,8 +206,16 @@ zova_status zova_object_writer_create(const zova_object_writer_create_request *r
     }
     w->db = db;
     zv_sha256_init(&w->object_hash);
+    w->restart_hash = w->object_hash;
     zv_spool_init(&w->pending, db);
     zv_spool_init(&w->stored, db);
+    w->cutter = zv_cutter_new(&w->pending, &w->object_hash, &status);
+    if (status != ZOVA_OK) {
+        zv_cutter_free(w->cutter);
+        free(w->carry);
+        free(w);
+        return zv_unlock(db, status);
+    }
     db->live_writers++;
     *request->out_writer = w;
     return zv_unlock(db, ZOVA_OK);
@@ -211,7 +240,10 @@ zova_status zova_object_writer_write(const zova_object_writer_write_request *req
         status = zv_spool_append(&w->pending, request->data, request->len);
         if (status != ZOVA_OK) zv_spool_truncate(&w->pending, staged);
     }
-    if (status == ZOVA_OK) w->total += request->len;
+    if (status == ZOVA_OK) {
+        w->total += request->len;
+        zv_cutter_extend(w->cutter, 0);
+    }
     return zv_unlock(db, status);
 }
 
@@ -244,14 +276,14 @@ static zova_status zv_writer_recheck(zova_object_writer *w, uint64_t count) {
 /* Stores the last chunks and records the object in one transaction (c-abi 7.7). */
 static zova_status zv_writer_finish(zova_object_writer *w, zova_object_id *out_id) {
     zova_database *db = w->db;
-    zv_sha256_ctx hash = w->object_hash;
+    zv_sha256_ctx hash;
     uint64_t size = 0, count = 0, recheck = 0;
-    size_t carry_len = 0;
     zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
     if (zv_data_version(db) != w->stored_version) recheck = w->stored_count;
-    status = zv_writer_store_pending(w, &hash, 1, &carry_len);
+    status = zv_writer_store_pending(w, 1);
     if (status == ZOVA_OK) {
+        hash = w->object_hash;
         zv_sha256_final(&hash, out_id->bytes);
         status = zv_object_meta(db, out_id->bytes, &size, &count);
     }
@@ -284,11 +316,10 @@ zova_status zova_object_writer_finish(const zova_object_writer_finish_request *r
     saved_count = w->stored_count;
     status = zv_writer_finish(w, &id);
     if (status != ZOVA_OK) {
-        zv_spool_truncate(&w->stored, saved_stored);
-        w->stored_count = saved_count;
+        zv_writer_undo(w, saved_stored, saved_count);
         return zv_unlock(db, status);
     }
-    w->closed = 1;
+    zv_writer_close(w);
     *request->out_id = id;
     return zv_unlock(db, ZOVA_OK);
 }
@@ -297,7 +328,7 @@ static zova_status zv_writer_cancel(zova_object_writer *w) {
     zova_status status = zv_begin_immediate(w->db);
     if (status != ZOVA_OK) return status;
     status = zv_finish_transaction(w->db, zv_writer_delete_unreferenced(w));
-    if (status == ZOVA_OK) w->closed = 1;
+    if (status == ZOVA_OK) zv_writer_close(w);
     return status;
 }
 
@@ -319,6 +350,7 @@ zova_status zova_object_writer_destroy(zova_object_writer *writer) {
     db = writer->db;
     zv_lock(db);
     if (!writer->closed && !zv_transaction_active(db)) (void)zv_writer_cancel(writer);
+    zv_cutter_free(writer->cutter); /* before the spool it reads */
     free(writer->carry);
     zv_spool_free(&writer->pending);
     zv_spool_free(&writer->stored);

@@ -405,15 +405,14 @@ static zova_status zv_objects_put(zova_database *db, const uint8_t *const *data,
 
 static zova_status zv_object_put_parallel(zova_database *db, const uint8_t *data, size_t len, zova_object_id *out_id) {
     zv_sha256_ctx object_hash;
-    zv_spool source, entries;
+    zv_spool entries;
     uint64_t count = 0;
     int exists = 0;
     zova_status status = zv_begin_immediate(db);
     if (status != ZOVA_OK) return status;
-    zv_spool_view(&source, db, data, len);
     zv_spool_init(&entries, db);
     zv_sha256_init(&object_hash);
-    status = zv_chunks_store(db, &source, 1, 1, &object_hash, &entries, &count, NULL);
+    status = zv_chunks_store_view(db, data, len, &object_hash, &entries, &count);
     zv_sha256_final(&object_hash, out_id->bytes);
     if (status == ZOVA_OK) status = zv_object_exists(db, out_id->bytes, &exists);
     if (status == ZOVA_OK && exists) {

@@ -82,8 +82,7 @@ static zova_status zv_spool_pwrite(zv_spool *spool, const uint8_t *data, size_t 
     return ZOVA_OK;
 }
 
-/* Writes the buffered tail of the file part out. */
-static zova_status zv_spool_sync(zv_spool *spool) {
+zova_status zv_spool_sync(zv_spool *spool) {
     zova_status status;
     if (spool->write_len == 0) return ZOVA_OK;
     status = zv_spool_pwrite(spool, spool->write_buffer, spool->write_len, spool->file_len);
@@ -165,11 +164,28 @@ void zv_spool_free(zv_spool *spool) {
 
 #define ZV_SPOOL_READ_BUFFER (4 * ZV_SPOOL_RECORD_MAX)
 
+zv_spool_extent zv_spool_readable(const zv_spool *spool) {
+    zv_spool_extent extent;
+    extent.memory_len = spool->memory_len;
+    extent.fd = spool->fd;
+    extent.size = spool->memory_len + spool->file_len;
+    return extent;
+}
+
 zova_status zv_spool_reader_open(zv_spool_reader *reader, zv_spool *spool) {
     zova_status status = zv_spool_sync(spool);
     memset(reader, 0, sizeof(*reader));
     reader->spool = spool;
+    reader->extent = zv_spool_readable(spool);
     return status;
+}
+
+void zv_spool_reader_rewind(zv_spool_reader *reader, zv_spool_extent extent) {
+    reader->offset = 0;
+    reader->buffer_len = 0;
+    reader->failure = NULL;
+    reader->failure_errno = 0;
+    reader->extent = extent;
 }
 
 static int zv_spool_read_failed(zv_spool_reader *reader, const char *what, int error) {
@@ -180,15 +196,15 @@ static int zv_spool_read_failed(zv_spool_reader *reader, const char *what, int e
 
 /* Copies content [offset, offset + len) out of the memory part and the file. */
 static int zv_spool_fill(zv_spool_reader *reader, uint64_t offset, size_t len) {
-    zv_spool *spool = reader->spool;
+    const zv_spool_extent *extent = &reader->extent;
     size_t got = 0;
-    if (offset < spool->memory_len) {
-        got = spool->memory_len - (size_t)offset < len ? spool->memory_len - (size_t)offset : len;
-        memcpy(reader->buffer, spool->memory + offset, got);
+    if (offset < extent->memory_len) {
+        got = extent->memory_len - (size_t)offset < len ? extent->memory_len - (size_t)offset : len;
+        memcpy(reader->buffer, reader->spool->memory + offset, got);
     }
     while (got < len) {
-        uint64_t file_offset = offset + got - spool->memory_len;
-        ssize_t n = pread(spool->fd, reader->buffer + got, len - got, (off_t)file_offset);
+        uint64_t file_offset = offset + got - extent->memory_len;
+        ssize_t n = pread(extent->fd, reader->buffer + got, len - got, (off_t)file_offset);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return zv_spool_read_failed(reader, "reading", n < 0 ? errno : EIO);
         got += (size_t)n;
@@ -199,12 +215,11 @@ static int zv_spool_fill(zv_spool_reader *reader, uint64_t offset, size_t len) {
 }
 
 int zv_spool_peek(zv_spool_reader *reader, size_t len, const uint8_t **out) {
-    zv_spool *spool = reader->spool;
-    uint64_t offset = reader->offset, size = zv_spool_size(spool);
+    uint64_t offset = reader->offset, size = reader->extent.size;
     if (reader->failure) return 0;
     if (len > ZV_SPOOL_RECORD_MAX || offset + len > size) return zv_spool_read_failed(reader, "reading past its end", 0);
-    if (offset + len <= spool->memory_len) {
-        *out = spool->memory + offset;
+    if (offset + len <= reader->extent.memory_len) {
+        *out = reader->spool->memory + offset;
         return 1;
     }
     if (!reader->buffer || offset < reader->buffer_offset ||
@@ -226,12 +241,22 @@ int zv_spool_read(zv_spool_reader *reader, size_t len, const uint8_t **out) {
     return 1;
 }
 
-zova_status zv_spool_reader_close(zv_spool_reader *reader, zova_status status) {
-    free(reader->buffer);
-    reader->buffer = NULL;
+int zv_spool_reader_failed(const zv_spool_reader *reader) { return reader->failure || reader->failure_errno; }
+
+zova_status zv_spool_reader_status(zv_spool_reader *reader, zova_status status) {
     if (status != ZOVA_OK) return status;
     if (reader->failure_errno == ENOMEM && !reader->failure) return ZOVA_OUT_OF_MEMORY;
     if (!reader->failure) return ZOVA_OK;
     errno = reader->failure_errno;
     return zv_spool_io_fail(reader->spool, reader->failure);
+}
+
+void zv_spool_reader_free(zv_spool_reader *reader) {
+    free(reader->buffer);
+    reader->buffer = NULL;
+}
+
+zova_status zv_spool_reader_close(zv_spool_reader *reader, zova_status status) {
+    zv_spool_reader_free(reader);
+    return zv_spool_reader_status(reader, status);
 }

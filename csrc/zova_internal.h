@@ -127,13 +127,21 @@ typedef struct zv_spool {
     uint8_t *write_buffer; /* then write_buffer[0..write_len), not yet written */
     size_t write_len;
 } zv_spool;
+/* What a reader may read: the memory part and the file part as they were
+ * when it was taken (bytes still in the write buffer are not readable). */
+typedef struct zv_spool_extent {
+    size_t memory_len;
+    int fd;
+    uint64_t size;
+} zv_spool_extent;
 typedef struct zv_spool_reader {
     zv_spool *spool;
-    uint64_t offset; /* content offset of the next record */
-    uint8_t *buffer; /* file bytes [buffer_offset, buffer_offset + buffer_len) */
+    zv_spool_extent extent; /* it reads content [0, extent.size) */
+    uint64_t offset;        /* content offset of the next record */
+    uint8_t *buffer;        /* file bytes [buffer_offset, buffer_offset + buffer_len) */
     uint64_t buffer_offset;
     size_t buffer_len;
-    const char *failure; /* what failed, kept for zv_spool_reader_close */
+    const char *failure; /* what failed, kept for zv_spool_reader_status */
     int failure_errno;
 } zv_spool_reader;
 ZV_HIDDEN void zv_spool_init(zv_spool *spool, zova_database *db);
@@ -141,22 +149,33 @@ ZV_HIDDEN uint64_t zv_spool_size(const zv_spool *spool);
 ZV_HIDDEN zova_status zv_spool_append(zv_spool *spool, const void *data, size_t len);
 /* Drops everything after the first size bytes (size <= zv_spool_size). */
 ZV_HIDDEN void zv_spool_truncate(zv_spool *spool, uint64_t size);
+/* Writes the write buffer out, so that all of the content is readable. */
+ZV_HIDDEN zova_status zv_spool_sync(zv_spool *spool);
+ZV_HIDDEN zv_spool_extent zv_spool_readable(const zv_spool *spool);
 ZV_HIDDEN void zv_spool_free(zv_spool *spool);
 /* A read-only spool over the caller's bytes, for code that reads either kind:
  * it is never appended to, truncated or freed. */
 ZV_HIDDEN void zv_spool_view(zv_spool *spool, zova_database *db, const uint8_t *data, size_t len);
-/* Sequential reading from the start; the spool must not grow meanwhile.
+/* Sequential reading from the start, of the content when the reader was
+ * opened (after a zv_spool_sync) or given its extent (zv_spool_reader_rewind);
+ * appending meanwhile is allowed, the reader does not see it.
  * zv_spool_read hands out the next len (<= ZV_SPOOL_RECORD_MAX) bytes, valid
  * until the next call, and returns 1; or 0 once anything failed. zv_spool_peek
  * does the same without moving past them; reader->offset may also be moved
- * forward directly. It touches
- * no handle, so a second thread may read with a reader of its own; open and
- * close belong to the thread that holds the handle lock. Close returns
- * status, or when that is OK a failure the reads kept (with a message). */
+ * forward directly. It touches no handle and no spool field but the memory
+ * pointer, so a second thread may read with a reader of its own while the
+ * owner appends; open, status and close belong to the thread that holds the
+ * handle lock. zv_spool_reader_status returns status, or when that is OK a
+ * failure the reads kept (with a message); close also frees the buffer, and
+ * free only does that. */
 ZV_HIDDEN zova_status zv_spool_reader_open(zv_spool_reader *reader, zv_spool *spool);
+ZV_HIDDEN void zv_spool_reader_rewind(zv_spool_reader *reader, zv_spool_extent extent);
 ZV_HIDDEN int zv_spool_read(zv_spool_reader *reader, size_t len, const uint8_t **out);
 ZV_HIDDEN int zv_spool_peek(zv_spool_reader *reader, size_t len, const uint8_t **out);
+ZV_HIDDEN int zv_spool_reader_failed(const zv_spool_reader *reader);
+ZV_HIDDEN zova_status zv_spool_reader_status(zv_spool_reader *reader, zova_status status);
 ZV_HIDDEN zova_status zv_spool_reader_close(zv_spool_reader *reader, zova_status status);
+ZV_HIDDEN void zv_spool_reader_free(zv_spool_reader *reader);
 
 /* ---- chunker.c: FastCDC-v1 (file-format 3.1) ---- */
 #define ZV_CHUNK_MIN 2048
@@ -188,14 +207,33 @@ ZV_HIDDEN zova_status zv_object_insert(zova_database *db, const uint8_t id[32], 
                                        zv_spool *entries);
 
 /* ---- chunk_pipeline.c: cut, hash and store a stream on two threads ---- */
-/* Inside the caller's transaction: stores the chunks of source from its start
- * (all of it when final, else only chunks followed by 64 KiB of stream; the
- * rest, from *out_cut_end on if wanted, is left uncut) with zv_chunk_store_entry,
- * adding each to *count and its bytes to object_hash. On failure entries may
- * hold some of the appends: the caller undoes them. */
-ZV_HIDDEN zova_status zv_chunks_store(zova_database *db, zv_spool *source, int final, int repair,
-                                      zv_sha256_ctx *object_hash, zv_spool *entries, uint64_t *count,
-                                      uint64_t *out_cut_end);
+/* A cutter reads a spool from its start, cutting FastCDC-v1 chunks and
+ * hashing each one and the object (into *object_hash) on a thread of its own;
+ * zv_cutter_store inserts what it cut. The cutter reads only what
+ * zv_cutter_extend lets it (the spool's readable part at that moment; final:
+ * the stream ends there), and meanwhile the owner may append to the spool.
+ * All calls belong to the owner, who holds the handle lock. */
+typedef struct zv_cutter zv_cutter;
+/* NULL with *status on failure; else *status is OK (or a spool read failure:
+ * free the cutter then). */
+ZV_HIDDEN zv_cutter *zv_cutter_new(zv_spool *source, zv_sha256_ctx *object_hash, zova_status *status);
+ZV_HIDDEN void zv_cutter_extend(zv_cutter *cutter, int final);
+/* Inside the caller's transaction: stores every chunk that can be cut of what
+ * the cutter may read, with zv_chunk_store_entry, adding each to *count. On
+ * failure entries may hold some of the appends: the caller undoes them, and
+ * restarts the cutter. */
+ZV_HIDDEN zova_status zv_cutter_store(zv_cutter *cutter, zova_database *db, int repair, zv_spool *entries,
+                                      uint64_t *count);
+/* Where the cut stopped: what is left is less than a chunk window, uncut. */
+ZV_HIDDEN uint64_t zv_cutter_offset(const zv_cutter *cutter);
+/* Back to the start of the spool as it is now (nothing cut, its thread
+ * stopped); the owner resets the object hash to match. */
+ZV_HIDDEN void zv_cutter_restart(zv_cutter *cutter);
+ZV_HIDDEN void zv_cutter_free(zv_cutter *cutter);
+/* A put's chunks: data cut and stored through a cutter in one go (repairing
+ * damaged chunk rows), the object hash computed along. */
+ZV_HIDDEN zova_status zv_chunks_store_view(zova_database *db, const uint8_t *data, size_t len,
+                                           zv_sha256_ctx *object_hash, zv_spool *entries, uint64_t *count);
 
 /* ---- operations.c: deep-check fast path for zova.diagnostics ---- */
 /* out_ok[i] = 1 when object i (ids + 32*i) has a sound manifest, verified chunks

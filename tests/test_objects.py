@@ -602,6 +602,81 @@ def test_finish_after_flushed_chunks_were_deleted_is_52(path, how):
     db.close()
 
 
+def test_flush_and_finish_that_fail_midway_can_be_sent_again(path):
+    """c-abi §7.7: a flush, and a finish, that fail after storing part of their
+    chunks (the file reaches max_page_count) roll back and leave the writer as
+    before; the same call sent again stores everything, and the object is
+    exactly the bytes written. The writer's cutter, which had cut ahead, starts
+    over from the first byte not stored. (Through the C ABI: the Python
+    binding cancels a writer whose finish failed.)"""
+    native = NativeDb(path)
+    reader = zova.Database.open(path)
+    data = os.urandom(FLUSH + (3 << 20))
+    out = ffi.new("zova_object_writer **")
+    assert lib.zova_object_writer_create(ffi.new("zova_object_writer_create_request *", [native.ptr, out])) == 0
+    writer = out[0]
+
+    def write(piece: bytes) -> int:
+        buffer = ffi.from_buffer("uint8_t[]", piece)
+        return lib.zova_object_writer_write(ffi.new("zova_object_writer_write_request *", [writer, buffer, len(piece)]))
+
+    def limit_growth(pages: int) -> None:
+        now = reader.prepare("pragma page_count").fetchall()[0][0]
+        assert native.exec(f"pragma max_page_count = {now + pages}") == 0
+
+    assert write(data[:FLUSH]) == 0
+    limit_growth(4096)  # 16 MiB more: the flush of 129 MiB runs out midway
+    assert write(data[FLUSH:FLUSH + 1]) == lib.ZOVA_SQLITE_ERROR
+    assert table_count(reader, "_zova_chunks") == 0
+    limit_growth(1 << 20)
+    assert write(data[FLUSH:FLUSH + 1]) == 0  # the failed write, sent again
+    stored = table_count(reader, "_zova_chunks")
+    assert stored > 0
+    assert write(data[FLUSH + 1:]) == 0
+    oid = ffi.new("zova_object_id *")
+    finish = ffi.new("zova_object_writer_finish_request *", [writer, oid])
+    limit_growth(64)  # the last 3 MiB need far more
+    assert lib.zova_object_writer_finish(finish) == lib.ZOVA_SQLITE_ERROR
+    assert table_count(reader, "_zova_chunks") == stored
+    assert table_count(reader, "_zova_objects") == 0
+    limit_growth(1 << 20)
+    assert lib.zova_object_writer_finish(finish) == 0
+    assert bytes(oid.bytes) == hashlib.sha256(data).digest()
+    assert reader.get_object(ObjectId(bytes(oid.bytes))) == data
+    assert lib.zova_object_writer_destroy(writer) == 0
+    reader.close()
+    assert native.close() == 0
+
+
+def test_large_puts_and_streams_keep_sqlite_file_locks(path):
+    """Storing large objects asks the kernel to write the database file back
+    early (chunk_pipeline.c) through SQLite's own descriptor: opening and
+    closing another one would drop every POSIX lock this process holds on the
+    file (here the WAL-mode shared lock, seen in /proc/locks), leaving other
+    processes free to take locks they must not get."""
+    assert os.path.exists("/proc/locks"), "this test reads the kernel's lock table"
+    with zova.Database.create(path) as db:
+        db.exec("pragma journal_mode = wal")
+    inode = f":{os.stat(path).st_ino}"
+
+    def locks_held() -> int:
+        with open("/proc/locks") as table:
+            rows = [line.split() for line in table]
+        return sum(1 for row in rows if row[4] == str(os.getpid()) and row[5].endswith(inode))
+
+    db = zova.Database.open(path)
+    db.prepare("select count(*) from _zova_objects").fetchall()
+    held = locks_held()
+    assert held > 0
+    db.put_object(os.urandom(40 << 20))  # more than one writeback step (16 MiB)
+    assert locks_held() == held
+    with db.object_writer() as writer:
+        writer.write(os.urandom(40 << 20))
+        writer.finish()
+    assert locks_held() == held
+    db.close()
+
+
 def test_finish_after_unrelated_commit_still_works(path):
     db = zova.Database.create(path)
     other = zova.Database.open(path)

@@ -110,8 +110,9 @@ int main(int argc, char **argv) {
     zova_object_manifest_free(&put_manifest);
     zova_object_manifest_free(&stream_manifest);
 
-    /* One refused thread per pipeline run: the put, the flush, the finish. */
-    CHECK(refused_threads == 3);
+    /* Threads were asked for (for the put, and by the writer as its stream
+     * grew) and refused every time. */
+    CHECK(refused_threads >= 3);
     CHECK(zova_database_close(put_db) == ZOVA_OK);
     CHECK(zova_database_close(stream_db) == ZOVA_OK);
     free(data);
