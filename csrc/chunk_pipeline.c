@@ -9,9 +9,10 @@
  * part of its cutting done.
  *
  * Cutting plus the two SHA-256 streams (interleaved on the SHA extensions)
- * cost about what the inserts cost, so neither thread waits for long.
- * Without a second thread the calling thread cuts each round itself when it
- * runs out.
+ * is the larger half of the work (here about 0.4 s per 256 MiB against 0.3 s
+ * of inserts); leaving chunk hashes to the inserting thread when it waits was
+ * measured slower. Without a second thread the calling thread cuts each
+ * round itself when it runs out.
  */
 #define _GNU_SOURCE /* sync_file_range */
 #include "zova_internal.h"
