@@ -25,18 +25,6 @@ int pthread_create(pthread_t *restrict thread, const pthread_attr_t *restrict at
     return EAGAIN;
 }
 
-static zova_database *open_new(const char *dir, const char *name) {
-    char path[4096];
-    zova_database *db = NULL;
-    zova_database_open_request request;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    request.path = path;
-    request.out_db = &db;
-    request.out_error_message = NULL;
-    CHECK(zova_database_create(&request) == ZOVA_OK);
-    return db;
-}
-
 static void check_stored(zova_database *db, zova_object_id id, const uint8_t *data, size_t len) {
     zova_buffer buffer = {NULL, 0};
     zova_object_get_request get;

@@ -8,19 +8,6 @@
 
 #include <string.h>
 
-static zova_database *open_new(const char *dir, const char *name) {
-    char path[4096];
-    zova_database *db = NULL;
-    zova_message message = {NULL, 0};
-    zova_database_open_request request;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    request.path = path;
-    request.out_db = &db;
-    request.out_error_message = &message;
-    CHECK(zova_database_create(&request) == ZOVA_OK);
-    return db;
-}
-
 int main(int argc, char **argv) {
     static uint8_t data[300000];
     uint8_t range[100];
