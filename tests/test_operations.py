@@ -10,6 +10,7 @@ import threading
 import pytest
 
 import zova
+import zova_fixtures as fx
 from zova._native import ffi, lib
 
 
@@ -29,18 +30,6 @@ def _make_source(path: str) -> None:
                 "create index notes_body on notes(body)")
         for i in range(200):
             db.exec(f"insert into notes(body) values ('note {i}')")
-
-
-def _break_quick_check(path: str) -> None:
-    """Makes `pragma quick_check` report a problem while the file still opens:
-    a user column declared NOT NULL after a NULL was stored."""
-    with zova.Database.open(path) as db:
-        db.exec("create table damaged(a); insert into damaged values (null)")
-    connection = sqlite3.connect(path)
-    connection.execute("pragma writable_schema=on")
-    connection.execute("update sqlite_master set sql = 'CREATE TABLE damaged(a NOT NULL)' where name = 'damaged'")
-    connection.commit()
-    connection.close()
 
 
 @pytest.fixture
@@ -102,7 +91,7 @@ def test_backup_missing_parent_is_cant_open_c_abi_5_10(source, tmp_path):
 
 
 def test_backup_failed_verification_leaves_no_file_c_abi_5_12(source, tmp_path):
-    _break_quick_check(source)
+    fx.break_quick_check(source)
     destination = tmp_path / "copy.zova"
     with zova.Database.open(source) as db:
         with pytest.raises(zova.ZovaError) as excinfo:
@@ -222,7 +211,7 @@ def test_compact_inside_transaction_fails_without_file_c_abi_7_4(source, tmp_pat
 
 
 def test_compact_failed_verification_leaves_no_file_c_abi_5_12(source, tmp_path):
-    _break_quick_check(source)
+    fx.break_quick_check(source)
     destination = tmp_path / "compact.zova"
     with zova.Database.open(source) as db:
         with pytest.raises(zova.ZovaError) as excinfo:
@@ -278,7 +267,7 @@ def test_restore_renamed_plain_sqlite_is_not_zova_database_c_abi_7_4(tmp_path):
 
 
 def test_restore_failed_verification_leaves_no_file_c_abi_5_12(source, tmp_path):
-    _break_quick_check(source)
+    fx.break_quick_check(source)
     destination = tmp_path / "restored.zova"
     with pytest.raises(zova.ZovaError) as excinfo:
         zova.restore_backup(source, str(destination))
