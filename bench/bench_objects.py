@@ -18,15 +18,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python"))
 import zova  # noqa: E402
 
 
-def best_of(runs: int, function) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def best_in_turn(runs: int, *functions) -> list[float]:
     """The best time of each function over runs rounds, the functions taking
     turns within a round so that each meets the same machine state: on this
@@ -39,6 +30,10 @@ def best_in_turn(runs: int, *functions) -> list[float]:
             function()
             best[index] = min(best[index], time.perf_counter() - start)
     return best
+
+
+def best_of(runs: int, function) -> float:
+    return best_in_turn(runs, function)[0]
 
 
 def fresh_db(directory: str, name: str) -> zova.Database:
