@@ -297,10 +297,8 @@ zova_status zv_cutter_store(zv_cutter *cutter, zova_database *db, int repair, zv
         zv_cutter_release(cutter);
     }
     status = zv_spool_reader_close(&inserting, status);
-    if (status == ZOVA_OK && zv_spool_reader_failed(&cutter->reader)) {
-        zv_cutter_stop(cutter);
-        status = zv_spool_reader_status(&cutter->reader, status);
-    }
+    /* A cutter whose reads failed cuts no more: it is idle, its failure is ours. */
+    if (status == ZOVA_OK) status = zv_spool_reader_status(&cutter->reader, status);
     return status;
 }
 
