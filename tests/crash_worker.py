@@ -1,6 +1,6 @@
 """Child process of the crash and multi-process tests (issue 7).
 
-    python crash_worker.py PATH LOG SEED MODE [OPS] [BUSY_MS] [KINDS]
+    python crash_worker.py PATH LOG SEED MODE [OPS] [BUSY_MS] [KINDS] [PAUSE_MS]
 
 Runs object puts, put_objects batches, writer streams, vector put_many and SQL
 transactions on PATH with content derived from (SEED, op number), so the
@@ -12,7 +12,10 @@ SIGKILL (``done``) and which one may have been cut off (the last ``intent``).
 MODE ``crash``: loop until killed. MODE ``contend``: run OPS operations with a
 busy timeout of BUSY_MS, retrying BUSY/LOCKED (counted in the final ``exit``
 line), then exit 0; any other error is logged as ``error`` and exits 3.
-KINDS (comma separated) restricts the operation kinds.
+KINDS (comma separated) restricts the operation kinds. PAUSE_MS sleeps between
+operations: a rollback-journal writer that commits back to back holds its
+exclusive lock nearly all the time, and readers in another process are locked
+out until it stops (SQLite's busy handler polls, it does not queue).
 
 The generators below are imported by the tests to rebuild expected payloads.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -238,6 +242,7 @@ def main(argv: list[str]) -> int:
     ops = int(argv[5]) if len(argv) > 5 else 0
     busy_ms = int(argv[6]) if len(argv) > 6 else 0
     kinds = tuple(argv[7].split(",")) if len(argv) > 7 else KINDS
+    pause_s = int(argv[8]) / 1000 if len(argv) > 8 else 0.0
     log = _Log(log_path)
     # With a busy timeout (contend, or crash next to another writer) BUSY and
     # LOCKED are retried; in a lone crash run any error is a failure.
@@ -253,6 +258,7 @@ def main(argv: list[str]) -> int:
             done = run_op(db, seed, op, busy, retryable)
             log.write({"done": op, "seed": seed, **done}, True)
             n += 1
+            time.sleep(pause_s)
     except Exception as error:  # reported to the parent, which fails the test
         log.write({"error": repr(error), "status": getattr(error, "status", None), "seed": seed, "n": n}, True)
         return 3

@@ -42,8 +42,10 @@ def _new_file(path: str, wal: bool) -> None:
         db.exec(SCHEMA)
 
 
-def _spawn(path: str, log: str, seed: int, ops: int, busy_ms: int, kinds: str = "obj,objs,stream,vec,vec1,sql"):
-    return subprocess.Popen([sys.executable, WORKER, path, log, str(seed), "contend", str(ops), str(busy_ms), kinds],
+def _spawn(path: str, log: str, seed: int, ops: int, busy_ms: int, kinds: str = "obj,objs,stream,vec,vec1,sql",
+           pause_ms: int = 0):
+    return subprocess.Popen([sys.executable, WORKER, path, log, str(seed), "contend", str(ops), str(busy_ms), kinds,
+                             str(pause_ms)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -260,7 +262,10 @@ def test_search_cache_stays_exact_while_another_process_adds_vectors_issue7(tmp_
     path = str(tmp_path / "search.zova")
     _new_file(path, wal)
     log = str(tmp_path / "vectors.jsonl")
-    writer = _spawn(path, log, 700, 400, busy_ms=2000, kinds="vec,vec1")
+    # A rollback-journal writer committing back to back locks readers out
+    # (CI once saw no snapshot between its first and last commit); pausing
+    # 3 ms between its commits lets the reader's busy handler find a gap.
+    writer = _spawn(path, log, 700, 400, busy_ms=2000, kinds="vec,vec1", pause_ms=0 if wal else 3)
     db = zova.Database.open(path, busy_timeout_ms=2000)
     rng = np.random.default_rng(5)
     k = 10
