@@ -196,9 +196,14 @@ uint64_t zv_cutter_offset(const zv_cutter *cutter) { return cutter->reader.offse
 void zv_cutter_free(zv_cutter *cutter) {
     if (!cutter) return;
     zv_cutter_stop(cutter);
-    zv_spool_reader_free(&cutter->reader);
     pthread_cond_destroy(&cutter->changed);
     pthread_mutex_destroy(&cutter->lock);
+    zv_cutter_abandon(cutter);
+}
+
+void zv_cutter_abandon(zv_cutter *cutter) {
+    if (!cutter) return;
+    zv_spool_reader_free(&cutter->reader);
     free(cutter);
 }
 

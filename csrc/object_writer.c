@@ -12,6 +12,11 @@
  * waits for the next one. A failed call leaves the writer as before it (its
  * cutter starts over from the first byte not stored).
  *
+ * A writer belongs to the process that created it: a copy in a fork()ed
+ * child has no cutter thread and shares the staging file with the parent's,
+ * so there every call but destroy is MISUSE, and destroy frees the child's
+ * copy without cancelling the parent's stream.
+ *
  * Memory does not grow with the stream: two spools (the staged stream, and
  * the manifest of the chunks stored so far) keep 64 KiB in memory and the
  * rest in an unnamed temporary file; the cutter's reader and rounds, a
@@ -33,6 +38,7 @@
 
 struct zova_object_writer {
     zova_database *db;
+    unsigned long generation; /* zv_process_generation() at creation */
     int closed;      /* finished or cancelled: every call but destroy is 59 */
     int input_final; /* a finish was attempted: write is 59, finish/cancel may retry */
     zv_sha256_ctx object_hash;  /* over every byte cut so far: the cutter's */
@@ -53,6 +59,13 @@ static unsigned int zv_data_version(zova_database *db) {
     unsigned int version = 0;
     if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) return 0;
     return version;
+}
+
+static int zv_writer_forked(const zova_object_writer *w) { return w->generation != zv_process_generation(); }
+
+static zova_status zv_writer_misuse_after_fork(zova_database *db) {
+    return zv_unlock(db, zv_fail_message(db, ZOVA_MISUSE,
+                                         "object writer used after fork(): it belongs to the process that created it"));
 }
 
 /* ---- storing: pending spool -> chunk rows ---- */
@@ -205,6 +218,7 @@ zova_status zova_object_writer_create(const zova_object_writer_create_request *r
         return zv_unlock(db, ZOVA_OUT_OF_MEMORY);
     }
     w->db = db;
+    w->generation = zv_process_generation();
     zv_sha256_init(&w->object_hash);
     w->restart_hash = w->object_hash;
     zv_spool_init(&w->pending, db);
@@ -230,6 +244,7 @@ zova_status zova_object_writer_write(const zova_object_writer_write_request *req
     db = w->db;
     zv_lock(db);
     if (!request->data && request->len > 0) return zv_unlock(db, ZOVA_INVALID_ARGUMENT);
+    if (zv_writer_forked(w)) return zv_writer_misuse_after_fork(db);
     if (w->closed || w->input_final) return zv_unlock(db, ZOVA_OBJECT_WRITER_CLOSED);
     if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
     if (request->len == 0) return zv_unlock(db, ZOVA_OK);
@@ -309,6 +324,7 @@ zova_status zova_object_writer_finish(const zova_object_writer_finish_request *r
     db = w->db;
     zv_lock(db);
     if (!request->out_id) return zv_unlock(db, ZOVA_INVALID_ARGUMENT);
+    if (zv_writer_forked(w)) return zv_writer_misuse_after_fork(db);
     if (w->closed) return zv_unlock(db, ZOVA_OBJECT_WRITER_CLOSED);
     if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
     w->input_final = 1;
@@ -339,6 +355,7 @@ zova_status zova_object_writer_cancel(const zova_object_writer_cancel_request *r
     w = request->writer;
     db = w->db;
     zv_lock(db);
+    if (zv_writer_forked(w)) return zv_writer_misuse_after_fork(db);
     if (w->closed) return zv_unlock(db, ZOVA_OBJECT_WRITER_CLOSED);
     if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
     return zv_unlock(db, zv_writer_cancel(w));
@@ -349,8 +366,12 @@ zova_status zova_object_writer_destroy(zova_object_writer *writer) {
     if (!writer) return ZOVA_INVALID_ARGUMENT;
     db = writer->db;
     zv_lock(db);
-    if (!writer->closed && !zv_transaction_active(db)) (void)zv_writer_cancel(writer);
-    zv_cutter_free(writer->cutter); /* before the spool it reads */
+    if (zv_writer_forked(writer)) {
+        zv_cutter_abandon(writer->cutter); /* the parent's stream goes on */
+    } else {
+        if (!writer->closed && !zv_transaction_active(db)) (void)zv_writer_cancel(writer);
+        zv_cutter_free(writer->cutter); /* before the spool it reads */
+    }
     free(writer->carry);
     zv_spool_free(&writer->pending);
     zv_spool_free(&writer->stored);

@@ -230,10 +230,18 @@ ZV_HIDDEN uint64_t zv_cutter_offset(const zv_cutter *cutter);
  * stopped); the owner resets the object hash to match. */
 ZV_HIDDEN void zv_cutter_restart(zv_cutter *cutter);
 ZV_HIDDEN void zv_cutter_free(zv_cutter *cutter);
+/* Frees a cutter copied into a fork()ed child: its thread, and the state of
+ * its lock and condition, are the parent's, so none of them is touched. */
+ZV_HIDDEN void zv_cutter_abandon(zv_cutter *cutter);
 /* A put's chunks: data cut and stored through a cutter in one go (repairing
  * damaged chunk rows), the object hash computed along. */
 ZV_HIDDEN zova_status zv_chunks_store_view(zova_database *db, const uint8_t *data, size_t len,
                                            zv_sha256_ctx *object_hash, zv_spool *entries, uint64_t *count);
+
+/* ---- process.c: fork() ---- */
+/* How many fork()s this process descends from: a handle that recorded a
+ * smaller number is a copy of the parent's. */
+ZV_HIDDEN unsigned long zv_process_generation(void);
 
 /* ---- operations.c: deep-check fast path for zova.diagnostics ---- */
 /* out_ok[i] = 1 when object i (ids + 32*i) has a sound manifest, verified chunks

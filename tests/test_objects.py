@@ -8,6 +8,7 @@ import resource
 import struct
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -688,6 +689,52 @@ def test_finish_after_unrelated_commit_still_works(path):
     writer.write(data[FLUSH + 1:])
     assert db.get_object(writer.finish()) == data
     other.close()
+    db.close()
+
+
+def test_writer_copied_into_a_forked_child_is_misuse_there_and_the_parent_finishes(path):
+    """A writer belongs to the process that created it (object_writer.c). A
+    fork()ed child has a copy without the cutter's thread, sharing the staging
+    file with the parent: write, finish and cancel are MISUSE there (before,
+    finish and cancel hung, and write appended to the parent's staging file),
+    and destroying the copy neither waits for the parent's thread nor cancels
+    the parent's stream, whose flushed chunks are still there at finish."""
+    data = os.urandom(FLUSH + (4 << 20))
+    db = zova.Database.create(path)
+    writer = db.object_writer()
+    writer.write(data[:FLUSH])
+    writer.write(data[FLUSH:])  # stores 129 MiB; the cutter's thread cuts the 4 MiB after them
+    stored = table_count(db, "_zova_chunks")
+    assert stored > 0
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit code only
+        code = 1
+        try:
+            ptr = writer._ptr
+            piece = ffi.new("uint8_t[]", b"child")
+            statuses = (
+                lib.zova_object_writer_write(ffi.new("zova_object_writer_write_request *", [ptr, piece, 5])),
+                lib.zova_object_writer_finish(
+                    ffi.new("zova_object_writer_finish_request *", [ptr, ffi.new("zova_object_id *")])),
+                lib.zova_object_writer_cancel(ffi.new("zova_object_writer_cancel_request *", [ptr])),
+            )
+            if statuses == (lib.ZOVA_MISUSE,) * 3 and lib.zova_object_writer_destroy(ptr) == lib.ZOVA_OK:
+                code = 0
+        finally:
+            os._exit(code)
+    for _ in range(600):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the child hung on its copy of the writer")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert table_count(db, "_zova_chunks") == stored
+    writer.write(b"tail")
+    assert db.get_object(writer.finish()) == data + b"tail"
     db.close()
 
 

@@ -199,7 +199,9 @@ class ObjectWriter:
     """Streams one object into the database (c-abi §4.10, cli-and-bindings §2.3).
 
     Use it as a context manager: leaving the block without :meth:`finish`
-    cancels the writer, so no partial object is ever stored."""
+    cancels the writer, so no partial object is ever stored. A writer belongs to
+    the process that created it: after ``os.fork()`` the child's copy raises
+    ``ZOVA_MISUSE`` and closing it leaves the parent's stream alone."""
 
     __slots__ = ("_native", "_ptr", "__weakref__")
 
