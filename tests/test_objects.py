@@ -486,6 +486,11 @@ def test_transaction_active_rule(db):
 # ---- corruption is detected on read (file-format §3: 53/54/55) ----
 
 def test_altered_chunk_bytes_are_detected(db):
+    """A chunk altered on disk is detected on every read and never returned.
+    Its status is 54: issue 3 and file-format §3 say 53, but c-abi §7.6 (the
+    per-function statuses that upstream programs check) gives 54 for a stored
+    chunk that fails verification, and 53 only for bytes a caller supplies
+    with the wrong hash (chunk_put, tested in test_chunk_put_rejections)."""
     data = os.urandom(40_000)
     oid = db.put_object(data)
     first = db.object_manifest(oid).chunks[0]
