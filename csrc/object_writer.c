@@ -63,9 +63,15 @@ static unsigned int zv_data_version(zova_database *db) {
 
 static int zv_writer_forked(const zova_object_writer *w) { return w->generation != zv_process_generation(); }
 
-static zova_status zv_writer_misuse_after_fork(zova_database *db) {
-    return zv_unlock(db, zv_fail_message(db, ZOVA_MISUSE,
-                                         "object writer used after fork(): it belongs to the process that created it"));
+/* Under the handle lock: whether w takes a write (writing) or a finish or
+ * cancel now; OK, or the status to return. */
+static zova_status zv_writer_ready(zova_object_writer *w, int writing) {
+    if (zv_writer_forked(w))
+        return zv_fail_message(w->db, ZOVA_MISUSE,
+                               "object writer used after fork(): it belongs to the process that created it");
+    if (w->closed || (writing && w->input_final)) return ZOVA_OBJECT_WRITER_CLOSED;
+    if (zv_transaction_active(w->db)) return ZOVA_OBJECT_TRANSACTION_ACTIVE;
+    return ZOVA_OK;
 }
 
 /* ---- storing: pending spool -> chunk rows ---- */
@@ -244,9 +250,7 @@ zova_status zova_object_writer_write(const zova_object_writer_write_request *req
     db = w->db;
     zv_lock(db);
     if (!request->data && request->len > 0) return zv_unlock(db, ZOVA_INVALID_ARGUMENT);
-    if (zv_writer_forked(w)) return zv_writer_misuse_after_fork(db);
-    if (w->closed || w->input_final) return zv_unlock(db, ZOVA_OBJECT_WRITER_CLOSED);
-    if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
+    if ((status = zv_writer_ready(w, 1)) != ZOVA_OK) return zv_unlock(db, status);
     if (request->len == 0) return zv_unlock(db, ZOVA_OK);
     if ((uint64_t)request->len > (uint64_t)INT64_MAX - w->total) return zv_unlock(db, ZOVA_OBJECT_TOO_LARGE);
     if (zv_spool_size(&w->pending) >= ZV_WRITER_FLUSH) status = zv_writer_flush(w);
@@ -324,9 +328,7 @@ zova_status zova_object_writer_finish(const zova_object_writer_finish_request *r
     db = w->db;
     zv_lock(db);
     if (!request->out_id) return zv_unlock(db, ZOVA_INVALID_ARGUMENT);
-    if (zv_writer_forked(w)) return zv_writer_misuse_after_fork(db);
-    if (w->closed) return zv_unlock(db, ZOVA_OBJECT_WRITER_CLOSED);
-    if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
+    if ((status = zv_writer_ready(w, 0)) != ZOVA_OK) return zv_unlock(db, status);
     w->input_final = 1;
     saved_stored = zv_spool_size(&w->stored);
     saved_count = w->stored_count;
@@ -351,14 +353,13 @@ static zova_status zv_writer_cancel(zova_object_writer *w) {
 zova_status zova_object_writer_cancel(const zova_object_writer_cancel_request *request) {
     zova_object_writer *w;
     zova_database *db;
+    zova_status status;
     if (!request || !request->writer) return ZOVA_INVALID_ARGUMENT;
     w = request->writer;
     db = w->db;
     zv_lock(db);
-    if (zv_writer_forked(w)) return zv_writer_misuse_after_fork(db);
-    if (w->closed) return zv_unlock(db, ZOVA_OBJECT_WRITER_CLOSED);
-    if (zv_transaction_active(db)) return zv_unlock(db, ZOVA_OBJECT_TRANSACTION_ACTIVE);
-    return zv_unlock(db, zv_writer_cancel(w));
+    status = zv_writer_ready(w, 0);
+    return zv_unlock(db, status != ZOVA_OK ? status : zv_writer_cancel(w));
 }
 
 zova_status zova_object_writer_destroy(zova_object_writer *writer) {
