@@ -3,7 +3,8 @@
 #
 #   tests/run_sanitized.sh [--c-only | --python-only] [pytest arguments...]
 #
-# 1. builds build/lib-sanitize/libzova_c.{a,so} (`python build.py lib --sanitize`)
+# 1. builds build/lib-sanitize/libzova_c.{a,so} (`python build.py lib --sanitize`),
+#    and the plain build/lib that the Python suite's C, Go and ABI tests link,
 #    and a sanitized zova._native into build/py-sanitize/zova (the package's .py
 #    files + the extension linked from the same sanitized objects; the in-place
 #    python/zova/_native*.so is left alone);
@@ -37,8 +38,9 @@ UBSAN_RT=$("$CC" -print-file-name=libubsan.so)
 SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 
-echo "== building build/lib-sanitize"
+echo "== building build/lib-sanitize, and build/lib for the Go and C-linking tests"
 "$PYTHON" build.py lib --sanitize >/dev/null
+"$PYTHON" build.py lib >/dev/null
 
 if [ "$MODE" != c ]; then
     echo "== building the sanitized extension into build/py-sanitize"
