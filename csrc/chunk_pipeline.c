@@ -147,7 +147,7 @@ void zv_cutter_extend(zv_cutter *cutter, int final) {
     cutter->extent = zv_spool_readable(cutter->source);
     cutter->final = final;
     if (!cutter->threaded && cutter->extent.size - cutter->reader.offset >= ZV_CUTTER_THREAD_MIN)
-        cutter->threaded = pthread_create(&cutter->thread, NULL, zv_cutter_run, cutter) == 0;
+        cutter->threaded = zv_thread_start(&cutter->thread, zv_cutter_run, cutter);
     pthread_cond_broadcast(&cutter->changed);
     pthread_mutex_unlock(&cutter->lock);
 }

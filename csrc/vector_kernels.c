@@ -321,7 +321,7 @@ void zv_kern_rows_parallel(int l2, const float *q, const float *m, size_t rows, 
         jobs[t].out = out + start;
         start += count;
     }
-    for (t = 1; t < threads; t++) started[t] = pthread_create(&tids[t], NULL, zv_rows_thread, &jobs[t]) == 0;
+    for (t = 1; t < threads; t++) started[t] = zv_thread_start(&tids[t], zv_rows_thread, &jobs[t]);
     zv_rows_run(&jobs[0]);
     for (t = 1; t < threads; t++) {
         if (started[t]) pthread_join(tids[t], NULL);

@@ -238,7 +238,9 @@ ZV_HIDDEN void zv_cutter_abandon(zv_cutter *cutter);
 ZV_HIDDEN zova_status zv_chunks_store_view(zova_database *db, const uint8_t *data, size_t len,
                                            zv_sha256_ctx *object_hash, zv_spool *entries, uint64_t *count);
 
-/* ---- process.c: fork() ---- */
+/* ---- process.c: the library's threads, and fork() ---- */
+/* pthread_create with every signal blocked in the new thread; 1 if it started. */
+ZV_HIDDEN int zv_thread_start(pthread_t *thread, void *(*run)(void *), void *arg);
 /* How many fork()s this process descends from: a handle that recorded a
  * smaller number is a copy of the parent's. */
 ZV_HIDDEN unsigned long zv_process_generation(void);
