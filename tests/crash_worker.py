@@ -258,7 +258,8 @@ def main(argv: list[str]) -> int:
             done = run_op(db, seed, op, busy, retryable)
             log.write({"done": op, "seed": seed, **done}, True)
             n += 1
-            time.sleep(pause_s)
+            if pause_s:
+                time.sleep(pause_s)
     except Exception as error:  # reported to the parent, which fails the test
         log.write({"error": repr(error), "status": getattr(error, "status", None), "seed": seed, "n": n}, True)
         return 3
