@@ -233,12 +233,13 @@ typedef struct zv_unix_file_head {
     int fd;
 } zv_unix_file_head;
 
+/* SQLite's descriptor of path (the main file or its WAL, as file_op asks),
+ * or -1; path is a file name, never NULL or empty (zv_writeback_open). */
 static int zv_sqlite_fd(zova_database *db, int file_op, const char *path) {
     sqlite3_vfs *vfs = NULL;
     sqlite3_file *file = NULL;
     struct stat wanted, found;
     int fd;
-    if (!path || !*path) return -1;
     if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK || !vfs ||
         !vfs->zName || strncmp(vfs->zName, "unix", 4) != 0)
         return -1;
