@@ -26,12 +26,42 @@ static void zv_store_error(zova_database *db, const char *message) {
     db->error_set = 1;
 }
 
+/* The calling thread's copy of the message of its last failed call on any
+ * handle. The handle's own slot (c-abi 5.5) is replaced by the next call from
+ * any thread, so a binding that shares a handle between threads cannot read
+ * it after the call returns; the thread's copy is taken (read and cleared) by
+ * the Python binding with zv_thread_error_take. Freed at thread exit. */
+static pthread_key_t zv_thread_error_key;
+static pthread_once_t zv_thread_error_once = PTHREAD_ONCE_INIT;
+static int zv_thread_error_ready;
+
+static void zv_thread_error_init(void) { zv_thread_error_ready = pthread_key_create(&zv_thread_error_key, free) == 0; }
+
+static void zv_thread_error_store(const char *message) {
+    char *copy;
+    pthread_once(&zv_thread_error_once, zv_thread_error_init);
+    if (!zv_thread_error_ready) return;
+    copy = zv_strndup(message, strlen(message));
+    free(pthread_getspecific(zv_thread_error_key));
+    pthread_setspecific(zv_thread_error_key, copy);
+}
+
+char *zv_thread_error_take(void) {
+    char *message;
+    pthread_once(&zv_thread_error_once, zv_thread_error_init);
+    if (!zv_thread_error_ready) return NULL;
+    message = (char *)pthread_getspecific(zv_thread_error_key);
+    pthread_setspecific(zv_thread_error_key, NULL);
+    return message;
+}
+
 zova_status zv_unlock(zova_database *db, zova_status status) {
     if (status == ZOVA_OK) {
         free(db->last_error);
         db->last_error = NULL;
-    } else if (!db->error_set) {
-        zv_store_error(db, zv_status_kind(status));
+    } else {
+        if (!db->error_set) zv_store_error(db, zv_status_kind(status));
+        zv_thread_error_store(db->last_error ? db->last_error : "");
     }
     db->error_set = 0;
     pthread_mutex_unlock(&db->lock);

@@ -58,6 +58,9 @@ ZV_HIDDEN void zv_lock(zova_database *db);
 /* Clears the last error on OK, stores the kind name for a failure that set no
  * message of its own, unlocks, and returns status. Every locked call ends here. */
 ZV_HIDDEN zova_status zv_unlock(zova_database *db, zova_status status);
+/* The message of the calling thread's last failed call (malloc'ed, the caller
+ * frees it), or NULL; the thread's copy is cleared. */
+ZV_HIDDEN char *zv_thread_error_take(void);
 /* Records an SQLite failure: maps rc and stores SQLite's message. */
 ZV_HIDDEN zova_status zv_sqlite_fail(zova_database *db, int rc);
 /* Records a failure with an explicit message. */

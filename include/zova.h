@@ -589,6 +589,18 @@ void zova_vector_collection_list_free(zova_vector_collection_list *list);
 zova_status zova_database_create(const zova_database_open_request *request);
 zova_status zova_database_open(const zova_database_open_request *request);
 zova_status zova_database_open_with_options(const zova_database_open_options_request *request);
+/* Threads. A database handle and its statements and object writers may be
+ * used from any number of threads: every call takes the database's mutex for
+ * its whole duration, so calls on one database run one at a time.
+ * - zova_database_close, zova_statement_finalize and zova_object_writer_destroy
+ *   free their handle, exactly like sqlite3_close: the caller must make sure no
+ *   other thread is inside, or about to start, a call on that handle (or, for
+ *   close, on its statements and writers). Using a handle after it was freed is
+ *   the caller's bug; the library cannot detect it.
+ * - zova_database_last_error_message returns the handle's one message slot,
+ *   which the next call on the handle from ANY thread replaces. A program that
+ *   shares a handle must hold its own lock around "call, then copy the
+ *   message" if it wants each failure's own text. */
 zova_status zova_database_close(zova_database *db);
 zova_status zova_database_exec(const zova_database_exec_request *request);
 zova_status zova_database_begin(const zova_database_simple_request *request);

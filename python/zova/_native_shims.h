@@ -184,6 +184,15 @@ static int zv_py_fetch_batch(zova_statement *s, zv_py_batch *batch) {
     return rows;
 }
 
+/* ---- errors: the calling thread's copy of its last failure message
+ * (csrc/database.c), read by python/zova/errors.py call_error ---- */
+static char *zv_py_take_error(void) {
+    return zv_thread_error_take();
+}
+static void zv_py_free_error(char *message) {
+    free(message);
+}
+
 /* ---- objects: whether SHA-256 runs on the CPU's SHA extensions (benchmarks report it) ---- */
 int zv_sha256_accelerated(void);
 static int zv_py_sha256_accelerated(void) {

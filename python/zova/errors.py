@@ -28,6 +28,20 @@ class ClosedHandleError(RuntimeError):
     """A call on a database, statement or object writer that was closed."""
 
 
+def call_error(status: int) -> ZovaError:
+    """The error of a failed call on a handle, with the message the C core stored
+    for this thread's call (taken from the thread's own copy, so calls of other
+    threads on the same handle cannot replace it first)."""
+    raw = lib.zv_py_take_error()
+    if raw == ffi.NULL:
+        return ZovaError(status)
+    try:
+        text = ffi.string(raw).decode("utf-8", "replace")
+    finally:
+        lib.zv_py_free_error(raw)
+    return ZovaError(status, text)
+
+
 def take_message(message) -> str | None:
     """Copies and frees an owned ``zova_message`` filled by create/open/convert/restore."""
     if message.data == ffi.NULL:
