@@ -241,7 +241,7 @@ static zova_status zv_matrix_build(zv_vec_ctx *ctx, const zv_vec_collection *col
             status = ZOVA_OUT_OF_MEMORY;
             break;
         }
-        status = zv_vec_row_decode(coll, stmt, 1, 2, m->values + m->rows * m->dims, 1);
+        status = zv_vec_row_decode(coll, stmt, 1, 2, m->values + m->rows * m->dims);
         if (status != ZOVA_OK) break;
         m->rowids[m->rows] = sqlite3_column_int64(stmt, 0);
         zv_matrix_row_stats(m, m->rows);
@@ -311,7 +311,7 @@ static zova_status zv_matrix_patch(zv_vec_ctx *ctx, const zv_vec_collection *col
                     zv_map_set(m, ids[i], r);
                 }
             }
-            if (status == ZOVA_OK) status = zv_vec_row_decode(coll, stmt, 1, 2, m->values + (size_t)r * m->dims, 1);
+            if (status == ZOVA_OK) status = zv_vec_row_decode(coll, stmt, 1, 2, m->values + (size_t)r * m->dims);
             if (status == ZOVA_OK) zv_matrix_row_stats(m, r);
         } else if (status == ZOVA_OK && r != ZV_MAP_EMPTY) {
             zv_matrix_remove_row(m, r);
@@ -385,7 +385,7 @@ static zova_status zv_overlay_build(zv_vec_ctx *ctx, const zv_vec_collection *co
             const unsigned char *name = sqlite3_column_text(stmt, 0);
             if (name && (size_t)sqlite3_column_bytes(stmt, 0) == coll->name_len &&
                 memcmp(name, coll->name, coll->name_len) == 0) {
-                status = zv_vec_row_decode(coll, stmt, 1, 2, o->values + o->rows * o->dims, 1);
+                status = zv_vec_row_decode(coll, stmt, 1, 2, o->values + o->rows * o->dims);
                 if (status == ZOVA_OK) {
                     o->rowids[o->rows] = ids[i];
                     zv_matrix_row_stats(o, o->rows);

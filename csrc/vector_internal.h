@@ -85,10 +85,11 @@ ZV_HIDDEN zova_status zv_vec_collection_load(zv_vec_ctx *ctx, const char *name, 
                                              sqlite3_stmt **pin);
 /* Checks query values: length (73), finite (75), cosine non-zero (75). */
 ZV_HIDDEN zova_status zv_vec_values_check(const zv_vec_collection *coll, const float *values, size_t len);
-/* Decodes a stored row into out[dims] (74 for any problem; cosine_zero_corrupt
- * also rejects an all-zero cosine vector). */
+/* Decodes a stored row into out[dims]: 74 for any problem, an all-zero cosine
+ * vector included (file-format 4: a cosine vector must not have zero norm), so
+ * get, search and the SQL helpers agree on what is corrupt. */
 ZV_HIDDEN zova_status zv_vec_row_decode(const zv_vec_collection *coll, sqlite3_stmt *stmt, int dims_col,
-                                        int blob_col, float *out, int cosine_zero_corrupt);
+                                        int blob_col, float *out);
 ZV_HIDDEN void zv_f32_from_le(float *dst, const void *src, size_t n);
 ZV_HIDDEN void zv_f32_to_le(void *dst, const float *src, size_t n);
 

@@ -126,7 +126,7 @@ static zova_status zv_search_candidates(zv_vec_ctx *ctx, const zv_vec_collection
         sqlite3_bind_text(stmt, 2, ids[i], -1, SQLITE_STATIC);
         rc = sqlite3_step(stmt);
         if (rc == SQLITE_ROW) {
-            status = zv_vec_row_decode(coll, stmt, 1, 2, values, 1);
+            status = zv_vec_row_decode(coll, stmt, 1, 2, values);
             if (status == ZOVA_OK) {
                 double v_norm = sqrt(zv_exact_sumsq(values, coll->dims));
                 double d = zv_vec_exact_distance(coll->metric, query, q_norm, values, v_norm, coll->dims);
@@ -528,7 +528,7 @@ zova_status zv_vec_search_run(zv_vec_ctx *ctx, const zv_vec_search_args *args, z
             if (rc == SQLITE_DONE) status = ZOVA_VECTOR_NOT_FOUND;
             else if (rc != SQLITE_ROW) status = zv_vec_sqlite_status(ctx, rc);
             else {
-                status = zv_vec_row_decode(&coll, stmt, 1, 2, source, 1);
+                status = zv_vec_row_decode(&coll, stmt, 1, 2, source);
                 source_rowid = sqlite3_column_int64(stmt, 0);
             }
         }

@@ -49,7 +49,7 @@ static zova_status zv_sql_row(zv_vec_ctx *ctx, const zv_vec_collection *coll, co
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) status = ZOVA_VECTOR_NOT_FOUND;
     else if (rc != SQLITE_ROW) status = zv_vec_sqlite_status(ctx, rc);
-    else status = zv_vec_row_decode(coll, stmt, 1, 2, out, 1);
+    else status = zv_vec_row_decode(coll, stmt, 1, 2, out);
     zv_vec_stmt_done(ctx, stmt);
     return status;
 }

@@ -314,7 +314,7 @@ void zv_f32_to_le(void *dst, const float *src, size_t n) {
 }
 
 zova_status zv_vec_row_decode(const zv_vec_collection *coll, sqlite3_stmt *stmt, int dims_col, int blob_col,
-                              float *out, int cosine_zero_corrupt) {
+                              float *out) {
     const void *blob;
     size_t i;
     int nonzero = 0;
@@ -330,7 +330,7 @@ zova_status zv_vec_row_decode(const zv_vec_collection *coll, sqlite3_stmt *stmt,
         if (!zv_f32_finite(out[i])) return ZOVA_VECTOR_CORRUPT;
         if (out[i] != 0.0f) nonzero = 1;
     }
-    if (cosine_zero_corrupt && coll->metric == ZOVA_VECTOR_METRIC_COSINE && !nonzero) return ZOVA_VECTOR_CORRUPT;
+    if (coll->metric == ZOVA_VECTOR_METRIC_COSINE && !nonzero) return ZOVA_VECTOR_CORRUPT;
     return ZOVA_OK;
 }
 
@@ -780,7 +780,7 @@ zova_status zova_vector_get(const zova_vector_get_request *request) {
         values = (float *)malloc((size_t)coll.dims * sizeof(float));
         id = zv_strndup(request->vector_id, strlen(request->vector_id));
         if (!values || !id) status = ZOVA_OUT_OF_MEMORY;
-        else status = zv_vec_row_decode(&coll, stmt, 1, 2, values, 0);
+        else status = zv_vec_row_decode(&coll, stmt, 1, 2, values);
     }
     zv_vec_stmt_done(&ctx, stmt);
     if (status == ZOVA_OK) {

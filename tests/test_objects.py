@@ -715,7 +715,7 @@ def test_writer_copied_into_a_forked_child_is_misuse_there_and_the_parent_finish
     if pid == 0:  # the child: report through the exit code only
         code = 1
         try:
-            ptr = writer._ptr
+            ptr = writer._guard.handle
             piece = ffi.new("uint8_t[]", b"child")
             statuses = (
                 lib.zova_object_writer_write(ffi.new("zova_object_writer_write_request *", [ptr, piece, 5])),

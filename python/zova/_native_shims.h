@@ -2,66 +2,137 @@
  * _native_shims.h - scalar-argument wrappers over the statement functions of
  * the C ABI, compiled only into the Python extension zova._native. They build
  * the request struct on the C stack so the hot path of Statement (bind, step,
- * column reads) is one cffi call with plain arguments. Each shim calls the
+ * reset, column reads) is one cffi call with plain arguments. Each shim calls the
  * public zova_* function; nothing here bypasses the ABI.
  */
-static int zv_py_step(zova_statement *s) {
+/*
+ * zv_py_guard: one handle (database, statement or object writer) as the Python
+ * binding shares it between threads. It counts the calls in flight;
+ * zv_py_guard_close marks it closed and waits until no call is in flight, and
+ * only then does Python run the terminal call (release, finalize, destroy), so
+ * a close racing with calls on other threads never frees a handle under them
+ * (c-abi 5.7 "Terminal calls"). A call that finds it closed fails; the guarded
+ * statement shims below return ZV_PY_CLOSED (step: -ZV_PY_CLOSED). The Python
+ * object owns the struct, and every call holds a reference to that object.
+ */
+#include <sched.h>
+#define ZV_PY_CLOSED 1000
+typedef struct zv_py_guard {
+    void *handle;
+    int calls;  /* __atomic builtins only */
+    int closed;
+} zv_py_guard;
+
+static int zv_py_guard_enter(zv_py_guard *g) {
+    __atomic_add_fetch(&g->calls, 1, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&g->closed, __ATOMIC_SEQ_CST)) return 1;
+    __atomic_sub_fetch(&g->calls, 1, __ATOMIC_SEQ_CST);
+    return 0;
+}
+static void zv_py_guard_leave(zv_py_guard *g) {
+    __atomic_sub_fetch(&g->calls, 1, __ATOMIC_SEQ_CST);
+}
+/* 1 when this call closed the handle (no call is in flight any more; the
+ * caller runs the terminal call), 0 when it was closed already. */
+static int zv_py_guard_close(zv_py_guard *g) {
+    if (__atomic_exchange_n(&g->closed, 1, __ATOMIC_SEQ_CST)) return 0;
+    while (__atomic_load_n(&g->calls, __ATOMIC_SEQ_CST)) sched_yield();
+    return 1;
+}
+#define ZV_PY_STMT(g) ((zova_statement *)(g)->handle)
+
+static int zv_py_step(zv_py_guard *g) {
     zova_step_result result = ZOVA_STEP_DONE;
-    zova_statement_step_request request = {s, &result};
-    zova_status status = zova_statement_step(&request);
+    zova_statement_step_request request = {ZV_PY_STMT(g), &result};
+    zova_status status;
+    if (!zv_py_guard_enter(g)) return -ZV_PY_CLOSED;
+    status = zova_statement_step(&request);
+    zv_py_guard_leave(g);
     return status == ZOVA_OK ? (int)result : -(int)status;
 }
-static int zv_py_bind_null(zova_statement *s, int index) {
-    zova_statement_bind_null_request request = {s, index};
-    return zova_statement_bind_null(&request);
+static int zv_py_reset(zv_py_guard *g) {
+    zova_status status;
+    if (!zv_py_guard_enter(g)) return ZV_PY_CLOSED;
+    status = zova_statement_reset(ZV_PY_STMT(g));
+    zv_py_guard_leave(g);
+    return status;
 }
-static int zv_py_bind_int64(zova_statement *s, int index, int64_t value) {
-    zova_statement_bind_int64_request request = {s, index, value};
-    return zova_statement_bind_int64(&request);
+#define ZV_PY_GUARDED(call)                           \
+    zova_status status;                               \
+    if (!zv_py_guard_enter(g)) return ZV_PY_CLOSED;    \
+    status = call;                                    \
+    zv_py_guard_leave(g);                              \
+    return status
+static int zv_py_bind_null(zv_py_guard *g, int index) {
+    zova_statement_bind_null_request request = {ZV_PY_STMT(g), index};
+    ZV_PY_GUARDED(zova_statement_bind_null(&request));
 }
-static int zv_py_bind_double(zova_statement *s, int index, double value) {
-    zova_statement_bind_double_request request = {s, index, value};
-    return zova_statement_bind_double(&request);
+static int zv_py_bind_int64(zv_py_guard *g, int index, int64_t value) {
+    zova_statement_bind_int64_request request = {ZV_PY_STMT(g), index, value};
+    ZV_PY_GUARDED(zova_statement_bind_int64(&request));
 }
-static int zv_py_bind_text(zova_statement *s, int index, const char *data, size_t len) {
-    zova_statement_bind_text_request request = {s, index, (const uint8_t *)data, len};
-    return zova_statement_bind_text(&request);
+static int zv_py_bind_double(zv_py_guard *g, int index, double value) {
+    zova_statement_bind_double_request request = {ZV_PY_STMT(g), index, value};
+    ZV_PY_GUARDED(zova_statement_bind_double(&request));
 }
-static int zv_py_bind_blob(zova_statement *s, int index, const char *data, size_t len) {
-    zova_statement_bind_blob_request request = {s, index, (const uint8_t *)data, len};
-    return zova_statement_bind_blob(&request);
+static int zv_py_bind_text(zv_py_guard *g, int index, const char *data, size_t len) {
+    zova_statement_bind_text_request request = {ZV_PY_STMT(g), index, (const uint8_t *)data, len};
+    ZV_PY_GUARDED(zova_statement_bind_text(&request));
 }
-static int zv_py_column_count(zova_statement *s) {
+static int zv_py_bind_blob(zv_py_guard *g, int index, const char *data, size_t len) {
+    zova_statement_bind_blob_request request = {ZV_PY_STMT(g), index, (const uint8_t *)data, len};
+    ZV_PY_GUARDED(zova_statement_bind_blob(&request));
+}
+/* Column reads. The C ABI answers NULL/0 for a column index out of range
+ * (c-abi 0.2 item 10); these return ZV_PY_BAD_COLUMN for it instead, so Python
+ * can tell a bad index from SQL NULL. */
+#define ZV_PY_BAD_COLUMN 1001
+static int zv_py_count_columns(zova_statement *s) {
     int count = 0;
     zova_statement_column_count_request request = {s, &count};
     zova_statement_column_count(&request);
     return count;
 }
-static int zv_py_column_type(zova_statement *s, int index) {
-    zova_column_type type = ZOVA_COLUMN_NULL;
-    zova_statement_column_type_request request = {s, index, &type};
-    zova_statement_column_type(&request);
-    return (int)type;
+/* The count, or -ZV_PY_CLOSED. */
+static int zv_py_column_count(zv_py_guard *g) {
+    int count;
+    if (!zv_py_guard_enter(g)) return -ZV_PY_CLOSED;
+    count = zv_py_count_columns(ZV_PY_STMT(g));
+    zv_py_guard_leave(g);
+    return count;
 }
-static int64_t zv_py_column_int64(zova_statement *s, int index) {
-    int64_t value = 0;
-    zova_statement_column_int64_request request = {s, index, &value};
-    zova_statement_column_int64(&request);
-    return value;
+#define ZV_PY_COLUMN(call)                                                         \
+    zova_status status;                                                            \
+    if (!zv_py_guard_enter(g)) return ZV_PY_CLOSED;                                 \
+    if (index < 0 || index >= zv_py_count_columns(ZV_PY_STMT(g))) status = ZV_PY_BAD_COLUMN; \
+    else status = call;                                                            \
+    zv_py_guard_leave(g);                                                           \
+    return status
+static int zv_py_column_type(zv_py_guard *g, int index, int *out) {
+    zova_statement_column_type_request request = {ZV_PY_STMT(g), index, (zova_column_type *)out};
+    ZV_PY_COLUMN(zova_statement_column_type(&request));
 }
-static double zv_py_column_double(zova_statement *s, int index) {
-    double value = 0.0;
-    zova_statement_column_double_request request = {s, index, &value};
-    zova_statement_column_double(&request);
-    return value;
+static int zv_py_column_int64(zv_py_guard *g, int index, int64_t *out) {
+    zova_statement_column_int64_request request = {ZV_PY_STMT(g), index, out};
+    ZV_PY_COLUMN(zova_statement_column_int64(&request));
 }
-static int zv_py_column_text(zova_statement *s, int index, zova_text *out) {
-    zova_statement_column_text_request request = {s, index, out};
-    return zova_statement_column_text(&request);
+static int zv_py_column_double(zv_py_guard *g, int index, double *out) {
+    zova_statement_column_double_request request = {ZV_PY_STMT(g), index, out};
+    ZV_PY_COLUMN(zova_statement_column_double(&request));
 }
-static int zv_py_column_blob(zova_statement *s, int index, zova_buffer *out) {
+static int zv_py_column_text(zv_py_guard *g, int index, zova_text *out) {
+    zova_statement_column_text_request request = {ZV_PY_STMT(g), index, out};
+    ZV_PY_COLUMN(zova_statement_column_text(&request));
+}
+/* The blob and its type, which tells SQL NULL from an empty blob (both are {NULL, 0}). */
+static int zv_py_blob_and_type(zova_statement *s, int index, zova_buffer *out, int *out_type) {
     zova_statement_column_blob_request request = {s, index, out};
-    return zova_statement_column_blob(&request);
+    zova_statement_column_type_request type = {s, index, (zova_column_type *)out_type};
+    zova_status status = zova_statement_column_blob(&request);
+    return status ? status : zova_statement_column_type(&type);
+}
+static int zv_py_column_blob(zv_py_guard *g, int index, zova_buffer *out, int *out_type) {
+    ZV_PY_COLUMN(zv_py_blob_and_type(ZV_PY_STMT(g), index, out, out_type));
 }
 
 /*

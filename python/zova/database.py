@@ -4,8 +4,8 @@ in objects.py, vectors.py and operations.py."""
 from __future__ import annotations
 
 from ._native import ffi, lib
-from .errors import ClosedHandleError, ZovaError, encode_str, take_message
-from .handle import NativeDatabase
+from .errors import ClosedHandleError, ZovaError, call_error, encode_str, take_message
+from .handle import Guard, NativeDatabase
 from .objects import ObjectMethods
 from .operations import OperationMethods
 from .statement import Statement
@@ -33,7 +33,7 @@ def _uint32(value: int, what: str) -> int:
 class Database(ObjectMethods, VectorMethods, OperationMethods):
     """A handle on one ``.zova`` file. Use :meth:`create` or :meth:`open`."""
 
-    __slots__ = ("_native", "__weakref__")
+    __slots__ = ("_native", "_guard", "__weakref__")
 
     def __init__(self, *args, **kwargs) -> None:
         raise TypeError("Database has no public constructor; use Database.create or Database.open")
@@ -49,6 +49,7 @@ class Database(ObjectMethods, VectorMethods, OperationMethods):
             raise ZovaError(status, take_message(message))
         self = cls.__new__(cls)
         self._native = NativeDatabase(out_db[0])
+        self._guard = Guard(out_db[0], "database")
         return self
 
     @classmethod
@@ -72,28 +73,56 @@ class Database(ObjectMethods, VectorMethods, OperationMethods):
     # ---- plumbing shared with the mixins ----
 
     def _handle(self):
-        native = self._native
-        if native is None:
+        """The native pointer for building a request; the call itself must go
+        through :meth:`_call` (or enter the guard), which refuses a closed handle."""
+        if self._guard.closed:
             raise ClosedHandleError("database is closed")
-        return native.ptr
+        return self._native.ptr
+
+    def _call(self, function, *args) -> None:
+        """Runs one C call on this handle as a call in flight (see handle.Guard)
+        and raises its error, with this call's own message."""
+        guard = self._guard
+        guard.enter()
+        try:
+            status = function(*args)
+        finally:
+            guard.leave()
+        if status:
+            raise call_error(status)
 
     def _check(self, status: int) -> None:
         if status:
-            raise ZovaError(status, self._native.last_error())
+            raise call_error(status)
 
     def _simple(self, function) -> None:
         request = ffi.new("zova_database_simple_request *", [self._handle()])
-        self._check(function(request))
+        self._call(function, request)
+
+    def _adopt_child(self, function, request) -> None:
+        """Runs a call that creates a child handle (prepare, object_writer) and
+        takes the child's reference on the native database before the call leaves."""
+        guard = self._guard
+        guard.enter()
+        try:
+            status = function(request)
+            if not status:
+                self._native.acquire()
+        finally:
+            guard.leave()
+        if status:
+            raise call_error(status)
 
     def close(self) -> None:
-        """Drops this handle's reference; open statements and writers keep working."""
-        native, self._native = self._native, None
-        if native is not None:
-            native.release()
+        """Closes this handle, after the calls other threads are making on it
+        (later ones raise ClosedHandleError); open statements and writers keep
+        working, and the file is closed when the last of them goes."""
+        guard = getattr(self, "_guard", None)
+        if guard is not None and guard.close():
+            self._native.release()
 
     def __del__(self) -> None:
-        if getattr(self, "_native", None) is not None:
-            self.close()
+        self.close()
 
     def __enter__(self) -> "Database":
         return self
@@ -107,26 +136,25 @@ class Database(ObjectMethods, VectorMethods, OperationMethods):
     def exec(self, sql: str) -> None:
         encoded = ffi.new("char[]", encode_str(sql, "sql"))
         request = ffi.new("zova_database_exec_request *", [self._handle(), encoded])
-        self._check(lib.zova_database_exec(request))
+        self._call(lib.zova_database_exec, request)
 
     def prepare(self, sql: str) -> Statement:
         encoded = ffi.new("char[]", encode_str(sql, "sql"))
         out = ffi.new("zova_statement **")
         request = ffi.new("zova_database_prepare_request *", [self._handle(), encoded, out])
-        self._check(lib.zova_database_prepare(request))
-        self._native.acquire()
+        self._adopt_child(lib.zova_database_prepare, request)
         return Statement._wrap(self._native, out[0])
 
     def set_busy_timeout(self, milliseconds: int) -> None:
         request = ffi.new("zova_database_busy_timeout_request *")
         request.db = self._handle()
         request.milliseconds = _uint32(milliseconds, "milliseconds")
-        self._check(lib.zova_database_set_busy_timeout(request))
+        self._call(lib.zova_database_set_busy_timeout, request)
 
     def _int64(self, function, request_type: str) -> int:
         out = ffi.new("int64_t *")
         request = ffi.new(request_type, [self._handle(), out])
-        self._check(function(request))
+        self._call(function, request)
         return out[0]
 
     def last_insert_rowid(self) -> int:
@@ -158,7 +186,7 @@ class Database(ObjectMethods, VectorMethods, OperationMethods):
     def _savepoint_call(self, function, name: str) -> None:
         encoded = ffi.new("char[]", encode_str(name, "savepoint name"))
         request = ffi.new("zova_database_savepoint_request *", [self._handle(), encoded])
-        self._check(function(request))
+        self._call(function, request)
 
     def savepoint(self, name: str) -> None:
         self._savepoint_call(lib.zova_database_savepoint, name)

@@ -1,15 +1,24 @@
-"""Reference-counted ownership of a native ``zova_database *`` (cli-and-bindings §2.5).
+"""Native handle lifetimes shared by Database, Statement and ObjectWriter
+(cli-and-bindings §2.5; README "Threads").
 
-The C ABI refuses to close a database while statements or object writers made
-from it are alive. A :class:`Database` holds one reference, and so does every
-open child; ``zova_database_close`` runs when the last reference goes, so
-closing a Database never breaks a statement or writer that is still in use.
+* :class:`NativeDatabase` reference-counts one ``zova_database *``. A
+  :class:`Database` holds one reference, and so does every open child;
+  ``zova_database_close`` runs when the last reference goes, so closing a
+  Database never breaks a statement or writer that is still in use (the C ABI
+  refuses to close a database with live children).
+* :class:`Guard` counts the calls in flight on one handle (``zv_py_guard`` in
+  _native_shims.h, atomic counters in C). :meth:`Guard.close` marks the handle
+  closed and waits for the calls in flight; only then is the handle's terminal
+  C call made (release, finalize, destroy). A handle may therefore be closed by
+  one thread while others are inside calls on it: those calls finish, later
+  ones raise :class:`ClosedHandleError`.
 """
 from __future__ import annotations
 
 import threading
 
 from ._native import ffi, lib
+from .errors import ClosedHandleError
 
 
 class NativeDatabase:
@@ -34,6 +43,35 @@ class NativeDatabase:
             ptr, self.ptr = self.ptr, ffi.NULL
         lib.zova_database_close(ptr)
 
-    def last_error(self) -> str | None:
-        message = ffi.string(lib.zova_database_last_error_message(self.ptr))
-        return message.decode("utf-8", "replace") or None
+
+class Guard:
+    """The calls in flight on one native handle; ``what`` names it in errors."""
+
+    __slots__ = ("c", "_what")
+
+    def __init__(self, handle, what: str) -> None:
+        self.c = ffi.new("zv_py_guard *")
+        self.c.handle = handle
+        self._what = what
+
+    @property
+    def handle(self):
+        return self.c.handle
+
+    def enter(self) -> None:
+        """Registers a call; ClosedHandleError if the handle is closed. Every
+        enter is paired with a leave."""
+        if not lib.zv_py_guard_enter(self.c):
+            raise ClosedHandleError(f"{self._what} is closed")
+
+    def leave(self) -> None:
+        lib.zv_py_guard_leave(self.c)
+
+    def close(self) -> bool:
+        """Marks the handle closed and waits for the calls in flight. True for
+        the one caller that must now make the terminal call."""
+        return bool(lib.zv_py_guard_close(self.c))
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.c.closed)

@@ -2,12 +2,14 @@
 object methods of :class:`~zova.Database` and the streaming :class:`ObjectWriter`.
 
 Byte inputs (bytes, bytearray, memoryview, any C-contiguous buffer) are passed
-to C without copying; a sequence of ints is converted to bytes first.
+to C without copying; a list or tuple of ints is converted to bytes first, and
+nothing else is accepted.
 """
 from __future__ import annotations
 
 from ._native import ffi, lib
-from .errors import ClosedHandleError, ZovaError
+from .errors import ZovaError, call_error
+from .handle import Guard
 
 __all__ = ["ObjectId", "ObjectChunkId", "ObjectManifestChunk", "ObjectManifest", "ObjectWriter", "object_id",
            "object_chunk_id"]
@@ -15,20 +17,29 @@ __all__ = ["ObjectId", "ObjectChunkId", "ObjectManifestChunk", "ObjectManifest",
 _UINT64_MAX = 2**64 - 1
 
 
-def _byte_input(data):
-    """(cdata pointer, length) over the caller's bytes, without a copy when possible."""
-    if isinstance(data, str):
-        raise TypeError("expected a bytes-like object, not str")
+def _byte_view(data) -> memoryview:
+    """A flat memoryview of unsigned bytes over `data`: any object with the
+    buffer protocol (a non-contiguous one is copied), or a list or tuple of
+    ints in 0..255 (cli-and-bindings 2.3). Nothing else is coerced, as with
+    hashlib: an int, a bool, a str, a dict or an iterator is a TypeError."""
+    if isinstance(data, (list, tuple)):
+        if any(not isinstance(value, int) or isinstance(value, bool) for value in data):
+            raise TypeError("a list or tuple of bytes must hold ints in range(0, 256)")
+        return memoryview(bytes(data))
     try:
         view = memoryview(data)
     except TypeError:
-        view = memoryview(bytes(data))  # a sequence of ints
-    if view.ndim != 1 or view.format not in ("B", "b", "c"):
-        if not view.c_contiguous:
-            view = memoryview(view.tobytes())
-        view = view.cast("B")
-    elif not view.c_contiguous:
+        raise TypeError(f"expected a bytes-like object, not {type(data).__name__}") from None
+    if not view.c_contiguous:
         view = memoryview(view.tobytes())
+    if view.ndim != 1 or view.format not in ("B", "b", "c"):
+        view = view.cast("B")
+    return view
+
+
+def _byte_input(data):
+    """(cdata pointer, length) over the caller's bytes, without a copy when possible."""
+    view = _byte_view(data)
     return ffi.from_buffer("uint8_t[]", view), view.nbytes
 
 
@@ -53,9 +64,10 @@ class _Id:
     _name = "ObjectId"
 
     def __init__(self, data) -> None:
-        if isinstance(data, str):
-            raise TypeError(f"{self._name} requires a bytes-like object, not str")
-        raw = bytes(data)
+        try:
+            raw = _byte_view(data).tobytes()
+        except TypeError:
+            raise TypeError(f"{self._name} requires a bytes-like object, not {type(data).__name__}") from None
         if len(raw) != 32:
             raise ValueError(f"{self._name} requires exactly 32 bytes, got {len(raw)}")
         object.__setattr__(self, "_bytes", raw)
@@ -203,7 +215,7 @@ class ObjectWriter:
     the process that created it: after ``os.fork()`` the child's copy raises
     ``ZOVA_MISUSE`` and closing it leaves the parent's stream alone."""
 
-    __slots__ = ("_native", "_ptr", "__weakref__")
+    __slots__ = ("_native", "_guard", "__weakref__")
 
     def __init__(self, *args, **kwargs) -> None:
         raise TypeError("ObjectWriter has no public constructor; use Database.object_writer")
@@ -212,62 +224,56 @@ class ObjectWriter:
     def _wrap(cls, native, ptr) -> "ObjectWriter":
         self = cls.__new__(cls)
         self._native = native
-        self._ptr = ptr
+        self._guard = Guard(ptr, "object writer")
         return self
 
-    def _live(self):
-        if self._ptr is None:
-            raise ClosedHandleError("object writer is closed")
-        return self._ptr
+    def _run(self, function, request) -> None:
+        guard = self._guard
+        guard.enter()
+        try:
+            status = function(request)
+        finally:
+            guard.leave()
+        if status:
+            raise call_error(status)
 
-    def _take(self):
-        ptr = self._live()
-        self._ptr = None
-        return ptr
-
-    def _destroy(self, ptr) -> None:
-        lib.zova_object_writer_destroy(ptr)
-        self._native.release()
+    def _run_closing(self, function, request) -> None:
+        """finish and cancel: the writer is closed (and destroyed, once the calls
+        in flight on other threads are done) whatever the call returned."""
+        try:
+            self._run(function, request)
+        finally:
+            self.close()
 
     def write(self, data) -> None:
+        """Appends bytes (any bytes-like object) to the stream."""
         pointer, length = _byte_input(data)
-        request = ffi.new("zova_object_writer_write_request *", [self._live(), pointer, length])
-        status = lib.zova_object_writer_write(request)
-        if status:
-            raise ZovaError(status, self._native.last_error())
+        request = ffi.new("zova_object_writer_write_request *", [self._guard.handle, pointer, length])
+        self._run(lib.zova_object_writer_write, request)
 
     def finish(self) -> ObjectId:
         """Stores the object and returns its id. The writer is closed afterwards,
-        even when finishing failed (it is then cancelled)."""
-        ptr = self._take()
+        even when finishing failed (it is then cancelled). A write racing with
+        finish on another thread either lands before it or fails."""
         out = ffi.new("zova_object_id *")
-        request = ffi.new("zova_object_writer_finish_request *", [ptr, out])
-        status = lib.zova_object_writer_finish(request)
-        message = self._native.last_error() if status else None
-        self._destroy(ptr)
-        if status:
-            raise ZovaError(status, message)
+        request = ffi.new("zova_object_writer_finish_request *", [self._guard.handle, out])
+        self._run_closing(lib.zova_object_writer_finish, request)
         return ObjectId(ffi.buffer(out.bytes, 32)[:])
 
     def cancel(self) -> None:
         """Discards what was written (chunks only this writer stored are deleted)."""
-        ptr = self._take()
-        request = ffi.new("zova_object_writer_cancel_request *", [ptr])
-        status = lib.zova_object_writer_cancel(request)
-        message = self._native.last_error() if status else None
-        self._destroy(ptr)
-        if status:
-            raise ZovaError(status, message)
+        request = ffi.new("zova_object_writer_cancel_request *", [self._guard.handle])
+        self._run_closing(lib.zova_object_writer_cancel, request)
 
     def close(self) -> None:
         """Cancels an unfinished writer; idempotent."""
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None:
-            self._destroy(ptr)
+        guard = getattr(self, "_guard", None)
+        if guard is not None and guard.close():
+            lib.zova_object_writer_destroy(guard.handle)
+            self._native.release()
 
     def __del__(self) -> None:
-        if getattr(self, "_ptr", None) is not None:
-            self.close()
+        self.close()
 
     def __enter__(self) -> "ObjectWriter":
         return self
@@ -287,7 +293,7 @@ class ObjectMethods:
         pointer, length = _byte_input(data)
         out = ffi.new("zova_object_id *")
         request = ffi.new("zova_object_put_request *", [self._handle(), pointer, length, out])
-        self._check(lib.zova_object_put(request))
+        self._call(lib.zova_object_put, request)
         return ObjectId(ffi.buffer(out.bytes, 32)[:])
 
     def put_objects(self, items) -> list[ObjectId]:
@@ -299,23 +305,39 @@ class ObjectMethods:
         lens = ffi.new("size_t[]", [length for _, length in inputs] or 1)
         out = ffi.new("zova_object_id[]", count or 1)
         request = ffi.new("zova_object_put_many_request *", [self._handle(), pointers, lens, count, out])
-        self._check(lib.zova_object_put_many(request))
+        self._call(lib.zova_object_put_many, request)
         return [ObjectId(ffi.buffer(out[i].bytes, 32)[:]) for i in range(count)]
 
     def get_object(self, id: ObjectId) -> bytes:
         """The object's bytes, every chunk and the whole object verified. Peak
         memory is the object's size: C fills the returned bytes in place."""
         size = self.object_size(id)
+        if size == 0:
+            return self._get_small_object(id)
         buffer = _fill_buffer(size)
         copied = self._read_range_into(id, 0, buffer)
         if copied != size:
             raise ZovaError(lib.ZOVA_OBJECT_CORRUPT, "object changed while it was read")
         return bytes(buffer) if isinstance(buffer, bytearray) else buffer
 
+    def _get_small_object(self, id: ObjectId) -> bytes:
+        """zova_object_get: verifies the object id even when there are no bytes
+        to read (a row claiming 0 bytes for a non-empty object is 54)."""
+        out = ffi.new("zova_buffer *")
+        request = ffi.new("zova_object_get_request *", [self._handle(), id._cdata("zova_object_id"), out])
+        self._call(lib.zova_object_get, request)
+        try:
+            return ffi.buffer(out.data, out.len)[:] if out.len else b""
+        finally:
+            lib.zova_buffer_free(out)
+
     def read_object_range(self, id: ObjectId, offset: int, size: int) -> bytes:
-        """Up to `size` bytes from `offset`; `offset` equal to the object size gives b""."""
+        """Up to `size` bytes from `offset` (fewer at the end of the object);
+        `offset` equal to the object size gives b"". Only the bytes that exist
+        are allocated, however large `size` is."""
         _uint64(offset, "offset")
         _uint64(size, "size")
+        size = max(0, min(size, self.object_size(id) - offset))
         buffer = _fill_buffer(size)
         copied = self._read_range_into(id, offset, buffer)
         if copied == size and not isinstance(buffer, bytearray):
@@ -328,40 +350,40 @@ class ObjectMethods:
         target = ffi.from_buffer("uint8_t[]", buffer) if len(buffer) else ffi.NULL
         request = ffi.new("zova_object_read_range_request *",
                           [self._handle(), id._cdata("zova_object_id"), offset, target, len(buffer), copied])
-        self._check(lib.zova_object_read_range(request))
+        self._call(lib.zova_object_read_range, request)
         return copied[0]
 
     def has_object(self, id: ObjectId) -> bool:
         _require_id(id, ObjectId)
         out = ffi.new("uint8_t *")
         request = ffi.new("zova_object_exists_request *", [self._handle(), id._cdata("zova_object_id"), out])
-        self._check(lib.zova_object_exists(request))
+        self._call(lib.zova_object_exists, request)
         return bool(out[0])
 
     def object_size(self, id: ObjectId) -> int:
         _require_id(id, ObjectId)
         out = ffi.new("uint64_t *")
         request = ffi.new("zova_object_size_request *", [self._handle(), id._cdata("zova_object_id"), out])
-        self._check(lib.zova_object_size(request))
+        self._call(lib.zova_object_size, request)
         return out[0]
 
     def object_chunk_count(self, id: ObjectId) -> int:
         _require_id(id, ObjectId)
         out = ffi.new("uint64_t *")
         request = ffi.new("zova_object_chunk_count_request *", [self._handle(), id._cdata("zova_object_id"), out])
-        self._check(lib.zova_object_chunk_count(request))
+        self._call(lib.zova_object_chunk_count, request)
         return out[0]
 
     def delete_object(self, id: ObjectId) -> None:
         _require_id(id, ObjectId)
         request = ffi.new("zova_object_delete_request *", [self._handle(), id._cdata("zova_object_id")])
-        self._check(lib.zova_object_delete(request))
+        self._call(lib.zova_object_delete, request)
 
     def object_manifest(self, id: ObjectId) -> ObjectManifest:
         _require_id(id, ObjectId)
         out = ffi.new("zova_object_manifest *")
         request = ffi.new("zova_object_manifest_get_request *", [self._handle(), id._cdata("zova_object_id"), out])
-        self._check(lib.zova_object_manifest_get(request))
+        self._call(lib.zova_object_manifest_get, request)
         try:
             return ObjectManifest._from_native(out)
         finally:
@@ -372,7 +394,7 @@ class ObjectMethods:
         out = ffi.new("zova_buffer *")
         request = ffi.new("zova_object_chunk_get_request *",
                           [self._handle(), hash._cdata("zova_object_chunk_id"), out])
-        self._check(lib.zova_object_chunk_get(request))
+        self._call(lib.zova_object_chunk_get, request)
         try:
             return ffi.buffer(out.data, out.len)[:]
         finally:
@@ -393,7 +415,7 @@ class ObjectMethods:
         pointer, length = _byte_input(data)
         request = ffi.new("zova_object_chunk_put_request *",
                           [self._handle(), expected_hash._cdata("zova_object_chunk_id"), pointer, length])
-        self._check(lib.zova_object_chunk_put(request))
+        self._call(lib.zova_object_chunk_put, request)
 
     def delete_object_chunk(self, hash: ObjectChunkId) -> bool:
         """Deletes a chunk no manifest references; False when missing or still referenced."""
@@ -401,7 +423,7 @@ class ObjectMethods:
         out = ffi.new("uint8_t *")
         request = ffi.new("zova_object_chunk_delete_request *",
                           [self._handle(), hash._cdata("zova_object_chunk_id"), out])
-        self._check(lib.zova_object_chunk_delete(request))
+        self._call(lib.zova_object_chunk_delete, request)
         return bool(out[0])
 
     def assemble_object_from_chunks(self, id: ObjectId, size_bytes: int, chunks) -> None:
@@ -420,11 +442,10 @@ class ObjectMethods:
             slot.size_bytes = item.size_bytes
         request = ffi.new("zova_object_assemble_from_chunks_request *",
                           [self._handle(), id._cdata("zova_object_id"), size_bytes, array, len(items)])
-        self._check(lib.zova_object_assemble_from_chunks(request))
+        self._call(lib.zova_object_assemble_from_chunks, request)
 
     def object_writer(self) -> ObjectWriter:
         out = ffi.new("zova_object_writer **")
         request = ffi.new("zova_object_writer_create_request *", [self._handle(), out])
-        self._check(lib.zova_object_writer_create(request))
-        self._native.acquire()
+        self._adopt_child(lib.zova_object_writer_create, request)
         return ObjectWriter._wrap(self._native, out[0])

@@ -47,7 +47,7 @@ class OperationMethods:
         request.db = self._handle()
         request.destination_path = encoded
         request.flags = _verify_flag(verify) * no_verify_flag
-        self._check(getattr(lib, function)(request))
+        self._call(getattr(lib, function), request)
 
 
 def restore_backup(source: str, destination: str, *, verify: bool = True) -> None:

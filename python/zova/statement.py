@@ -5,8 +5,11 @@ into the public C ABI.
 """
 from __future__ import annotations
 
+import threading
+
 from ._native import ffi, lib
-from .errors import ClosedHandleError, ZovaError, encode_str
+from .errors import ClosedHandleError, ZovaError, call_error, encode_str
+from .objects import _byte_view
 
 _INT32_MAX = 2**31 - 1
 _UINT64_MAX = 2**64 - 1
@@ -24,19 +27,41 @@ def _index(value: int, *, minimum: int) -> int:
     return value
 
 
+_CLOSED = 1000      # ZV_PY_CLOSED of _native_shims.h: the statement was closed
+_BAD_COLUMN = 1001  # ZV_PY_BAD_COLUMN: a column index out of range
+
+
+def _check(status: int, column: int = -1) -> None:
+    if status:
+        if status == _CLOSED:
+            raise ClosedHandleError("statement is closed")
+        if status == _BAD_COLUMN:
+            raise ZovaError(lib.ZOVA_INVALID_ARGUMENT, f"column index {column} out of range for this statement")
+        raise call_error(status)
+
+
 def _blob_arg(value):
+    """(data, length) for bind_blob: the bytes objects put_object takes."""
     if isinstance(value, bytes):
         return value, len(value)
     if isinstance(value, str):
         raise TypeError("blob value must be a bytes-like object, not str")
-    view = memoryview(value)
+    view = _byte_view(value)
     return ffi.from_buffer(view), view.nbytes
 
 
 class Statement:
-    """One compiled SQL statement. Keeps its database's native handle alive."""
+    """One compiled SQL statement. Keeps its database's native handle alive.
 
-    __slots__ = ("_native", "_ptr", "_text", "_buffer", "_batch", "__weakref__")
+    A statement may be shared between threads: each call runs whole (the C core
+    serialises calls on a database and its statements), :meth:`close` waits for
+    calls in flight and later calls raise :class:`ClosedHandleError`, and row
+    reading is a cursor: :meth:`fetchall` reads the remaining rows as one unit,
+    and an iteration (``for row in stmt``) raises ``ZOVA_MISUSE`` if another
+    caller steps, resets or iterates the statement before it ends, instead of
+    returning rows that belong to someone else."""
+
+    __slots__ = ("_native", "_guard", "_batch", "_rows_lock", "_cursor", "__weakref__")
 
     def __init__(self, *args, **kwargs) -> None:
         raise TypeError("Statement has no public constructor; use Database.prepare")
@@ -45,34 +70,39 @@ class Statement:
     def _wrap(cls, native, ptr) -> "Statement":
         self = cls.__new__(cls)
         self._native = native
-        self._ptr = ptr
-        self._text = ffi.new("zova_text *")
-        self._buffer = ffi.new("zova_buffer *")
+        self._guard = ffi.new("zv_py_guard *")  # calls in flight (handle.Guard; shims take it directly)
+        self._guard.handle = ptr
         self._batch = None
+        self._rows_lock = threading.Lock()  # one batch of rows read and converted at a time
+        self._cursor = None                 # the iteration that owns the statement's position
         return self
 
-    def _live(self):
-        ptr = self._ptr
-        if ptr is None:
+    def _run(self, function, *args):
+        """function(zova_statement *, *args) as a call in flight; returns its result."""
+        guard = self._guard
+        if not lib.zv_py_guard_enter(guard):
             raise ClosedHandleError("statement is closed")
-        return ptr
+        try:
+            return function(ffi.cast("zova_statement *", guard.handle), *args)
+        finally:
+            lib.zv_py_guard_leave(guard)
 
-    def _check(self, status: int) -> None:
-        if status:
-            raise ZovaError(status, self._native.last_error())
+    def _run_checked(self, function, *args) -> None:
+        _check(self._run(function, *args))
 
     def close(self) -> None:
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None:
+        """Finalizes the statement, after the calls other threads are making on
+        it; idempotent."""
+        guard = getattr(self, "_guard", None)
+        if guard is not None and lib.zv_py_guard_close(guard):
+            lib.zova_statement_finalize(ffi.cast("zova_statement *", guard.handle))
             if self._batch is not None:
                 lib.zv_py_batch_free(self._batch)
                 self._batch = None
-            lib.zova_statement_finalize(ptr)
             self._native.release()
 
     def __del__(self) -> None:
-        if getattr(self, "_ptr", None) is not None:
-            self.close()
+        self.close()
 
     def __enter__(self) -> "Statement":
         return self
@@ -84,137 +114,174 @@ class Statement:
     # ---- parameters ----
 
     def parameter_count(self) -> int:
-        request = ffi.new("zova_statement_parameter_count_request *", [self._live()])
         out = ffi.new("int *")
-        request.out_count = out
-        self._check(lib.zova_statement_parameter_count(request))
+        self._run_checked(lambda ptr: lib.zova_statement_parameter_count(
+            ffi.new("zova_statement_parameter_count_request *", [ptr, out])))
         return out[0]
 
     def parameter_index(self, name: str) -> int | None:
-        encoded = encode_str(name, "parameter name")
+        encoded = ffi.new("char[]", encode_str(name, "parameter name"))
         out = ffi.new("int *")
-        request = ffi.new("zova_statement_parameter_index_request *")
-        request.statement = self._live()
-        keep = ffi.new("char[]", encoded)
-        request.name = keep
-        request.out_index = out
-        self._check(lib.zova_statement_parameter_index(request))
+        self._run_checked(lambda ptr: lib.zova_statement_parameter_index(
+            ffi.new("zova_statement_parameter_index_request *", [ptr, encoded, out])))
         return out[0] or None
 
     def bind_null(self, index: int) -> None:
-        self._check(lib.zv_py_bind_null(self._live(), _index(index, minimum=1)))
+        _check(lib.zv_py_bind_null(self._guard, _index(index, minimum=1)))
 
     def bind_int(self, index: int, value: int) -> None:
-        self._check(lib.zv_py_bind_int64(self._live(), _index(index, minimum=1), value))
+        _check(lib.zv_py_bind_int64(self._guard, _index(index, minimum=1), value))
 
     def bind_float(self, index: int, value: float) -> None:
-        self._check(lib.zv_py_bind_double(self._live(), _index(index, minimum=1), value))
+        _check(lib.zv_py_bind_double(self._guard, _index(index, minimum=1), value))
 
     def bind_text(self, index: int, value: str) -> None:
         if not isinstance(value, str):
             raise TypeError(f"text value must be str, not {type(value).__name__}")
         data = value.encode("utf-8")
-        self._check(lib.zv_py_bind_text(self._live(), _index(index, minimum=1), data, len(data)))
+        _check(lib.zv_py_bind_text(self._guard, _index(index, minimum=1), data, len(data)))
 
     def bind_blob(self, index: int, value) -> None:
         data, length = _blob_arg(value)
-        self._check(lib.zv_py_bind_blob(self._live(), _index(index, minimum=1), data, length))
+        _check(lib.zv_py_bind_blob(self._guard, _index(index, minimum=1), data, length))
 
     # ---- execution ----
 
     def step(self) -> int:
-        result = lib.zv_py_step(self._live())
+        self._cursor = None  # an iteration in progress no longer owns the position
+        result = lib.zv_py_step(self._guard)
         if result < 0:
-            raise ZovaError(-result, self._native.last_error())
+            _check(-result)
         return result
 
     def reset(self) -> None:
-        self._check(lib.zova_statement_reset(self._live()))
+        with self._rows_lock:  # not in the middle of another thread's batch
+            self._cursor = None
+            _check(lib.zv_py_reset(self._guard))
 
     def clear_bindings(self) -> None:
-        self._check(lib.zova_statement_clear_bindings(self._live()))
+        self._run_checked(lib.zova_statement_clear_bindings)
 
     # ---- columns ----
 
     def column_count(self) -> int:
-        return lib.zv_py_column_count(self._live())
+        count = lib.zv_py_column_count(self._guard)
+        if count < 0:
+            _check(-count)
+        return count
 
     def column_name(self, index: int) -> str:
-        request = ffi.new("zova_statement_column_name_request *")
-        request.statement = self._live()
-        request.index = _index(index, minimum=0)
-        request.out_name = self._text
-        self._check(lib.zova_statement_column_name(request))
-        return self._take_text()
+        index = _index(index, minimum=0)
+        text = ffi.new("zova_text *")
+        self._run_checked(lambda ptr: lib.zova_statement_column_name(
+            ffi.new("zova_statement_column_name_request *", [ptr, index, text])))
+        return _take_text(text)
+
+    def _column(self, shim, ctype: str, index: int):
+        index = _index(index, minimum=0)
+        out = ffi.new(ctype)
+        _check(shim(self._guard, index, out), index)
+        return out[0]
 
     def column_type(self, index: int) -> int:
-        return lib.zv_py_column_type(self._live(), _index(index, minimum=0))
+        return self._column(lib.zv_py_column_type, "int *", index)
 
     def column_int(self, index: int) -> int:
-        return lib.zv_py_column_int64(self._live(), _index(index, minimum=0))
+        return self._column(lib.zv_py_column_int64, "int64_t *", index)
 
     def column_float(self, index: int) -> float:
-        return lib.zv_py_column_double(self._live(), _index(index, minimum=0))
+        return self._column(lib.zv_py_column_double, "double *", index)
 
     def column_text(self, index: int) -> str | None:
-        self._check(lib.zv_py_column_text(self._live(), _index(index, minimum=0), self._text))
-        if self._text.data == ffi.NULL:
+        index = _index(index, minimum=0)
+        text = ffi.new("zova_text *")
+        _check(lib.zv_py_column_text(self._guard, index, text), index)
+        if text.data == ffi.NULL:
             return None
-        return self._take_text()
+        return _take_text(text)
 
     def column_blob(self, index: int) -> bytes | None:
-        ptr = self._live()
         index = _index(index, minimum=0)
-        self._check(lib.zv_py_column_blob(ptr, index, self._buffer))
-        buffer = self._buffer
+        buffer = ffi.new("zova_buffer *")
+        kind = ffi.new("int *")
+        _check(lib.zv_py_column_blob(self._guard, index, buffer, kind), index)
         if buffer.data == ffi.NULL:
             # {NULL, 0} is both SQL NULL and an empty blob (c-abi §0.2 item 2).
-            return None if lib.zv_py_column_type(ptr, index) == lib.ZOVA_COLUMN_NULL else b""
+            return None if kind[0] == lib.ZOVA_COLUMN_NULL else b""
         data = ffi.buffer(buffer.data, buffer.len)[:]
         lib.zova_buffer_free(buffer)
         return data
 
-    def _take_text(self) -> str:
-        text = self._text
-        raw = ffi.unpack(text.data, text.len)
-        lib.zova_text_free(text)
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError("SQL text column is not valid UTF-8") from None
-
     # ---- whole rows (an addition to the upstream API) ----
+
+    def _fetch_batch(self, cursor) -> list:
+        """The next batch of rows as tuples ([] at the end) for the iteration
+        `cursor`, which must still own the statement's position. The caller
+        holds the rows lock."""
+        if self._cursor is not cursor:
+            raise ZovaError(lib.ZOVA_MISUSE, "statement was stepped, reset or iterated by another caller during "
+                            "this iteration")
+        guard = self._guard
+        if not lib.zv_py_guard_enter(guard):
+            raise ClosedHandleError("statement is closed")
+        try:
+            ptr = ffi.cast("zova_statement *", guard.handle)
+            columns = lib.zv_py_count_columns(ptr)
+            batch = self._batch
+            if batch is None:
+                batch = lib.zv_py_batch_new(columns, _BATCH_ROWS)
+                if batch == ffi.NULL:
+                    raise MemoryError("cannot allocate a row batch")
+                self._batch = batch
+            rows = lib.zv_py_fetch_batch(ptr, batch)
+            if rows < 0:
+                raise call_error(-rows)
+            if columns == 0:
+                values = [()] * rows
+            else:
+                values = list(zip(*[_column_values(batch.cols[c], rows) for c in range(columns)]))
+        finally:
+            lib.zv_py_guard_leave(guard)
+        if rows < _BATCH_ROWS:
+            self._cursor = None
+        return values
 
     def __iter__(self):
         """Steps to the end, yielding each row as a tuple of Python values
         (int, float, str, bytes or None). Rows are fetched in batches."""
-        ptr = self._live()
-        columns = lib.zv_py_column_count(ptr)
-        if self._batch is None:
-            self._batch = lib.zv_py_batch_new(columns, _BATCH_ROWS)
-            if self._batch == ffi.NULL:
-                self._batch = None
-                raise MemoryError("cannot allocate a row batch")
-        batch = self._batch
+        cursor = object()
+        with self._rows_lock:
+            self._cursor = cursor
         while True:
-            rows = lib.zv_py_fetch_batch(self._live(), batch)
-            if rows < 0:
-                raise ZovaError(-rows, self._native.last_error())
-            if rows == 0:
-                return
-            if columns == 0:
-                yield from [()] * rows
-            else:
-                yield from zip(*[_column_values(batch.cols[c], rows) for c in range(columns)])
-            if rows < _BATCH_ROWS:
+            with self._rows_lock:
+                rows = self._fetch_batch(cursor)
+            yield from rows
+            if len(rows) < _BATCH_ROWS:
                 return
 
     def fetchall(self) -> list[tuple]:
-        """All remaining rows as a list of tuples."""
-        return list(self)
+        """All remaining rows as a list of tuples. An iteration or reset from
+        another thread waits until it is done; a step from another thread
+        meanwhile makes it raise ``ZOVA_MISUSE``."""
+        cursor = object()
+        rows: list = []
+        with self._rows_lock:
+            self._cursor = cursor
+            while True:
+                batch = self._fetch_batch(cursor)
+                rows.extend(batch)
+                if len(batch) < _BATCH_ROWS:
+                    return rows
 
 
 _BATCH_ROWS = 256
+
+
+def _take_text(text) -> str:
+    """Copies and frees a zova_text filled by the C core."""
+    raw = ffi.unpack(text.data, text.len)
+    lib.zova_text_free(text)
+    return _decode(raw)
 
 
 def _decode(raw: bytes) -> str:

@@ -30,11 +30,19 @@ def _uint(value, maximum: int, what: str) -> int:
     return value
 
 
+def _require_real(array: np.ndarray, what: str) -> None:
+    """Only real numbers convert to float32: a complex array would lose its
+    imaginary part, and bool, string and object arrays are not numbers."""
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{what} must be real numbers, not a numpy array of dtype {array.dtype}")
+
+
 def _f32_array(values, what: str = "vector values") -> np.ndarray:
     """A 1-D float32 view or copy of values (no copy for a contiguous float32 array)."""
     if isinstance(values, np.ndarray):
         if values.dtype == np.float32 and values.ndim == 1 and values.flags.c_contiguous:
             return values
+        _require_real(values, what)
         if values.ndim != 1:
             raise ValueError(f"{what} must be one-dimensional")
         with np.errstate(over="ignore", invalid="ignore"):
@@ -203,20 +211,20 @@ class VectorMethods:
         request.name = encoded
         request.options.dimensions = options.dimensions
         request.options.metric = options.metric
-        self._check(lib.zova_vector_collection_create(request))
+        self._call(lib.zova_vector_collection_create, request)
 
     def has_vector_collection(self, name: str) -> bool:
         encoded = ffi.new("char[]", encode_str(name, "collection name"))
         out = ffi.new("uint8_t *")
         request = ffi.new("zova_vector_collection_exists_request *", [self._handle(), encoded, out])
-        self._check(lib.zova_vector_collection_exists(request))
+        self._call(lib.zova_vector_collection_exists, request)
         return bool(out[0])
 
     def vector_collection_info(self, name: str) -> VectorCollectionInfo:
         encoded = ffi.new("char[]", encode_str(name, "collection name"))
         out = ffi.new("zova_vector_collection_info *")
         request = ffi.new("zova_vector_collection_info_get_request *", [self._handle(), encoded, out])
-        self._check(lib.zova_vector_collection_info_get(request))
+        self._call(lib.zova_vector_collection_info_get, request)
         try:
             return VectorCollectionInfo._from_c(out)
         finally:
@@ -225,7 +233,7 @@ class VectorMethods:
     def list_vector_collections(self) -> list[VectorCollectionInfo]:
         out = ffi.new("zova_vector_collection_list *")
         request = ffi.new("zova_vector_collections_list_request *", [self._handle(), out])
-        self._check(lib.zova_vector_collections_list(request))
+        self._call(lib.zova_vector_collections_list, request)
         try:
             return [VectorCollectionInfo._from_c(out.items[i]) for i in range(out.len)]
         finally:
@@ -234,7 +242,7 @@ class VectorMethods:
     def delete_vector_collection(self, name: str) -> None:
         encoded = ffi.new("char[]", encode_str(name, "collection name"))
         request = ffi.new("zova_vector_collection_delete_request *", [self._handle(), encoded])
-        self._check(lib.zova_vector_collection_delete(request))
+        self._call(lib.zova_vector_collection_delete, request)
 
     # ---- rows ----
 
@@ -248,7 +256,7 @@ class VectorMethods:
         request.vector_id = vid
         request.values = ffi.from_buffer("float[]", array)
         request.values_len = len(array)
-        self._check(lib.zova_vector_put(request))
+        self._call(lib.zova_vector_put, request)
 
     def put_vectors(self, collection_name: str, vectors, values=None) -> None:
         """Upserts many vectors in one call; the last duplicate id wins.
@@ -278,8 +286,10 @@ class VectorMethods:
             ids = list(vectors)
             matrix = values
             if not isinstance(matrix, np.ndarray):
-                with np.errstate(over="ignore", invalid="ignore"):
-                    matrix = np.asarray(matrix, dtype=np.float32)
+                if isinstance(matrix, (str, bytes, bytearray, memoryview)):
+                    raise TypeError(f"values must be a 2-D array of numbers, not {type(matrix).__name__}")
+                matrix = np.asarray(matrix)  # no dtype: strings stay strings and are refused below
+            _require_real(matrix, "vector values")
             if matrix.ndim != 2:
                 raise ValueError("values must be a 2-D array of shape (len(ids), dimensions)")
             if matrix.shape[0] != len(ids):
@@ -288,8 +298,8 @@ class VectorMethods:
                 with np.errstate(over="ignore", invalid="ignore"):
                     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         packed = self._pack_ids(ids)
-        self._check(lib.zv_py_vector_put_matrix(self._handle(), collection, packed, len(ids),
-                                                ffi.from_buffer("float[]", matrix), matrix.shape[1]))
+        self._call(lib.zv_py_vector_put_matrix, self._handle(), collection, packed, len(ids),
+                   ffi.from_buffer("float[]", matrix), matrix.shape[1])
 
     @staticmethod
     def _pack_ids(ids: list) -> bytes:
@@ -313,14 +323,14 @@ class VectorMethods:
             inputs[i].values_len = len(array)
         name = ffi.new("char[]", collection)
         request = ffi.new("zova_vector_put_many_request *", [self._handle(), name, inputs, len(arrays)])
-        self._check(lib.zova_vector_put_many(request))
+        self._call(lib.zova_vector_put_many, request)
 
     def get_vector(self, collection_name: str, vector_id: str) -> Vector:
         collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
         vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
         out = ffi.new("zova_vector *")
         request = ffi.new("zova_vector_get_request *", [self._handle(), collection, vid, out])
-        self._check(lib.zova_vector_get(request))
+        self._call(lib.zova_vector_get, request)
         try:
             vector = Vector.__new__(Vector)
             vector._id = _decode_id(out.id, out.id_len)
@@ -334,14 +344,14 @@ class VectorMethods:
         vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
         out = ffi.new("uint8_t *")
         request = ffi.new("zova_vector_exists_request *", [self._handle(), collection, vid, out])
-        self._check(lib.zova_vector_exists(request))
+        self._call(lib.zova_vector_exists, request)
         return bool(out[0])
 
     def delete_vector(self, collection_name: str, vector_id: str) -> None:
         collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
         vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
         request = ffi.new("zova_vector_delete_request *", [self._handle(), collection, vid])
-        self._check(lib.zova_vector_delete(request))
+        self._call(lib.zova_vector_delete, request)
 
     # ---- search (8 variants) ----
 
@@ -352,7 +362,7 @@ class VectorMethods:
         for key, value in fields.items():
             setattr(request, key, value)
         request.out_results = out
-        self._check(function(request))
+        self._call(function, request)
         try:
             items = out.items
             return [_result(_decode_id(items[i].id, items[i].id_len), items[i].distance) for i in range(out.len)]
@@ -442,9 +452,17 @@ class VectorMethods:
     def _vector_cache_stats(self) -> dict:
         """Search-cache counters of this handle: bytes held, matrices built, patched."""
         out = ffi.new("uint64_t[3]")
-        lib.zv_py_vector_cache_stats(self._handle(), out)
+        self._guard.enter()
+        try:
+            lib.zv_py_vector_cache_stats(self._handle(), out)
+        finally:
+            self._guard.leave()
         return {"bytes": int(out[0]), "builds": int(out[1]), "patches": int(out[2])}
 
     def vector_cache_bytes(self) -> int:
         """Bytes held by this handle's search matrix cache (an addition to upstream)."""
-        return int(lib.zv_py_vector_cache_bytes(self._handle()))
+        self._guard.enter()
+        try:
+            return int(lib.zv_py_vector_cache_bytes(self._handle()))
+        finally:
+            self._guard.leave()
