@@ -14,6 +14,7 @@
 static const char SQL_OBJECT_ROW[] =
     "select size_bytes, chunk_count, chunker from _zova_objects where object_id = ?1";
 static const char SQL_OBJECT_EXISTS[] = "select 1 from _zova_objects where object_id = ?1";
+static const char SQL_MANIFEST_COUNT[] = "select count(*) from _zova_object_chunks where object_id = ?1";
 static const char SQL_OBJECT_INSERT[] =
     "insert into _zova_objects(object_id, size_bytes, chunk_count, chunker) values (?1, ?2, ?3, 'fastcdc-v1')";
 static const char SQL_MANIFEST_INSERT[] =
@@ -208,11 +209,33 @@ static zova_status zv_object_read(zova_database *db, const uint8_t id[32], uint6
     return ZOVA_OK;
 }
 
+/* Sizes up to this are allocated on the object row's word; a larger claim is
+ * first checked against the manifest rows that exist. */
+#define ZV_CLAIM_CHECK_ABOVE (64u << 20)
+
+zova_status zv_object_claim_check(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count) {
+    zova_status status = ZOVA_OK;
+    sqlite3_stmt *stmt;
+    int rc;
+    /* Every chunk holds at most ZV_CHUNK_MAX bytes (file-format 2). */
+    if (count > UINT64_MAX / ZV_CHUNK_MAX || size > count * ZV_CHUNK_MAX) return ZOVA_OBJECT_CORRUPT;
+    if (size <= ZV_CLAIM_CHECK_ABOVE) return ZOVA_OK;
+    stmt = zv_stmt(db, SQL_MANIFEST_COUNT, &status);
+    if (!stmt) return status;
+    sqlite3_bind_blob(stmt, 1, id, 32, SQLITE_STATIC);
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) status = zv_sqlite_fail(db, rc);
+    else if ((uint64_t)sqlite3_column_int64(stmt, 0) != count) status = ZOVA_OBJECT_CORRUPT;
+    zv_stmt_release(stmt);
+    return status;
+}
+
 /* Loads a whole verified object into a new malloc'd buffer (NULL for size 0). */
 static zova_status zv_object_load(zova_database *db, const uint8_t id[32], uint8_t **out_data, size_t *out_len) {
     uint64_t size = 0, count = 0;
     uint8_t *data = NULL;
     zova_status status = zv_object_meta(db, id, &size, &count);
+    if (status == ZOVA_OK) status = zv_object_claim_check(db, id, size, count);
     if (status != ZOVA_OK) return status;
     if (size > (uint64_t)SIZE_MAX) return ZOVA_OBJECT_TOO_LARGE;
     if (size > 0) {

@@ -199,6 +199,10 @@ ZV_HIDDEN zova_status zv_finish_transaction(zova_database *db, zova_status statu
 ZV_HIDDEN zova_status zv_object_meta(zova_database *db, const uint8_t id[32], uint64_t *out_size,
                                      uint64_t *out_count);
 ZV_HIDDEN zova_status zv_object_verify(zova_database *db, const uint8_t id[32]);
+/* 54 unless an object row's size and chunk count are possible: at most
+ * ZV_CHUNK_MAX bytes per chunk, and for a large size as many manifest rows as
+ * the row claims. Run before allocating a claimed size. */
+ZV_HIDDEN zova_status zv_object_claim_check(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count);
 /* Stores one chunk whose hash the caller computed and appends its
  * zv_manifest_entry to entries. An existing row that fails verification is
  * 54, or is rewritten with the given (verified) bytes when repair is set. */

@@ -264,6 +264,16 @@ static void zv_py_free_error(char *message) {
     free(message);
 }
 
+/* ---- objects: the object row's claim checked before get_object allocates it ---- */
+static int zv_py_object_claim_check(zova_database *db, const uint8_t *id) {
+    uint64_t size = 0, count = 0;
+    zova_status status;
+    zv_lock(db);
+    status = zv_object_meta(db, id, &size, &count);
+    if (status == ZOVA_OK) status = zv_object_claim_check(db, id, size, count);
+    return zv_unlock(db, status);
+}
+
 /* ---- objects: whether SHA-256 runs on the CPU's SHA extensions (benchmarks report it) ---- */
 int zv_sha256_accelerated(void);
 static int zv_py_sha256_accelerated(void) {

@@ -314,6 +314,8 @@ class ObjectMethods:
         size = self.object_size(id)
         if size == 0:
             return self._get_small_object(id)
+        # The row's size is checked against what the file holds before it is allocated.
+        self._call(lib.zv_py_object_claim_check, self._handle(), id.bytes)
         buffer = _fill_buffer(size)
         copied = self._read_range_into(id, 0, buffer)
         if copied != size:
