@@ -8,6 +8,15 @@
 //! `with_exclusive` or a transaction) may still call the `SharedDatabase`, a
 //! `SharedStatement` or a `SharedObjectWriter`, or drop one, without
 //! deadlocking; those calls simply join the exclusive section.
+//!
+//! What holds the lock (`Locked`, and so `SharedDatabaseGuard`) is neither
+//! `Send` nor `Sync`: calls through it take no lock, so only the thread that
+//! locked may make them. Shared with other threads (say through
+//! `std::thread::scope`), their calls would interleave between another call
+//! and the copy of its message, which the next call replaces or frees
+//! (c-abi §5.5).
+use std::cell::Cell;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,6 +56,8 @@ pub(crate) struct Locked<'a> {
     shared: &'a SharedHandle,
     /// `None` when the thread already held the lock (re-entrant use).
     guard: Option<MutexGuard<'a, ()>>,
+    /// Not `Sync` (and, through the guard type, not `Send`): see the module comment.
+    _this_thread: PhantomData<Cell<()>>,
 }
 
 impl Deref for Locked<'_> {
@@ -71,11 +82,11 @@ pub(crate) fn lock(shared: &SharedHandle) -> Locked<'_> {
     let me = thread_token();
     // Only this thread ever stores its own token, so seeing it means we hold the lock.
     if shared.owner.load(Ordering::Relaxed) == me {
-        return Locked { shared, guard: None };
+        return Locked { shared, guard: None, _this_thread: PhantomData };
     }
     let guard = shared.mutex.lock().unwrap_or_else(PoisonError::into_inner);
     shared.owner.store(me, Ordering::Relaxed);
-    Locked { shared, guard: Some(guard) }
+    Locked { shared, guard: Some(guard), _this_thread: PhantomData }
 }
 
 /// A database handle usable from many threads: every method takes `&self`,
@@ -205,6 +216,19 @@ fn run_transaction<T, E: From<Error>>(
 /// The locked database inside [`SharedDatabase::with_exclusive`] and the
 /// transaction helpers. Statements and writers from it borrow the guard and
 /// run without further locking.
+///
+/// Only the locking thread may use the guard: it is not `Sync`, so other
+/// threads cannot call through it (they call the `SharedDatabase`, and wait).
+///
+/// ```compile_fail,E0277
+/// # let path = std::env::temp_dir().join("never-created.zova");
+/// let db = zova::SharedDatabase::open(&path).unwrap();
+/// db.with_exclusive(|guard| {
+///     std::thread::scope(|scope| {
+///         scope.spawn(|| guard.exec("SELECT 1"));
+///     });
+/// });
+/// ```
 pub struct SharedDatabaseGuard<'a> {
     handle: Locked<'a>,
 }
