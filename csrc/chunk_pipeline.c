@@ -30,10 +30,21 @@
  * chunks): starting a thread would cost more. */
 #define ZV_CUTTER_THREAD_MIN (1u << 20)
 
+/* A put reads the caller's bytes, which another thread may change during the
+ * call (Python releases the GIL): its cutter copies each chunk into the
+ * round before hashing it, and the inserts store that copy, so the stored
+ * bytes are exactly the hashed ones. Such rounds end after ZV_COPY_ROUND_FILL
+ * bytes: the copies of all ZV_CUT_RING rounds take 1 MiB. (The writer's
+ * cutter reads its private staging spool and copies nothing.) */
+#define ZV_COPY_ROUND_FILL (64u << 10)
+#define ZV_COPY_ROUND_BYTES (ZV_COPY_ROUND_FILL + ZV_CHUNK_MAX)
+
 typedef struct zv_cut_round {
     size_t count;
     uint32_t sizes[ZV_CUT_ROUND];
     uint8_t hashes[ZV_CUT_ROUND][32];
+    uint8_t *copy; /* ZV_COPY_ROUND_BYTES: the round's bytes, for a put; else NULL */
+    size_t copy_len;
 } zv_cut_round;
 
 struct zv_cutter {
@@ -69,13 +80,20 @@ static int zv_cutter_can_cut(const zv_cutter *cutter, uint64_t size, int final) 
 static void zv_cut_one_round(zv_cutter *cutter, zv_cut_round *round, int final) {
     zv_spool_reader *reader = &cutter->reader;
     round->count = 0;
-    while (round->count < ZV_CUT_ROUND && zv_cutter_can_cut(cutter, reader->extent.size, final)) {
+    round->copy_len = 0;
+    while (round->count < ZV_CUT_ROUND && (!round->copy || round->copy_len < ZV_COPY_ROUND_FILL) &&
+           zv_cutter_can_cut(cutter, reader->extent.size, final)) {
         uint64_t left = reader->extent.size - reader->offset;
         size_t window_len = left < ZV_CHUNK_MAX ? (size_t)left : ZV_CHUNK_MAX;
         const uint8_t *window;
         size_t n;
         if (!zv_spool_peek(reader, window_len, &window)) break;
         n = zv_fastcdc_cut(window, window_len);
+        if (round->copy) { /* hash (and later store) the copy, not the caller's bytes */
+            memcpy(round->copy + round->copy_len, window, n);
+            window = round->copy + round->copy_len;
+            round->copy_len += n;
+        }
         zv_sha256_dual(cutter->object_hash, window, n, round->hashes[round->count]);
         round->sizes[round->count++] = (uint32_t)n;
         reader->offset += n;
@@ -202,9 +220,21 @@ void zv_cutter_free(zv_cutter *cutter) {
 }
 
 void zv_cutter_abandon(zv_cutter *cutter) {
+    size_t i;
     if (!cutter) return;
     zv_spool_reader_free(&cutter->reader);
+    for (i = 0; i < ZV_CUT_RING; i++) free(cutter->rounds[i].copy);
     free(cutter);
+}
+
+/* Makes the cutter copy what it cuts (a put's cutter, before it starts). */
+static zova_status zv_cutter_copy_rounds(zv_cutter *cutter) {
+    size_t i;
+    for (i = 0; i < ZV_CUT_RING; i++) {
+        cutter->rounds[i].copy = (uint8_t *)malloc(ZV_COPY_ROUND_BYTES);
+        if (!cutter->rounds[i].copy) return ZOVA_OUT_OF_MEMORY;
+    }
+    return ZOVA_OK;
 }
 
 /* Inserting hundreds of MiB leaves that much dirty in the page cache for the
@@ -282,9 +312,15 @@ static zova_status zv_insert_round(zova_database *db, zv_spool_reader *inserting
                                    int repair, zv_spool *entries, uint64_t *count, zv_writeback *writeback) {
     zova_status status = ZOVA_OK;
     size_t i;
+    size_t copied = 0;
     for (i = 0; i < round->count && status == ZOVA_OK; i++) {
         const uint8_t *data;
-        if (!zv_spool_read(inserting, round->sizes[i], &data)) break;
+        if (round->copy) {
+            data = round->copy + copied;
+            copied += round->sizes[i];
+        } else if (!zv_spool_read(inserting, round->sizes[i], &data)) {
+            break;
+        }
         status = zv_chunk_store_entry(db, round->hashes[i], data, round->sizes[i], repair, entries);
         if (status == ZOVA_OK) (*count)++;
         zv_writeback_note(writeback, round->sizes[i]);
@@ -315,6 +351,7 @@ zova_status zv_chunks_store_view(zova_database *db, const uint8_t *data, size_t 
     zv_cutter *cutter;
     zv_spool_view(&source, db, data, len);
     cutter = zv_cutter_new(&source, object_hash, &status);
+    if (status == ZOVA_OK) status = zv_cutter_copy_rounds(cutter);
     if (status == ZOVA_OK) {
         zv_cutter_extend(cutter, 1);
         status = zv_cutter_store(cutter, db, 1, entries, count);

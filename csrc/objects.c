@@ -386,18 +386,32 @@ zova_status zv_chunk_store_entry(zova_database *db, const uint8_t hash[32], cons
 
 /* Chunks, stores and records one small object (its id already computed)
  * inside the caller's transaction, on this thread; entries is an empty spool
- * to use. */
+ * to use, copy ZV_CHUNK_MAX bytes of scratch. Each chunk is copied before it
+ * is hashed and stored, and the object is hashed again over the copies: when
+ * another thread changed the caller's bytes since the id was computed, the
+ * stored bytes would not hash to the id, and the put fails (53) instead. */
 static zova_status zv_object_store(zova_database *db, const uint8_t id[32], const uint8_t *data, size_t len,
-                                   zv_spool *entries) {
+                                   zv_spool *entries, uint8_t *copy) {
     size_t count = 0, offset = 0;
     zova_status status = ZOVA_OK;
+    zv_sha256_ctx stored;
+    uint8_t digest[32], hash[32];
+    zv_sha256_init(&stored);
     while (offset < len && status == ZOVA_OK) {
         size_t n = zv_fastcdc_cut(data + offset, len - offset);
-        uint8_t hash[32];
-        zv_sha256(data + offset, n, hash);
-        status = zv_chunk_store_entry(db, hash, data + offset, n, 1, entries);
+        memcpy(copy, data + offset, n);
+        if (n == len) zv_sha256(copy, n, hash); /* one chunk: its hash is the object's */
+        else zv_sha256_dual(&stored, copy, n, hash);
+        status = zv_chunk_store_entry(db, hash, copy, n, 1, entries);
         offset += n;
         count++;
+    }
+    if (status == ZOVA_OK) {
+        if (count == 1) memcpy(digest, hash, 32);
+        else zv_sha256_final(&stored, digest);
+        if (memcmp(digest, id, 32) != 0)
+            status = zv_fail_message(db, ZOVA_OBJECT_CHUNK_HASH_MISMATCH,
+                                     "the object's bytes changed while they were stored; nothing was stored");
     }
     if (status == ZOVA_OK) status = zv_object_insert(db, id, (uint64_t)len, count, entries);
     zv_spool_truncate(entries, 0);
@@ -410,15 +424,21 @@ static zova_status zv_objects_put(zova_database *db, const uint8_t *const *data,
     zova_status status;
     zv_spool entries;
     size_t i;
+    uint8_t *copy = (uint8_t *)malloc(ZV_CHUNK_MAX);
+    if (!copy) return ZOVA_OUT_OF_MEMORY;
     status = zv_begin_immediate(db);
-    if (status != ZOVA_OK) return status;
+    if (status != ZOVA_OK) {
+        free(copy);
+        return status;
+    }
     zv_spool_init(&entries, db);
     for (i = 0; i < count && status == ZOVA_OK; i++) {
         int exists = 0;
         status = zv_object_exists(db, ids[i].bytes, &exists);
-        if (status == ZOVA_OK && !exists) status = zv_object_store(db, ids[i].bytes, data[i], lens[i], &entries);
+        if (status == ZOVA_OK && !exists) status = zv_object_store(db, ids[i].bytes, data[i], lens[i], &entries, copy);
     }
     zv_spool_free(&entries);
+    free(copy);
     return zv_finish_transaction(db, status);
 }
 
@@ -698,16 +718,18 @@ zova_status zova_object_chunk_get(const zova_object_chunk_get_request *request) 
 
 zova_status zova_object_chunk_put(const zova_object_chunk_put_request *request) {
     zova_database *db;
-    uint8_t digest[32];
+    uint8_t digest[32], copy[ZV_CHUNK_MAX];
     int fresh = 0;
     if (!request || !request->db) return ZOVA_INVALID_ARGUMENT;
     db = request->db;
     zv_lock(db);
     if (!request->data && request->len > 0) return zv_unlock(db, ZOVA_INVALID_ARGUMENT);
     if (request->len == 0 || request->len > ZV_CHUNK_MAX) return zv_unlock(db, ZOVA_OBJECT_CORRUPT);
-    zv_sha256(request->data, request->len, digest);
+    /* Verify and store one copy: the caller's bytes may change meanwhile. */
+    memcpy(copy, request->data, request->len);
+    zv_sha256(copy, request->len, digest);
     if (memcmp(digest, request->expected_hash.bytes, 32) != 0) return zv_unlock(db, ZOVA_OBJECT_CHUNK_HASH_MISMATCH);
-    return zv_unlock(db, zv_chunk_store(db, digest, request->data, request->len, 0, &fresh));
+    return zv_unlock(db, zv_chunk_store(db, digest, copy, request->len, 0, &fresh));
 }
 
 zova_status zova_object_chunk_delete(const zova_object_chunk_delete_request *request) {
