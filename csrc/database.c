@@ -135,7 +135,13 @@ static zova_status zv_exec_sql(zova_database *db, const char *sql) {
     return rc == SQLITE_OK ? ZOVA_OK : zv_sqlite_fail(db, rc);
 }
 
-zova_status zv_begin_immediate(zova_database *db) { return zv_exec_sql(db, "begin immediate"); }
+/* Every object write starts here: the foreign-trigger guard runs inside it. */
+zova_status zv_begin_immediate(zova_database *db) {
+    zova_status status = zv_exec_sql(db, "begin immediate");
+    if (status == ZOVA_OK) status = zv_private_tables_guard(db);
+    if (status != ZOVA_OK) zv_rollback(db);
+    return status;
+}
 zova_status zv_commit(zova_database *db) { return zv_exec_sql(db, "commit"); }
 
 void zv_rollback(zova_database *db) {

@@ -478,6 +478,8 @@ zova_status zova_vector_collection_create(const zova_vector_collection_create_re
         status = ZOVA_VECTOR_COLLECTION_EXISTS;
         ZV_VEC_END();
     }
+    status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
+    if (status != ZOVA_OK) ZV_VEC_END();
     stmt = zv_vec_stmt(&ctx, ZV_SQL_COLL_INSERT, &status);
     if (!stmt) ZV_VEC_END();
     sqlite3_bind_text(stmt, 1, request->name, -1, SQLITE_STATIC);
@@ -616,6 +618,8 @@ zova_status zova_vector_collection_delete(const zova_vector_collection_delete_re
     else if (!zv_vec_name_valid(request->name)) status = ZOVA_VECTOR_INVALID;
     else status = zv_vec_collection_load(&ctx, request->name, &coll, NULL);
     if (status != ZOVA_OK) ZV_VEC_END();
+    status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
+    if (status != ZOVA_OK) ZV_VEC_END();
     stmt = zv_vec_stmt(&ctx, ZV_SQL_COLL_DELETE_ROWS, &status);
     if (!stmt) ZV_VEC_END();
     sqlite3_bind_text(stmt, 1, request->name, -1, SQLITE_STATIC);
@@ -668,7 +672,8 @@ zova_status zova_vector_put(const zova_vector_put_request *request) {
         status = ZOVA_OUT_OF_MEMORY;
         ZV_VEC_END();
     }
-    stmt = zv_vec_stmt(&ctx, ZV_SQL_VEC_UPSERT, &status);
+    status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
+    stmt = status == ZOVA_OK ? zv_vec_stmt(&ctx, ZV_SQL_VEC_UPSERT, &status) : NULL;
     if (stmt) {
         status = zv_vec_upsert(&ctx, stmt, &coll, request->vector_id, request->values, scratch);
         zv_vec_stmt_done(&ctx, stmt);
@@ -730,6 +735,7 @@ zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
         if (rc != SQLITE_OK) status = zv_vec_sqlite_status(&ctx, rc);
         else own_transaction = 1;
     }
+    if (status == ZOVA_OK) status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
     /* Upsert in id order (stable, so a later duplicate still overwrites an
      * earlier one): the primary-key index then grows at its end instead of at
      * random places, which matters for random ids such as UUIDs. */
@@ -828,6 +834,8 @@ zova_status zova_vector_delete(const zova_vector_delete_request *request) {
         status = ZOVA_VECTOR_NOT_FOUND;
         ZV_VEC_END();
     }
+    status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
+    if (status != ZOVA_OK) ZV_VEC_END();
     stmt = zv_vec_keyed_stmt(&ctx, ZV_SQL_VEC_DELETE, &coll, request->vector_id, &status);
     if (!stmt) ZV_VEC_END();
     status = zv_vec_step_done(&ctx, stmt);

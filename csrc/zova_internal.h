@@ -38,6 +38,9 @@ struct zova_database {
     int read_only;
     zv_cached_stmt stmt_cache[ZV_STMT_CACHE_SIZE];
     size_t stmt_cache_len;
+    /* private_tables.c: the schema version last scanned clean of foreign triggers. */
+    int schema_scanned;
+    int64_t scanned_schema_version;
     /* Vector search state owned by the vector code; released on close. */
     void *vector_state;
     void (*release_vector_state)(zova_database *db);
@@ -77,6 +80,11 @@ ZV_HIDDEN int zv_transaction_active(zova_database *db);
 ZV_HIDDEN zova_status zv_begin_immediate(zova_database *db);
 ZV_HIDDEN zova_status zv_commit(zova_database *db);
 ZV_HIDDEN void zv_rollback(zova_database *db);
+
+/* ---- private_tables.c: no foreign triggers in Zova's own writes ---- */
+/* CORRUPT (with a message naming it) while a trigger is attached to a private
+ * table; call inside the write's transaction, before the first write. */
+ZV_HIDDEN zova_status zv_private_tables_guard(zova_database *db);
 
 /* ---- paths.c: file-system checks shared by create/open/copies ---- */
 ZV_HIDDEN int zv_has_zova_suffix(const char *path);

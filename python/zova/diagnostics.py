@@ -130,7 +130,8 @@ class Diagnostics:
 
     @property
     def ok(self) -> bool:
-        return self.issue_count == 0
+        """No issue of severity error or fatal (warnings are reported, not failed)."""
+        return self.severity_counts["error"] == 0 and self.severity_counts["fatal"] == 0
 
     def issue_dicts(self) -> list[dict]:
         return [issue.to_dict() for issue in self.issues]
@@ -645,6 +646,34 @@ def _display(raw) -> str:
     return "" if raw is None else str(raw)
 
 
+_FOREIGN_SCHEMA_SQL = (
+    "select type, name, tbl_name, coalesce(sql, '') from {schema} "
+    "where (type in ('trigger', 'index') and tbl_name like '\\_zova\\_%' escape '\\' "
+    "       and name not like 'sqlite\\_autoindex\\_%' escape '\\') "
+    "   or (type = 'view' and sql like '%\\_zova\\_%' escape '\\') order by type, name")
+
+
+def _walk_foreign_schema(db: Database, report: Diagnostics) -> None:
+    """Schema objects another program attached to private tables (neither Zova
+    nor upstream creates any): a trigger would run inside Zova's writes, which
+    the core therefore refuses (error); an index can make them fail or run
+    functions (error); a view reading private tables changes nothing Zova
+    does (warning, the file stays healthy)."""
+    for schema in ("sqlite_schema", "sqlite_temp_schema"):
+        for kind, name, table, _sql in _rows(db, _FOREIGN_SCHEMA_SQL.format(schema=schema)):
+            if kind == "view":
+                report.add(Issue("sqlite", "foreign_view", f"view {name} reads Zova's private tables",
+                                 severity="warning"))
+            elif kind == "trigger":
+                report.add(Issue("sqlite", "foreign_trigger",
+                                 f"trigger {name} on private table {table}: Zova refuses to write while it exists "
+                                 f"(drop trigger {name})"))
+            else:
+                report.add(Issue("sqlite", "foreign_index",
+                                 f"index {name} on private table {table} is not part of the Zova schema "
+                                 f"(drop index {name})"))
+
+
 def diagnose(db: Database, limit: int, progress: Progress | None = None, path: str | None = None) -> Diagnostics:
     """The diagnostics walk shared by deep check, doctor and salvage: objects
     (manifests, chunks, whole-object hashes), loose chunks, then vectors. Keeps
@@ -660,6 +689,7 @@ def diagnose(db: Database, limit: int, progress: Progress | None = None, path: s
                          "(select chunk_hash from _zova_object_chunks)") or 0)
         progress(0, total)
     done = [0]
+    _walk_foreign_schema(db, report)
     _walk_objects(db, report, chunks, progress, done, total, path)
     _walk_loose_chunks(db, report, chunks, progress, done, total)
     _walk_vectors(db, report)
