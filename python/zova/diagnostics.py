@@ -310,10 +310,26 @@ class _Hasher:
         return self._hash.digest()
 
 
+def _typed(column: str, kind: str) -> str:
+    """SQL giving ``column`` when its storage class is ``kind`` and NULL otherwise.
+    The C core reads only values of the right class (a chunk's data as TEXT is a
+    damaged chunk), and a TEXT value that is not UTF-8 could not even be decoded,
+    so the walk never reads one as TEXT."""
+    return f"iif(typeof({column}) = '{kind}', {column}, null)"
+
+
 _MANIFEST_SQL = (
-    "select m.chunk_index, m.chunk_hash, m.offset, m.size_bytes, c.size_bytes, c.data, c.chunk_hash is not null "
+    f"select {_typed('m.chunk_index', 'integer')}, {_typed('m.chunk_hash', 'blob')}, {_typed('m.offset', 'integer')}, "
+    f"{_typed('m.size_bytes', 'integer')}, {_typed('c.size_bytes', 'integer')}, {_typed('c.data', 'blob')}, "
+    "c.chunk_hash is not null "
     "from _zova_object_chunks m left join _zova_chunks c on c.chunk_hash = m.chunk_hash "
     "where m.object_id = ? order by m.chunk_index")
+
+# Object rows for the walk: the id (NULL unless a blob), its hex (to name any
+# id), size, count, and whether the chunker is the text 'fastcdc-v1'.
+_OBJECTS_SQL = (
+    f"select {_typed('object_id', 'blob')}, lower(hex(object_id)), {_typed('size_bytes', 'integer')}, "
+    f"{_typed('chunk_count', 'integer')}, chunker is '{CHUNKER}' from _zova_objects order by object_id")
 
 
 def _valid_int(value) -> bool:
@@ -349,7 +365,7 @@ def _batches(objects: Iterable[tuple]):
     current, size = [], 0
     for row in objects:
         current.append(row)
-        size += row[1] if _valid_int(row[1]) and row[1] > 0 else 0
+        size += row[2] if _valid_int(row[2]) and row[2] > 0 else 0
         if size >= _BATCH_BYTES or len(current) >= _BATCH_OBJECTS:
             yield current
             current, size = [], 0
@@ -409,13 +425,13 @@ def _verdicts(db: Database, batches, path: str | None):
 
 def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
                   total: int, path: str | None = None) -> None:
-    objects = db.prepare("select object_id, size_bytes, chunk_count, chunker from _zova_objects order by object_id")
+    objects = db.prepare(_OBJECTS_SQL)
     manifest = db.prepare(_MANIFEST_SQL)
     try:
         for batch, verdict in _verdicts(db, _batches(objects), path):
-            for object_id, size, count, chunker in batch:
-                if not isinstance(object_id, bytes) or len(object_id) != 32:
-                    report.add(Issue("object", "object_id_shape", "ObjectCorrupt", object_id=_hex(object_id)))
+            for object_id, id_hex, size, count, chunker_ok in batch:
+                if object_id is None or len(object_id) != 32:
+                    report.add(Issue("object", "object_id_shape", "ObjectCorrupt", object_id=id_hex))
                     continue
                 report.checked["objects"] += 1
                 ok, entries = verdict[object_id]
@@ -423,7 +439,7 @@ def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, pro
                     report.checked["chunks"] += entries
                     report.valid_objects.append(object_id)
                 else:
-                    _walk_object(manifest, report, chunks, object_id, size, count, chunker)
+                    _walk_object(manifest, report, chunks, object_id, size, count, chunker_ok)
                 if progress is not None and _valid_int(size) and size > 0:
                     done[0] += size
                     progress(min(done[0], total), total)
@@ -433,13 +449,13 @@ def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, pro
 
 
 def _walk_object(manifest, report: Diagnostics, chunks: _ChunkVerifier, object_id: bytes, size, count,
-                 chunker) -> None:
+                 chunker_ok) -> None:
     oid = object_id.hex()
     manifest.reset()
     manifest.bind_blob(1, object_id)
     # Metadata as the manifest load validates it.
     manifest_error = None
-    if not _valid_int(size) or not _valid_int(count) or size < 0 or count < 0 or chunker != CHUNKER:
+    if not _valid_int(size) or not _valid_int(count) or size < 0 or count < 0 or not chunker_ok:
         manifest_error = "ObjectCorrupt"
     elif count == 0 and (size != 0 or object_id != EMPTY_OBJECT_ID):
         manifest_error = "ObjectCorrupt"
@@ -502,17 +518,27 @@ def _walk_object(manifest, report: Diagnostics, chunks: _ChunkVerifier, object_i
         report.valid_objects.append(object_id)
 
 
+def _walk_orphan_manifests(db: Database, report: Diagnostics) -> None:
+    """Manifest rows of an object id that has no _zova_objects row: no read can
+    reach them, and they keep their chunks from ever becoming loose (one issue
+    per such object id)."""
+    for (id_hex,) in _rows(db, "select lower(hex(object_id)) from _zova_object_chunks where object_id not in "
+                               "(select object_id from _zova_objects) group by object_id order by object_id"):
+        report.add(Issue("chunk", "orphan_manifest", "ObjectNotFound", object_id=id_hex))
+
+
 def _walk_loose_chunks(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
                        total: int) -> None:
     # Blob order is hex order (bytes compare like their hex digits), so the
     # covering primary-key index gives the order without a sort.
-    loose = _rows(db, "select chunk_hash, rowid from _zova_chunks where chunk_hash not in "
-                      "(select chunk_hash from _zova_object_chunks) order by chunk_hash")
-    with db.prepare("select size_bytes, data from _zova_chunks where rowid = ?") as read:
-        for hash_, rowid in loose:
+    loose = _rows(db, f"select {_typed('chunk_hash', 'blob')}, lower(hex(chunk_hash)), rowid from _zova_chunks "
+                      "where chunk_hash not in (select chunk_hash from _zova_object_chunks) order by chunk_hash")
+    with db.prepare(f"select {_typed('size_bytes', 'integer')}, {_typed('data', 'blob')} "
+                    "from _zova_chunks where rowid = ?") as read:
+        for hash_, hash_hex, rowid in loose:
             report.checked["loose_chunks"] += 1
-            if not isinstance(hash_, bytes) or len(hash_) != 32:
-                report.add(Issue("chunk", "loose_chunk_id_shape", "ObjectCorrupt", chunk_hash=_hex(hash_)))
+            if hash_ is None or len(hash_) != 32:
+                report.add(Issue("chunk", "loose_chunk_id_shape", "ObjectCorrupt", chunk_hash=hash_hex))
                 continue
             read.reset()
             read.bind_int(1, rowid)
@@ -532,8 +558,10 @@ def _walk_loose_chunks(db: Database, report: Diagnostics, chunks: _ChunkVerifier
 
 
 def _name_valid(raw) -> bool:
-    """c-abi §2.4: 1-255 bytes of valid UTF-8, not starting with _zova_ (any case)."""
-    if not isinstance(raw, bytes) or not 0 < len(raw) <= 255:
+    """c-abi §2.4: 1-255 bytes of valid UTF-8, not starting with _zova_ (any case).
+    A NUL byte cannot pass through the C ABI's NUL-terminated names, so a stored
+    name holding one can never be read or deleted: invalid too."""
+    if not isinstance(raw, bytes) or not 0 < len(raw) <= 255 or b"\0" in raw:
         return False
     try:
         raw.decode("utf-8")
@@ -576,10 +604,14 @@ def _vector_error(collection_raw, vector_raw, dimensions, values, collections: d
 
 def _collections(db: Database) -> dict:
     return {row[0]: (row[1], row[2], row[3]) for row in _rows(
-        db, "select cast(name as blob), dimensions, metric, element_type from _zova_vector_collections")}
+        db, f"select cast(name as blob), {_typed('dimensions', 'integer')}, "
+            "iif(metric in ('cosine', 'l2', 'dot'), metric, null), iif(element_type is 'f32', element_type, null) "
+            "from _zova_vector_collections")}
 
 
 _VECTOR_BATCH = 4096
+_VECTORS_SQL = ("select cast(collection_name as blob), cast(vector_id as blob), "
+                + _typed("dimensions", "integer") + ", " + _typed('"values"', "blob") + " from _zova_vectors")
 
 
 def _vector_batch_errors(batch: list[tuple], collections: dict, collection_errors: dict) -> list[str | None]:
@@ -620,8 +652,7 @@ def _vector_batch_errors(batch: list[tuple], collections: dict, collection_error
 def _walk_vectors(db: Database, report: Diagnostics) -> None:
     collections = _collections(db)
     collection_errors: dict = {}
-    with db.prepare('select cast(collection_name as blob), cast(vector_id as blob), dimensions, "values" '
-                    "from _zova_vectors order by collection_name, vector_id") as rows:
+    with db.prepare(_VECTORS_SQL + " order by collection_name, vector_id") as rows:
         batch: list[tuple] = []
         for row in rows:
             batch.append(row)
@@ -691,6 +722,7 @@ def diagnose(db: Database, limit: int, progress: Progress | None = None, path: s
     done = [0]
     _walk_foreign_schema(db, report)
     _walk_objects(db, report, chunks, progress, done, total, path)
+    _walk_orphan_manifests(db, report)
     _walk_loose_chunks(db, report, chunks, progress, done, total)
     _walk_vectors(db, report)
     if progress is not None:
@@ -770,7 +802,11 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
 
         def run_quick_check() -> None:
             try:
-                with Database.open(path, read_only=True) as handle:
+                # A read-write handle (it writes nothing): SQLite drops CHECK
+                # constraints when it parses the schema of a read-only
+                # connection, so integrity_check there would pass rows that
+                # quick_check on this handle fails.
+                with Database.open(path) as handle:
                     try:
                         quick_check(handle, "integrity_check")
                     except _StageError as integrity:
@@ -1448,15 +1484,14 @@ def _copy_indexed_vectors(src: Database, dst: Database, report: SalvageReport) -
                     if present.fetchall()[0][0]:
                         continue
                     try:
-                        with src.prepare('select dimensions, "values" from _zova_vectors '
-                                         "where collection_name = ? and vector_id = ?") as get:
+                        with src.prepare(_VECTORS_SQL + " where collection_name = ? and vector_id = ?") as get:
                             get.bind_text(1, name)
                             get.bind_text(2, vid)
-                            dimensions, values = get.fetchall()[0]
+                            dimensions, values = get.fetchall()[0][2:]
                     except (ZovaError, ValueError, IndexError):
                         continue
-                    if _vector_error(name_raw, vector_raw, dimensions, values, collections) is None:
-                        _run(put_vector, name, vid, dimensions, values)
+                    if _vector_error(name_raw, vector_raw, dimensions, values, collections) is None and \
+                            _put_vector(put_vector, report, name_raw, vector_raw, dimensions, values):
                         report.copied["vectors"] += 1
         dst.commit()
     except BaseException:
@@ -1490,8 +1525,8 @@ def _rescue_vectors(src: Database, dst: Database, report: SalvageReport) -> None
                 if collection_raw not in created or \
                         _vector_error(collection_raw, vector_raw, dimensions, values, collections) is not None:
                     continue
-                _run(put_vector, collection_raw.decode("utf-8"), vector_raw.decode("utf-8"), dimensions, values)
-                report.copied["vectors"] += dst.changes()
+                if _put_vector(put_vector, report, collection_raw, vector_raw, dimensions, values):
+                    report.copied["vectors"] += dst.changes()
         dst.commit()
     except BaseException:
         dst.rollback()
@@ -1763,6 +1798,24 @@ def _run(statement, *params) -> None:
     statement.reset()
 
 
+def _put_vector(put_vector, report: SalvageReport, collection_raw: bytes, vector_raw: bytes, dimensions,
+                values) -> bool:
+    """Inserts one vector row the walk accepted. A row the destination's own
+    constraints refuse is skipped, counted and named, never the end of the salvage."""
+    try:
+        _run(put_vector, collection_raw.decode("utf-8"), vector_raw.decode("utf-8"), dimensions, values)
+        return True
+    except ZovaError as error:
+        try:
+            put_vector.reset()   # returns the failed step's error once more
+        except ZovaError:
+            pass
+        report.skipped["vectors"] += 1
+        report.diagnostics.add(Issue("vector", "vector_rejected", error_name(error),
+                                     collection=_display(collection_raw), vector_id=_display(vector_raw)))
+        return False
+
+
 def _copy_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
     collections = _collections(src)
     dst.begin()
@@ -1778,14 +1831,12 @@ def _copy_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
                 name = name_raw.decode("utf-8")
                 _run(put_collection, name, meta[0], meta[1])
                 report.copied["vector_collections"] += 1
-                with src.prepare('select cast(vector_id as blob), dimensions, "values" from _zova_vectors '
-                                 "where collection_name = ? order by vector_id") as rows:
+                with src.prepare(_VECTORS_SQL + " where collection_name = ? order by vector_id") as rows:
                     rows.bind_text(1, name)
-                    for vector_raw, dimensions, values in rows:
-                        if _vector_error(name_raw, vector_raw, dimensions, values, collections) is not None:
-                            continue
-                        _run(put_vector, name, vector_raw.decode("utf-8"), dimensions, values)
-                        report.copied["vectors"] += 1
+                    for _collection, vector_raw, dimensions, values in rows:
+                        if _vector_error(name_raw, vector_raw, dimensions, values, collections) is None and \
+                                _put_vector(put_vector, report, name_raw, vector_raw, dimensions, values):
+                            report.copied["vectors"] += 1
         dst.commit()
     except BaseException:
         dst.rollback()
