@@ -834,3 +834,47 @@ def test_check_deep_uses_integrity_check_1_6(healthy):
     assert zova_cli("check", path).code == 0
     result = zova_cli("check", "--deep", path)
     assert result.code == 4 and result.err == "sqlite integrity_check failed: CheckFailed\n"
+
+
+# ---- paths that are not UTF-8, and output that cannot be written (issue 12 item 16) ----
+
+def test_a_path_that_is_not_utf8_works_and_prints_as_its_bytes_issue12_16(healthy, tmp_path):
+    """A valid Linux file name need not be UTF-8; it used to end every command
+    with "unexpected error: UnicodeEncodeError"."""
+    source, _ = healthy
+    odd = os.path.join(os.fsencode(str(tmp_path)), b"bad\xff.zova")
+    shutil.copyfile(source, odd)
+    info = subprocess.run([ZOVA, "info", odd], capture_output=True, timeout=300)
+    assert info.returncode == 0, info.stderr
+    assert info.stdout.startswith(b"Zova database: " + odd + b"\n")
+    for command in (["check", "--deep"], ["doctor"], ["salvage", "--dry-run"]):
+        result = subprocess.run([ZOVA, *command, odd], capture_output=True, timeout=300)
+        assert result.returncode == 0, (command, result.stderr)
+    as_json = subprocess.run([ZOVA, "info", "--json", odd], capture_output=True, timeout=300)
+    assert json.loads(as_json.stdout)["objects"]["count"] == 2
+    copy = os.path.join(os.fsencode(str(tmp_path)), b"copy\xfe.zova")
+    backup = subprocess.run([ZOVA, "backup", odd, copy], capture_output=True, timeout=300)
+    assert backup.returncode == 0 and copy in backup.stdout, backup.stderr
+    assert zova_cli("check", "--deep", os.fsdecode(copy)).code == 0
+
+
+def test_output_to_a_full_disk_is_reported_issue12_16(healthy):
+    path, _ = healthy
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([ZOVA, "chunks", "--limit", "100", path], stdout=full, stderr=subprocess.PIPE,
+                                timeout=300)
+    assert result.returncode == 1
+    assert result.stderr == b"cannot write output: No space left on device\n"
+
+
+def test_output_to_a_closed_pipe_ends_quietly_issue12_16(healthy):
+    path, _ = healthy
+    read_end, write_end = os.pipe()
+    os.close(read_end)   # every write to stdout now fails with EPIPE
+    try:
+        result = subprocess.run([ZOVA, "chunks", "--json", "--limit", "100", path], stdout=write_end,
+                                stderr=subprocess.PIPE, timeout=300)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert result.stderr == b""

@@ -10,6 +10,7 @@ errors). The checks themselves live in :mod:`zova.diagnostics`.
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -88,16 +89,35 @@ def usage_text() -> str:
 # output
 
 
+class OutputError(Exception):
+    """stdout or stderr refused the output (a full disk, a closed pipe)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+        self.error = error
+
+
+def _encode_output(text: str) -> bytes:
+    """UTF-8; a path that is not UTF-8 (decoded by Python with surrogateescape)
+    is written back as its own bytes, as ``ls`` shows it."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
+
+
 def _write(stream, text: str) -> None:
-    data = text.encode("utf-8", "replace")
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        stream.flush()
-        buffer.write(data)
-        buffer.flush()
-    else:
-        stream.write(text)
-        stream.flush()
+    try:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            stream.flush()
+            buffer.write(_encode_output(text))
+            buffer.flush()
+        else:
+            stream.write(text)
+            stream.flush()
+    except OSError as error:
+        raise OutputError(error) from None
 
 
 def _escape_json(text: str) -> str:
@@ -1038,12 +1058,31 @@ class _ZovaGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
-        except BrokenPipeError:
+        except OutputError as failure:
+            _output_failed(failure.error)
             ctx.exit(1)
         except Exception as error:   # the contract: unexpected errors are exit 1, never a traceback
             name = diag.error_name(error) if isinstance(error, ZovaError) else type(error).__name__
             _write(sys.stderr, f"unexpected error: {name}\n")
             ctx.exit(1)
+
+
+def _output_failed(error: OSError) -> None:
+    """A closed pipe (``zova chunks f.zova | head``) ends the command quietly; any
+    other refusal is said on stderr. Either way the unwritten output is dropped
+    so that the interpreter's exit does not try to flush it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    if not isinstance(error, BrokenPipeError):
+        try:
+            sys.stderr.write(f"cannot write output: {error.strerror or error}\n")
+            sys.stderr.flush()
+        except OSError:
+            pass
 
 
 @click.group(cls=_ZovaGroup, add_help_option=False, invoke_without_command=False)

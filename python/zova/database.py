@@ -4,7 +4,7 @@ in objects.py, vectors.py and operations.py."""
 from __future__ import annotations
 
 from ._native import ffi, lib
-from .errors import ClosedHandleError, ZovaError, call_error, encode_str, take_message
+from .errors import ClosedHandleError, ZovaError, call_error, encode_path, encode_str, take_message
 from .handle import Guard, NativeDatabase
 from .objects import ObjectMethods
 from .operations import OperationMethods
@@ -16,10 +16,6 @@ __all__ = ["Database", "SavepointContext"]
 _UINT32_MAX = 2**32 - 1
 
 
-def _path_arg(path: str) -> bytes:
-    if not isinstance(path, str):
-        raise TypeError(f"path must be str, not {type(path).__name__}")
-    return encode_str(path, "path")
 
 
 def _uint32(value: int, what: str) -> int:
@@ -55,7 +51,7 @@ class Database(ObjectMethods, VectorMethods, OperationMethods):
     @classmethod
     def create(cls, path: str) -> "Database":
         """Creates a new ``.zova`` file; never overwrites an existing one."""
-        encoded = ffi.new("char[]", _path_arg(path))
+        encoded = ffi.new("char[]", encode_path(path, "path"))
         request = ffi.new("zova_database_open_request *")
         request.path = encoded
         return cls._from_open(lib.zova_database_create, request)
@@ -63,7 +59,7 @@ class Database(ObjectMethods, VectorMethods, OperationMethods):
     @classmethod
     def open(cls, path: str, *, read_only: bool = False, busy_timeout_ms: int = 0) -> "Database":
         """Opens an existing ``.zova`` file after validating its identity and schema."""
-        encoded = ffi.new("char[]", _path_arg(path))
+        encoded = ffi.new("char[]", encode_path(path, "path"))
         request = ffi.new("zova_database_open_options_request *")
         request.path = encoded
         request.flags = lib.ZOVA_OPEN_READ_ONLY if read_only else 0

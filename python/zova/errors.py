@@ -1,6 +1,8 @@
 """Exceptions raised by the zova package (cli-and-bindings §2.6)."""
 from __future__ import annotations
 
+import os
+
 from ._native import ffi, lib
 
 __all__ = ["ZovaError", "ClosedHandleError"]
@@ -49,6 +51,18 @@ def take_message(message) -> str | None:
     text = ffi.string(message.data, message.len).decode("utf-8", "replace")
     lib.zova_message_free(message)
     return text
+
+
+def encode_path(value: str, context: str) -> bytes:
+    """The file-system bytes of a path argument (``os.fsencode``: a name that is
+    not UTF-8, as Python decodes it from ``sys.argv`` or ``os.listdir``, gets its
+    own bytes back); interior NUL is a ValueError (§2.6)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{context} must be str, not {type(value).__name__}")
+    data = os.fsencode(value)
+    if b"\0" in data:
+        raise ValueError(f"{context} contains an interior NUL byte")
+    return data
 
 
 def encode_str(value: str, context: str) -> bytes:

@@ -9,15 +9,13 @@ verified after writing unless ``verify=False``, and a failed copy leaves no file
 from __future__ import annotations
 
 from ._native import ffi, lib
-from .errors import ZovaError, encode_str, take_message
+from .errors import ZovaError, encode_path, take_message
 
 __all__ = ["convert_sqlite_to_zova", "restore_backup"]
 
 
 def _path(value: str, context: str):
-    if not isinstance(value, str):
-        raise TypeError(f"{context} must be str, not {type(value).__name__}")
-    return ffi.new("char[]", encode_str(value, context))
+    return ffi.new("char[]", encode_path(value, context))
 
 
 def _verify_flag(verify: bool) -> int:
