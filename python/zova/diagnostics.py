@@ -355,8 +355,7 @@ def _fast_check(db: Database, ids: list[bytes]) -> tuple[list[bool], list[int]]:
         return [], []
     out_ok = ffi.new("char[]", n)
     out_chunks = ffi.new("int64_t[]", n)
-    status = lib.zv_py_deep_check_objects(db._handle(), b"".join(ids), n, out_ok, out_chunks)
-    db._check(status)
+    db._call(lib.zv_py_deep_check_objects, db._handle(), b"".join(ids), n, out_ok, out_chunks)
     return [flag != 0 for flag in ffi.unpack(out_ok, n)], ffi.unpack(out_chunks, n)
 
 
