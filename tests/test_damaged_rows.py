@@ -7,6 +7,7 @@ vector stored as TEXT that is not UTF-8 ended check --deep and doctor with a
 bare ValueError; orphan manifest rows passed every check."""
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 
@@ -90,7 +91,7 @@ def test_salvage_skips_and_names_a_row_the_destination_refuses_issue12_10(path, 
     rest of the salvage goes on (it used to end with "error: Constraint")."""
     make_file(path)
     damage(path, "insert into _zova_vectors values ('c', cast(x'00' as text), 3, zeroblob(12))")
-    monkeypatch.setattr(diagnostics, "_vector_error", lambda *row: None)
+    monkeypatch.setattr(importlib.import_module("zova.diagnostics.salvage"), "_vector_error", lambda *row: None)
     report, destination = salvage_to(path, tmp_path)
     assert report.error is None and report.destination_verified, report.to_dict()
     assert report.copied["vectors"] == 1

@@ -2,6 +2,8 @@
 salvage (cli-and-bindings §1.6), on healthy files and on each kind of damage."""
 from __future__ import annotations
 
+import importlib
+
 import hashlib
 import os
 import shutil
@@ -366,7 +368,7 @@ def test_salvage_destination_failing_verification_is_removed(healthy, tmp_path, 
             result.add(diag.Issue("object", "object_integrity", "ObjectCorrupt"))
         return result
 
-    monkeypatch.setattr(diag, "diagnose", failing)
+    monkeypatch.setattr(importlib.import_module("zova.diagnostics.salvage"), "diagnose", failing)
     destination = tmp_path / "out.zova"
     report = diag.salvage(path, str(destination))
     data = report.to_dict()

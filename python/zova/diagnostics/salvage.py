@@ -1,0 +1,395 @@
+"""``zova salvage --dry-run`` (the plan) and ``zova salvage SRC DST`` (the copy):
+the source is opened read-only and never modified, the destination is a new
+file that is verified at the end and removed unless it verifies. A healthy
+source is copied through its indexes here; a source with damaged SQLite pages
+is rescued by table scans (rescue.py); user tables are copied by
+user_tables.py (cli-and-bindings §1.6)."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+from ..database import Database
+from ..errors import ZovaError
+from .common import (
+    DEFAULT_LIMIT, Diagnostics, Issue, Progress, _MANIFEST_SQL, _StageError, _VECTORS_SQL, _collection_error,
+    _collections, _counts, _name_valid, _run, _scalar, _vector_error, error_name, quick_check, summary,
+)
+from .rescue import _copy_indexed_objects, _copy_indexed_vectors, _put_vector, _rescue_objects, _rescue_vectors
+from .user_tables import _copy_schema_objects, _copy_user_tables
+from .walk import diagnose
+
+# ---- salvage ----
+
+_COUNT_KEYS = ("user_tables", "user_schema_objects", "user_rows", "objects", "chunks", "loose_chunks",
+               "vector_collections", "vectors")
+
+
+def _plan_counts(summary_: dict | None) -> dict:
+    if summary_ is None:
+        return dict.fromkeys(_COUNT_KEYS, 0)
+    return {"user_tables": summary_["tables"]["user"], "user_schema_objects": summary_["user_schema_objects"],
+            "user_rows": summary_["user_rows"], "objects": summary_["objects"]["count"],
+            "chunks": summary_["chunks"]["count"], "loose_chunks": summary_["chunks"]["loose_count"],
+            "vector_collections": summary_["vectors"]["collections"], "vectors": summary_["vectors"]["rows"]}
+
+
+@dataclass
+class SalvageReport:
+    """``zova salvage --dry-run`` (a plan) and ``zova salvage SRC DST`` (a copy)."""
+
+    source_path: str
+    limit: int
+    dry_run: bool
+    destination_path: str | None = None
+    diagnostics: Diagnostics | None = None
+    recoverable: dict = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    skipped: dict = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    copied: dict = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    recoverability: str = "recoverable"
+    destination_verified: bool = False
+    destination_removed: bool = False
+    destination_issue_count: int = 0
+    error: str | None = None   # salvage execution that could not start or failed part-way
+    copied_started: bool = False
+
+    @property
+    def ok(self) -> bool:
+        if self.dry_run:
+            return self.diagnostics is not None and self.diagnostics.ok
+        return self.error is None and self.destination_verified
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 4
+
+    @property
+    def status(self) -> str:
+        if self.dry_run:
+            return "ok" if self.ok else "needs_attention"
+        return "ok" if self.ok else "error"
+
+    def suggested_actions(self, text_path: str | None = None) -> list[str]:
+        if self.dry_run:
+            if self.ok:
+                if text_path is None:
+                    return ["source appears recoverable", "no destination was written",
+                            "run zova salvage <source.zova> <destination.zova> to create a recovery copy"]
+                return ["source appears recoverable", "no destination was written",
+                        f"run: zova salvage {text_path} <destination.zova>"]
+            if text_path is None:
+                return ["restore from a recent backup if available", "review this dry-run report before salvaging",
+                        "run zova salvage <source.zova> <destination.zova> to copy recoverable data into a new file"]
+            return ["restore from a recent backup if available",
+                    f"review this dry-run report before salvaging {text_path}",
+                    f"run: zova salvage {text_path} <destination.zova>"]
+        if self.ok:
+            return ["run zova check --deep on the destination before replacing any live file"]
+        return ["restore from a recent backup if available",
+                "inspect the source with zova doctor before trying salvage again"]
+
+    def to_dict(self) -> dict:
+        d = self.diagnostics or Diagnostics(limit=self.limit)
+        if self.dry_run:
+            return {"status": self.status, "command": "salvage", "dry_run": True, "will_write_destination": False,
+                    "source_path": self.source_path, "recoverability": self.recoverability,
+                    "recoverable": dict(self.recoverable), "skipped": dict(self.skipped), **_counts(d),
+                    "suggested_actions": self.suggested_actions()}
+        if self.error is not None and not self.copied_started:
+            return {"status": "error", "command": "salvage", "source_path": self.source_path,
+                    "destination_path": self.destination_path, "error": self.error, "destination_verified": False}
+        out = {"status": self.status, "command": "salvage", "dry_run": False, "will_write_destination": True,
+               "source_path": self.source_path, "destination_path": self.destination_path,
+               "destination_verified": self.destination_verified, "recoverability": self.recoverability,
+               "copied": dict(self.copied), "recoverable": dict(self.recoverable), "skipped": dict(self.skipped),
+               **_counts(d), "suggested_actions": self.suggested_actions()}
+        if self.destination_removed:
+            out["destination_removed"] = True
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageReport,
+          read_path: str | None = None) -> dict | None:
+    """Fills the plan side of a salvage report; returns the source summary (None if it failed).
+    ``read_path`` is the file ``db`` has open when it is a repaired copy of ``path``."""
+    summary_ = None
+    stage = "sqlite_quick_check"
+    try:
+        if db is None:
+            raise _StageError("CantOpen")
+        if read_path is not None:
+            raise _StageError("Corrupt")   # a truncated file: its pages are missing
+        quick_check(db)
+        stage = "summary"
+        summary_ = summary(db, path)
+        stage = "diagnostic_check"
+        report.diagnostics = diagnose(db, limit, progress, path)
+    except (_StageError, ZovaError, ValueError) as error:
+        summary_ = None
+        report.diagnostics = Diagnostics(limit=limit)
+        report.diagnostics.add(Issue("sqlite", "truncated_file" if read_path is not None else stage,
+                                     error_name(error)))
+    d = report.diagnostics
+    recoverable = _plan_counts(summary_)
+    skipped = dict.fromkeys(_COUNT_KEYS, 0)
+    skipped["objects"] = min(recoverable["objects"], d.issue_counts["object"])
+    skipped["chunks"] = d.issue_counts["chunk"]
+    skipped["vectors"] = min(recoverable["vectors"], d.issue_counts["vector"])
+    for key in ("objects", "chunks", "vectors"):
+        recoverable[key] = max(0, recoverable[key] - skipped[key])
+    report.recoverable, report.skipped = recoverable, skipped
+    if d.issue_counts["sqlite"]:
+        report.recoverability = "unknown"
+    elif d.ok:
+        report.recoverability = "recoverable"
+    elif any(value > 0 for value in recoverable.values()):
+        report.recoverability = "partially_recoverable"
+    else:
+        report.recoverability = "not_recoverable"
+    return summary_
+
+
+class _Source:
+    """The salvage source opened read-only. A file shorter than its SQLite header
+    says (a truncated file, which SQLite refuses to open) is read through a
+    temporary copy whose header counts only the pages present; the source
+    itself is never modified. Any other open failure raises ZovaError."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.read_path: str | None = None
+        self._directory: str | None = None
+        try:
+            self.db = Database.open(path, read_only=True)
+        except ZovaError as error:
+            if error.status != 31 or not self._repair():
+                raise
+            try:
+                self.db = Database.open(self.read_path, read_only=True)
+            except ZovaError:
+                self._cleanup()
+                raise error from None
+
+    def _repair(self) -> bool:
+        import shutil
+        import tempfile
+
+        try:
+            with open(self.path, "rb") as handle:
+                header = handle.read(100)
+            size = os.path.getsize(self.path)
+        except OSError:
+            return False
+        if len(header) < 100 or header[:16] != b"SQLite format 3\0":
+            return False
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        if page_size < 512 or page_size & (page_size - 1):
+            return False
+        present = size // page_size
+        if present == 0 or int.from_bytes(header[28:32], "big") <= present:
+            return False
+        self._directory = tempfile.mkdtemp(prefix="zova-salvage-")
+        self.read_path = os.path.join(self._directory, "truncated-source.zova")
+        with open(self.path, "rb") as source, open(self.read_path, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+            copy.truncate(present * page_size)
+            copy.seek(28)
+            copy.write(present.to_bytes(4, "big"))
+            copy.seek(92)
+            copy.write(header[24:28])   # version-valid-for = change counter: trust the page count
+        return True
+
+    def _cleanup(self) -> None:
+        if self._directory is not None:
+            import shutil
+
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+    def close(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+        self._cleanup()
+
+    def __enter__(self) -> "_Source":
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
+
+
+def salvage_plan(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> SalvageReport:
+    """The dry run: what a salvage of ``path`` would recover. Opens read-only; never writes."""
+    with _Source(path) as source:
+        report = SalvageReport(source_path=path, limit=limit, dry_run=True)
+        _plan(source.db, path, limit, progress, report, source.read_path)
+        return report
+
+
+def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
+            progress: Progress | None = None) -> SalvageReport:
+    """Copies every readable and valid user row, object, loose chunk and vector of
+    ``source`` (opened read-only, never modified) into the new file
+    ``destination`` (created exclusively, never overwritten), then verifies the
+    destination with quick_check and a diagnostics walk that must find nothing.
+    A destination that fails verification is removed (upstream keeps it; the
+    Zova issue asks for removal). Raises ZovaError only if the source cannot be
+    opened."""
+    report = SalvageReport(source_path=source, limit=limit, dry_run=False, destination_path=destination)
+    if not destination.endswith(".zova"):
+        report.error = "NotZovaPath"
+        return report
+    with _Source(source) as opened:
+        db = opened.db
+        try:
+            target = Database.create(destination)
+        except ZovaError as error:
+            report.error = error_name(error)
+            return report
+        report.copied_started = True
+        try:
+            _plan(db, source, limit, progress, report, opened.read_path)
+            walk = report.diagnostics
+            if walk.issue_counts["sqlite"]:
+                # quick_check (or the walk) failed: SQLite pages are damaged, so
+                # indexed lookups cannot be trusted; rescue by scanning tables.
+                walk = None
+            _copy_all(db, target, report, walk)
+        except (ZovaError, ValueError, MemoryError) as error:
+            report.error = error_name(error)
+        finally:
+            target.close()
+    try:
+        with Database.open(destination, read_only=True) as copy:
+            report.copied["chunks"] = _scalar(copy, "select count(*) from _zova_chunks")
+            quick_check(copy)
+            result = diagnose(copy, 0, None, destination)
+            report.destination_issue_count = result.issue_count
+            verified = result.ok
+    except (_StageError, ZovaError, ValueError):
+        verified = False
+    report.destination_verified = verified and report.error is None
+    if not report.destination_verified:
+        _remove_database_files(destination)
+        report.destination_removed = True
+    for key in ("user_tables", "user_schema_objects", "user_rows"):
+        report.recoverable[key] = report.copied[key]
+    return report
+
+
+def _remove_database_files(path: str) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        try:
+            os.unlink(path + suffix)
+        except OSError:
+            pass
+
+
+def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnostics | None) -> None:
+    """``walk`` None means the source has damaged SQLite pages: objects and
+    vectors are then rescued by table scans (see _rescue_objects), and a
+    failure in one area does not stop the others. When anything is damaged,
+    a last pass copies every object and vector that still reads back valid
+    through the indexes (as get_object and get_vector read them)."""
+    rescue = walk is None
+    for step in (_copy_user_tables, _copy_schema_objects):
+        try:
+            step(src, dst, report)
+        except (ZovaError, ValueError):
+            if not rescue:
+                raise
+    if not rescue:
+        try:
+            _copy_objects(src, dst, report, walk)
+        except (ZovaError, ValueError):
+            rescue = True  # a read failed part-way (rolled back): rescue instead
+    if rescue:
+        _rescue_objects(src, dst, report)
+    if rescue or walk.issue_counts["object"] or walk.issue_counts["chunk"]:
+        _copy_indexed_objects(src, dst, report)
+    vectors_rescued = rescue
+    if not rescue:
+        try:
+            _copy_vectors(src, dst, report)
+        except (ZovaError, ValueError):
+            vectors_rescued = True
+    if vectors_rescued:
+        _rescue_vectors(src, dst, report)
+    if vectors_rescued or walk.issue_counts["vector"]:
+        _copy_indexed_vectors(src, dst, report)
+
+
+def _copy_objects(src: Database, dst: Database, report: SalvageReport, d: Diagnostics) -> None:
+    dst.begin()
+    try:
+        with src.prepare("select size_bytes, chunk_count from _zova_objects where object_id = ?") as head, \
+                src.prepare(_MANIFEST_SQL) as manifest, \
+                dst.prepare("insert or ignore into _zova_chunks (chunk_hash, size_bytes, data) "
+                            "values (?, ?, ?)") as put_chunk, \
+                dst.prepare("insert into _zova_object_chunks (object_id, chunk_index, chunk_hash, offset, "
+                            "size_bytes) values (?, ?, ?, ?, ?)") as put_entry, \
+                dst.prepare("insert into _zova_objects (object_id, size_bytes, chunk_count, chunker) "
+                            "values (?, ?, ?, 'fastcdc-v1')") as put_object:
+            for object_id in d.valid_objects:
+                head.reset()
+                head.bind_blob(1, object_id)
+                size, count = head.fetchall()[0]
+                manifest.reset()
+                manifest.bind_blob(1, object_id)
+                # The walk verified this object; the destination is verified again
+                # as a whole at the end, so rows are streamed without re-hashing.
+                copied = 0
+                for index, hash_, offset, entry_size, _stored, data, _present in manifest:
+                    _run(put_chunk, hash_, len(data), data)
+                    _run(put_entry, object_id, index, hash_, offset, entry_size)
+                    copied += 1
+                if copied != count:
+                    raise ZovaError(54, "object changed during salvage")
+                _run(put_object, object_id, size, count)
+                report.copied["objects"] += 1
+            with src.prepare("select size_bytes, data from _zova_chunks where chunk_hash = ?") as read:
+                for hash_ in d.valid_loose_chunks:
+                    read.reset()
+                    read.bind_blob(1, hash_)
+                    rows = read.fetchall()
+                    if not rows or not isinstance(rows[0][1], bytes) or hashlib.sha256(rows[0][1]).digest() != hash_:
+                        continue
+                    _run(put_chunk, hash_, len(rows[0][1]), rows[0][1])
+                    report.copied["loose_chunks"] += 1
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
+
+
+def _copy_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
+    collections = _collections(src)
+    dst.begin()
+    try:
+        with dst.prepare("insert into _zova_vector_collections (name, dimensions, metric, element_type) "
+                         "values (?, ?, ?, 'f32')") as put_collection, \
+                dst.prepare('insert into _zova_vectors (collection_name, vector_id, dimensions, "values") '
+                            "values (?, ?, ?, ?)") as put_vector:
+            for name_raw in sorted(collections):
+                meta = collections[name_raw]
+                if not _name_valid(name_raw) or _collection_error(meta) is not None:
+                    continue
+                name = name_raw.decode("utf-8")
+                _run(put_collection, name, meta[0], meta[1])
+                report.copied["vector_collections"] += 1
+                with src.prepare(_VECTORS_SQL + " where collection_name = ? order by vector_id") as rows:
+                    rows.bind_text(1, name)
+                    for _collection, vector_raw, dimensions, values in rows:
+                        if _vector_error(name_raw, vector_raw, dimensions, values, collections) is None and \
+                                _put_vector(put_vector, report, name_raw, vector_raw, dimensions, values):
+                            report.copied["vectors"] += 1
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
