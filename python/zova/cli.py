@@ -792,9 +792,9 @@ def cmd_tables(args: Args) -> None:
 def _issue_line(issue: dict) -> str:
     line = (f"  area={issue['area']} kind={issue['kind']} severity={issue['severity']} "
             f"detail={_printable(issue['detail'])}")
-    for key in ("object_id", "chunk_hash", "collection", "vector_id"):
+    for key in diag.ISSUE_KEYS:
         if key in issue:
-            line += f" {key}={_printable(issue[key])}"
+            line += f" {key}={_printable(str(issue[key]))}"
     return line
 
 

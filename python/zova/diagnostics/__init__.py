@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .check import CheckReport, check
 from .common import (
-    CHUNKER, DEEP_CHECK_ISSUE_CAP, DEFAULT_LIMIT, MAX_LIMIT, Diagnostics, Issue, Progress, _StageError,
+    CHUNKER, DEEP_CHECK_ISSUE_CAP, DEFAULT_LIMIT, ISSUE_KEYS, MAX_LIMIT, Diagnostics, Issue, Progress, _StageError,
     _collection_error, _display, _file_size, _hex, _rows, _scalar, _vector_error, error_name, quick_check, summary,
 )
 from .doctor import DoctorReport, doctor
@@ -24,5 +24,5 @@ __all__ = [
     "Issue", "Diagnostics", "CheckReport", "DoctorReport", "SalvageReport", "Progress",
     "error_name", "quick_check", "summary", "diagnose",
     "check", "doctor", "salvage_plan", "salvage",
-    "CHUNKER", "DEEP_CHECK_ISSUE_CAP", "DEFAULT_LIMIT", "MAX_LIMIT",
+    "CHUNKER", "DEEP_CHECK_ISSUE_CAP", "DEFAULT_LIMIT", "ISSUE_KEYS", "MAX_LIMIT",
 ]

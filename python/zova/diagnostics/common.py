@@ -61,6 +61,10 @@ class _StageError(Exception):
 # issues
 
 
+# The optional keys of an issue, in the order its text line gives them.
+ISSUE_KEYS = ("object_id", "chunk_hash", "collection", "vector_id", "table", "rowid")
+
+
 @dataclass
 class Issue:
     """One finding of the diagnostics walk (every issue has severity ``error``)."""
@@ -73,10 +77,12 @@ class Issue:
     chunk_hash: str | None = None
     collection: str | None = None
     vector_id: str | None = None
+    table: str | None = None     # a user row salvage lost: its table and rowid
+    rowid: int | None = None
 
     def to_dict(self) -> dict:
         out = {"area": self.area, "kind": self.kind, "severity": self.severity, "detail": self.detail}
-        for key in ("object_id", "chunk_hash", "collection", "vector_id"):
+        for key in ISSUE_KEYS:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value

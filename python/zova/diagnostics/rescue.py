@@ -14,6 +14,7 @@ from .common import (
     CHUNKER, EMPTY_OBJECT_ID, MAX_CHUNK, Issue, _MANIFEST_SQL, _VECTORS_SQL, _collection_error, _collections,
     _display, _name_valid, _quote, _run, _scalar, _valid_int, _vector_error, error_name,
 )
+from .reput import Reput
 from .user_tables import _read_row
 
 if TYPE_CHECKING:
@@ -97,10 +98,13 @@ def _tolerant_scan(src: Database, table: str, columns: str, width: int):
         after = max(after, found - 1)
 
 
-def _rescue_objects(src: Database, dst: Database, report: SalvageReport) -> None:
-    """Copies every chunk that verifies, then every object (object row or not)
-    whose complete manifest reads back and whose chunks hash to its id."""
-    report.copied["objects"] = report.copied["loose_chunks"] = 0
+def _rescue_objects(src: Database, dst: Database, report: SalvageReport, reput: Reput) -> None:
+    """Stores every chunk that verifies, then re-puts every object (object row
+    or not) whose complete manifest reads back and whose chunks hash to its id.
+    The source's chunks that served objects are then dropped unless the
+    re-put objects use them; chunks that were loose in the source (or whose
+    manifest rows were lost) stay as loose chunks."""
+    report.copied["loose_chunks"] = 0
     manifests: dict[bytes, dict[int, tuple]] = {}
     referenced: set[bytes] = set()
     for object_id, index, hash_, offset, size in _tolerant_scan(
@@ -114,62 +118,51 @@ def _rescue_objects(src: Database, dst: Database, report: SalvageReport) -> None
             src, "_zova_objects", "object_id, size_bytes, chunk_count, chunker", 4):
         if isinstance(object_id, bytes) and len(object_id) == 32 and chunker == CHUNKER:
             heads[object_id] = (size, count)
+    stored: set[bytes] = set()
     dst.begin()
     try:
-        stored: set[bytes] = set()
         with dst.prepare("insert or ignore into _zova_chunks (chunk_hash, size_bytes, data) "
                          "values (?, ?, ?)") as put_chunk:
             for hash_, size, data in _tolerant_scan(src, "_zova_chunks", "chunk_hash, size_bytes, data", 3):
                 if (isinstance(hash_, bytes) and len(hash_) == 32 and isinstance(data, bytes)
                         and 0 < len(data) <= MAX_CHUNK and size == len(data)
                         and hashlib.sha256(data).digest() == hash_):
-                    _run(put_chunk, hash_, len(data), data)
+                    _run(put_chunk, hash_, len(data), bytes(data))
                     stored.add(hash_)
-        kept: set[bytes] = set()
-        with dst.prepare("select data from _zova_chunks where chunk_hash = ?") as read, \
-                dst.prepare("insert into _zova_object_chunks (object_id, chunk_index, chunk_hash, offset, "
-                            "size_bytes) values (?, ?, ?, ?, ?)") as put_entry, \
-                dst.prepare("insert into _zova_objects (object_id, size_bytes, chunk_count, chunker) "
-                            "values (?, ?, ?, 'fastcdc-v1')") as put_object:
-            for object_id in sorted(set(heads) | set(manifests)):
-                entries = manifests.get(object_id, {})
-                count = len(entries)
-                if object_id in heads and heads[object_id][1] != count:
-                    continue  # manifest rows lost
-                if count == 0 and (object_id not in heads or object_id != EMPTY_OBJECT_ID):
-                    continue
-                digest = hashlib.sha256()
-                offset = 0
-                ok = True
-                for index in range(count):
-                    entry = entries.get(index)
-                    if entry is None or entry[0] not in stored or entry[1] != offset:
-                        ok = False
-                        break
-                    read.reset()
-                    read.bind_blob(1, entry[0])
-                    data = read.fetchall()[0][0]
-                    if len(data) != entry[2]:
-                        ok = False
-                        break
-                    digest.update(data)
-                    offset += len(data)
-                if not ok or digest.digest() != object_id:
-                    continue
-                if object_id in heads and heads[object_id][0] != offset:
-                    continue
-                for index in range(count):
-                    hash_, chunk_offset, size = entries[index]
-                    _run(put_entry, object_id, index, hash_, chunk_offset, size)
-                    kept.add(hash_)
-                _run(put_object, object_id, offset, count)
-                report.copied["objects"] += 1
-        # Chunks that only served objects that could not be rescued go; chunks
-        # that were loose in the source (or whose manifest rows were lost) stay.
-        with dst.prepare("delete from _zova_chunks where chunk_hash = ?") as drop:
+        dst.commit()
+    except BaseException:
+        dst.rollback()
+        raise
+    with dst.prepare("select data from _zova_chunks where chunk_hash = ?") as read:
+        for object_id in sorted(set(heads) | set(manifests)):
+            entries = manifests.get(object_id, {})
+            count = len(entries)
+            if object_id in heads and heads[object_id][1] != count:
+                continue  # manifest rows lost
+            if count == 0 and (object_id not in heads or object_id != EMPTY_OBJECT_ID):
+                continue
+            pieces = []
+            offset = 0
+            for index in range(count):
+                entry = entries.get(index)
+                if entry is None or entry[0] not in stored or entry[1] != offset:
+                    break
+                read.reset()
+                read.bind_blob(1, entry[0])
+                data = read.fetchall()[0][0]
+                if len(data) != entry[2]:
+                    break
+                pieces.append(data)
+                offset += len(data)
+            else:
+                if object_id not in heads or heads[object_id][0] == offset:
+                    reput.add(object_id, pieces)
+    reput.flush()
+    dst.begin()
+    try:
+        with dst.prepare("delete from _zova_chunks where chunk_hash = ? and chunk_hash not in "
+                         "(select chunk_hash from _zova_object_chunks)") as drop:
             for hash_ in stored:
-                if hash_ in kept:
-                    continue
                 if hash_ in referenced:
                     _run(drop, hash_)
                 else:
@@ -223,48 +216,24 @@ def _indexed_verified_object(src: Database, object_id: bytes):
     return entries
 
 
-def _copy_indexed_objects(src: Database, dst: Database, report: SalvageReport) -> None:
-    """Copies each object not yet in the destination that reads back verified
-    through the indexes (a flipped field in a row defeats the table scans but
-    not get_object; the object hash decides)."""
+def _copy_indexed_objects(src: Database, dst: Database, report: SalvageReport, reput: Reput) -> None:
+    """Re-puts each object not yet copied that reads back verified through the
+    indexes (a flipped field in a row defeats the table scans but not
+    get_object; the object hash decides)."""
     candidates = _indexed_object_ids(src)
     for object_id, in _tolerant_scan(src, "_zova_objects", "object_id", 1):
         if isinstance(object_id, bytes) and len(object_id) == 32:
             candidates.add(object_id)
-    dst.begin()
-    try:
-        with dst.prepare("select count(*) from _zova_objects where object_id = ?") as present, \
-                dst.prepare("insert or ignore into _zova_chunks (chunk_hash, size_bytes, data) "
-                            "values (?, ?, ?)") as put_chunk, \
-                dst.prepare("insert into _zova_object_chunks (object_id, chunk_index, chunk_hash, offset, "
-                            "size_bytes) values (?, ?, ?, ?, ?)") as put_entry, \
-                dst.prepare("insert into _zova_objects (object_id, size_bytes, chunk_count, chunker) "
-                            "values (?, ?, ?, 'fastcdc-v1')") as put_object:
-            for object_id in sorted(candidates):
-                present.reset()
-                present.bind_blob(1, object_id)
-                if present.fetchall()[0][0]:
-                    continue
-                try:
-                    entries = _indexed_verified_object(src, object_id)
-                except (ZovaError, ValueError, IndexError):
-                    continue
-                if entries is None:
-                    continue
-                offset = 0
-                for index, hash_, _offset, size, data in entries:
-                    _run(put_chunk, hash_, len(data), data)
-                    _run(put_entry, object_id, index, hash_, offset, size)
-                    offset += size
-                _run(put_object, object_id, offset, len(entries))
-                report.copied["objects"] += 1
-        # A chunk now referenced is no longer loose.
-        report.copied["loose_chunks"] = _scalar(
-            dst, "select count(*) from _zova_chunks where chunk_hash not in (select chunk_hash from _zova_object_chunks)")
-        dst.commit()
-    except BaseException:
-        dst.rollback()
-        raise
+    for object_id in sorted(candidates - reput.copied):
+        try:
+            entries = _indexed_verified_object(src, object_id)
+        except (ZovaError, ValueError, IndexError):
+            continue
+        if entries is not None:
+            reput.add(object_id, [entry[4] for entry in entries])
+    reput.flush()
+    report.copied["loose_chunks"] = _scalar(
+        dst, "select count(*) from _zova_chunks where chunk_hash not in (select chunk_hash from _zova_object_chunks)")
 
 
 def _copy_indexed_vectors(src: Database, dst: Database, report: SalvageReport) -> None:

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from ..database import Database
 from ..errors import ZovaError
 from .common import (
-    DEFAULT_LIMIT, Diagnostics, Issue, Progress, _MANIFEST_SQL, _StageError, _VECTORS_SQL, _collection_error,
+    DEFAULT_LIMIT, Diagnostics, Issue, Progress, _StageError, _VECTORS_SQL, _collection_error,
     _collections, _counts, _name_valid, _run, _scalar, _vector_error, error_name, quick_check, summary,
 )
+from .losses import account_losses
+from .reput import Reput
 from .rescue import _copy_indexed_objects, _copy_indexed_vectors, _put_vector, _rescue_objects, _rescue_vectors
 from .user_tables import _copy_schema_objects, _copy_user_tables
 from .walk import diagnose
@@ -53,12 +55,20 @@ class SalvageReport:
     destination_issue_count: int = 0
     error: str | None = None   # salvage execution that could not start or failed part-way
     copied_started: bool = False
+    # user tables with rows the copy could not carry: (name, rowid alias or None)
+    lossy_tables: list = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
         if self.dry_run:
             return self.diagnostics is not None and self.diagnostics.ok
-        return self.error is None and self.destination_verified
+        return self.error is None and self.destination_verified and not self.partial
+
+    @property
+    def partial(self) -> bool:
+        """A verified destination that lacks something the source lists."""
+        return (not self.dry_run and self.error is None and self.destination_verified
+                and any(self.skipped.values()))
 
     @property
     def exit_code(self) -> int:
@@ -68,6 +78,8 @@ class SalvageReport:
     def status(self) -> str:
         if self.dry_run:
             return "ok" if self.ok else "needs_attention"
+        if self.partial:
+            return "partial"
         return "ok" if self.ok else "error"
 
     def suggested_actions(self, text_path: str | None = None) -> list[str]:
@@ -86,6 +98,10 @@ class SalvageReport:
                     f"run: zova salvage {text_path} <destination.zova>"]
         if self.ok:
             return ["run zova check --deep on the destination before replacing any live file"]
+        if self.partial:
+            return ["the destination lacks the lost items this report names (lost_object, lost_vector, "
+                    "lost_user_row)", "restore them from a recent backup if available",
+                    "run zova check --deep on the destination before replacing any live file"]
         return ["restore from a recent backup if available",
                 "inspect the source with zova doctor before trying salvage again"]
 
@@ -261,6 +277,7 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
                 # indexed lookups cannot be trusted; rescue by scanning tables.
                 walk = None
             _copy_all(db, target, report, walk)
+            account_losses(db, target, report)
         except (ZovaError, ValueError, MemoryError) as error:
             report.error = error_name(error)
         finally:
@@ -298,6 +315,7 @@ def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnos
     a last pass copies every object and vector that still reads back valid
     through the indexes (as get_object and get_vector read them)."""
     rescue = walk is None
+    reput = Reput(dst)
     for step in (_copy_user_tables, _copy_schema_objects):
         try:
             step(src, dst, report)
@@ -306,13 +324,14 @@ def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnos
                 raise
     if not rescue:
         try:
-            _copy_objects(src, dst, report, walk)
+            _copy_objects(src, dst, report, walk, reput)
         except (ZovaError, ValueError):
-            rescue = True  # a read failed part-way (rolled back): rescue instead
+            rescue = True  # a read failed part-way: rescue the rest
     if rescue:
-        _rescue_objects(src, dst, report)
+        _rescue_objects(src, dst, report, reput)
     if rescue or walk.issue_counts["object"] or walk.issue_counts["chunk"]:
-        _copy_indexed_objects(src, dst, report)
+        _copy_indexed_objects(src, dst, report, reput)
+    report.copied["objects"] = len(reput.copied)
     vectors_rescued = rescue
     if not rescue:
         try:
@@ -325,43 +344,27 @@ def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnos
         _copy_indexed_vectors(src, dst, report)
 
 
-def _copy_objects(src: Database, dst: Database, report: SalvageReport, d: Diagnostics) -> None:
+def _copy_objects(src: Database, dst: Database, report: SalvageReport, d: Diagnostics, reput: Reput) -> None:
+    """Re-puts every object the walk verified, then copies the loose chunks it verified."""
+    with src.prepare("select size_bytes from _zova_objects where object_id = ?") as head:
+        for object_id in d.valid_objects:
+            head.reset()
+            head.bind_blob(1, object_id)
+            reput.stream(src, object_id, head.fetchall()[0][0])
+    reput.flush()
     dst.begin()
     try:
-        with src.prepare("select size_bytes, chunk_count from _zova_objects where object_id = ?") as head, \
-                src.prepare(_MANIFEST_SQL) as manifest, \
+        with src.prepare("select size_bytes, data from _zova_chunks where chunk_hash = ?") as read, \
                 dst.prepare("insert or ignore into _zova_chunks (chunk_hash, size_bytes, data) "
-                            "values (?, ?, ?)") as put_chunk, \
-                dst.prepare("insert into _zova_object_chunks (object_id, chunk_index, chunk_hash, offset, "
-                            "size_bytes) values (?, ?, ?, ?, ?)") as put_entry, \
-                dst.prepare("insert into _zova_objects (object_id, size_bytes, chunk_count, chunker) "
-                            "values (?, ?, ?, 'fastcdc-v1')") as put_object:
-            for object_id in d.valid_objects:
-                head.reset()
-                head.bind_blob(1, object_id)
-                size, count = head.fetchall()[0]
-                manifest.reset()
-                manifest.bind_blob(1, object_id)
-                # The walk verified this object; the destination is verified again
-                # as a whole at the end, so rows are streamed without re-hashing.
-                copied = 0
-                for index, hash_, offset, entry_size, _stored, data, _present in manifest:
-                    _run(put_chunk, hash_, len(data), data)
-                    _run(put_entry, object_id, index, hash_, offset, entry_size)
-                    copied += 1
-                if copied != count:
-                    raise ZovaError(54, "object changed during salvage")
-                _run(put_object, object_id, size, count)
-                report.copied["objects"] += 1
-            with src.prepare("select size_bytes, data from _zova_chunks where chunk_hash = ?") as read:
-                for hash_ in d.valid_loose_chunks:
-                    read.reset()
-                    read.bind_blob(1, hash_)
-                    rows = read.fetchall()
-                    if not rows or not isinstance(rows[0][1], bytes) or hashlib.sha256(rows[0][1]).digest() != hash_:
-                        continue
-                    _run(put_chunk, hash_, len(rows[0][1]), rows[0][1])
-                    report.copied["loose_chunks"] += 1
+                            "values (?, ?, ?)") as put_chunk:
+            for hash_ in d.valid_loose_chunks:
+                read.reset()
+                read.bind_blob(1, hash_)
+                rows = read.fetchall()
+                if not rows or not isinstance(rows[0][1], bytes) or hashlib.sha256(rows[0][1]).digest() != hash_:
+                    continue
+                _run(put_chunk, hash_, len(rows[0][1]), rows[0][1])
+                report.copied["loose_chunks"] += 1
         dst.commit()
     except BaseException:
         dst.rollback()

@@ -45,6 +45,7 @@ def _copy_user_tables(src: Database, dst: Database, report: SalvageReport) -> No
         except ZovaError:
             report.skipped["user_tables"] += 1
             report.skipped["user_rows"] += _count_rows(src, name)
+            report.lossy_tables.append((name, _source_rowid_alias(src, name)))
             continue
         report.copied["user_tables"] += 1
         copied, skipped = _copy_table_rows(src, dst, name)
@@ -52,6 +53,31 @@ def _copy_user_tables(src: Database, dst: Database, report: SalvageReport) -> No
         report.skipped["user_rows"] += skipped
         if skipped:
             report.skipped["user_tables"] += 1
+            report.lossy_tables.append((name, _source_rowid_alias(src, name)))
+
+
+def _source_rowid_alias(src: Database, name: str) -> str | None:
+    try:
+        columns = [row[0] for row in _rows(src, "select name from pragma_table_xinfo(?)", name)]
+    except (ZovaError, ValueError):
+        return None
+    return rowid_alias(src, name, columns)
+
+
+def rowid_alias(src: Database, name: str, columns: list[str]) -> str | None:
+    """The name that reaches the rowid of table ``name`` (``rowid``, or
+    ``_rowid_`` / ``oid`` when a column takes that name); None for a WITHOUT
+    ROWID table or when columns shadow all three."""
+    taken = {column.lower() for column in columns}
+    for alias in ("rowid", "_rowid_", "oid"):
+        if alias in taken:
+            continue
+        try:
+            src.prepare(f"select {alias} from {_quote(name)} limit 0").close()
+            return alias
+        except ZovaError:
+            return None
+    return None
 
 
 def _count_rows(src: Database, name: str) -> int:
@@ -62,14 +88,19 @@ def _count_rows(src: Database, name: str) -> int:
 
 
 def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]:
-    """Copies the rows of one table; returns (copied, skipped)."""
+    """Copies the rows of one table; returns (copied, skipped). A table with a
+    generated column has all its rows skipped, as upstream's salvage does (its
+    INSERT naming every column cannot be prepared, cli-and-bindings §1.6 step 2)."""
     try:
-        columns = [row[0] for row in _rows(src, "select name from pragma_table_xinfo(?) where hidden = 0", name)]
+        columns = [(row[0], row[1]) for row in _rows(src, "select name, hidden from pragma_table_xinfo(?)", name)]
     except (ZovaError, ValueError):
         columns = []
     total = _count_rows(src, name)
-    if not columns:
+    if not columns or any(hidden in (2, 3) for _, hidden in columns):
         return 0, total
+    alias = rowid_alias(src, name, [column for column, _ in columns])
+    # Rows keep their rowids, so a lost row can be named by its rowid.
+    columns = ([alias] if alias else []) + [column for column, hidden in columns if hidden == 0]
     column_list = ", ".join(_quote(column) for column in columns)
     try:
         insert = dst.prepare(f"insert into {_quote(name)} ({column_list}) "
@@ -93,7 +124,7 @@ def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]
             # A damaged page or an unreadable value: start again row by row.
             dst.rollback_to_savepoint("salvage_table")
             dst.release_savepoint("salvage_table")
-        copied, failed = _copy_rows_slowly(src, dst, insert_row, name, column_list, len(columns))
+        copied, failed = _copy_rows_slowly(src, dst, insert_row, name, column_list, len(columns), alias)
         return copied, max(failed, total - copied)
 
 
@@ -171,17 +202,14 @@ def _read_row(statement, width: int, offset: int = 0):
 
 
 def _copy_rows_slowly(src: Database, dst: Database, insert_row, name: str, column_list: str,
-                      width: int) -> tuple[int, int]:
+                      width: int, alias: str | None) -> tuple[int, int]:
     """Row by row: forward until the first unreadable row, then (for rowid tables)
-    backward from the end, so rows on both sides of a damaged page are kept."""
-    try:
-        rowid_probe = src.prepare(f"select rowid from {_quote(name)} limit 0")
-        rowid_probe.close()
-        has_rowid = True
-    except ZovaError:
-        has_rowid = False
-    select = f"select {'rowid, ' if has_rowid else ''}{column_list} from {_quote(name)}"
-    offset = 1 if has_rowid else 0
+    backward from the end, so rows on both sides of a damaged page are kept.
+    ``column_list`` starts with the rowid ``alias`` when the table has one."""
+    has_rowid = alias is not None
+    order_key = _quote(alias) if has_rowid else ""
+    select = f"select {column_list} from {_quote(name)}"
+    offset = 0
     counts = [0, 0]  # copied, failed
 
     def walk(order: str, stop_at: int | None) -> tuple[int | None, bool]:
@@ -209,9 +237,9 @@ def _copy_rows_slowly(src: Database, dst: Database, insert_row, name: str, colum
 
     dst.savepoint("salvage_rows")
     try:
-        last_rowid, errored = walk(" order by rowid" if has_rowid else "", None)
+        last_rowid, errored = walk(f" order by {order_key}" if has_rowid else "", None)
         if has_rowid:
-            walk(" order by rowid desc", last_rowid)
+            walk(f" order by {order_key} desc", last_rowid)
     finally:
         dst.release_savepoint("salvage_rows")
     copied, failed = counts
