@@ -244,13 +244,21 @@ def test_bad_meta_rows_and_truncation_1_3(healthy, tmp_path):
     fx.truncate(truncated, 0.5)
     for target, name in ((version, "UnsupportedZovaVersion"), (magic, "NotZovaDatabase"),
                          (truncated, "NotZovaDatabase")):
-        for argv in (["check", "--deep", target], ["doctor", target], ["info", target]):
+        for argv in (["check", "--deep", target], ["info", target]):
             result = zova_cli(*argv)
             assert result.code == 3, argv
             assert result.err == f"{argv[0]} open failed: {name}\n"
-    for target, name in ((version, "UnsupportedZovaVersion"), (magic, "NotZovaDatabase")):
-        result = zova_cli("salvage", "--dry-run", target)
-        assert result.code == 3 and result.err == f"salvage open failed: {name}\n"
+    result = zova_cli("doctor", version)
+    assert result.code == 3 and result.err == "doctor open failed: UnsupportedZovaVersion\n"
+    result = zova_cli("salvage", "--dry-run", version)
+    assert result.code == 3 and result.err == "salvage open failed: UnsupportedZovaVersion\n"
+    # A damaged Zova file: doctor sends it to salvage, which reads it (issue 13 item 5).
+    for target, stage in ((magic, "identity damaged"), (truncated, "truncated file")):
+        result = zova_cli("doctor", target)
+        assert result.code == 4 and f"error: {stage}: NotZovaDatabase" in result.err
+        assert f"run zova salvage --dry-run {target}" in result.err
+    result = zova_cli("salvage", "--dry-run", "--json", magic)
+    assert result.code == 4 and [i["kind"] for i in result.json_err()["issues"]] == ["identity_damaged"]
 
 
 def test_salvage_reads_a_truncated_file_1_6(healthy, tmp_path):

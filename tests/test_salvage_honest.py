@@ -144,3 +144,77 @@ def test_rows_of_a_table_with_a_generated_column_are_skipped_as_upstream_issue13
     assert report["skipped"]["user_tables"] == 1 and report["copied"]["user_tables"] == 2
     assert [(i["table"], i["rowid"]) for i in report["issues"] if i["kind"] == "lost_user_row"] == \
         [("a", 1), ("a", 2)]
+
+
+# ---- item 5: a file whose identity is damaged can be salvaged ----
+
+IDENTITY_DAMAGE = {
+    "meta_dropped": "drop table _zova_meta",
+    "magic_edited": "update _zova_meta set value = 'nope' where key = 'magic'",
+    "vectors_dropped": "drop table _zova_vectors",
+    "objects_altered": "alter table _zova_objects add column extra integer",
+}
+
+
+@pytest.mark.parametrize("damage", sorted(IDENTITY_DAMAGE))
+def test_a_file_with_damaged_identity_is_salvaged_issue13_5(tmp_path, damage):
+    source = str(tmp_path / "identity.zova")
+    payload = os.urandom(200_000)
+    with zova.Database.create(source) as db:
+        db.exec("create table docs (title text)")
+        db.exec("insert into docs values ('kept'), ('also kept')")
+        object_id = db.put_object(payload)
+        db.create_vector_collection("c", zova.VectorCollectionOptions(2, zova.VectorMetric.L2))
+        db.put_vector("c", "v", [1.0, 2.0])
+    raw = sqlite3.connect(source)
+    raw.execute(IDENTITY_DAMAGE[damage])
+    raw.commit()
+    raw.close()
+    with pytest.raises(zova.ZovaError) as opened:
+        zova.Database.open(source)
+    assert opened.value.status_name == "ZOVA_NOT_ZOVA_DATABASE"
+    before = Path(source).read_bytes()
+
+    doctor = subprocess.run([ZOVA, "doctor", source], capture_output=True, text=True)
+    assert doctor.returncode == 4, doctor.stderr
+    assert "error: identity damaged: NotZovaDatabase" in doctor.stderr
+    assert f"run zova salvage --dry-run {source}" in doctor.stderr
+    assert "check --deep" not in doctor.stderr   # it would stop where doctor stopped (issue 13 item 8)
+
+    destination = str(tmp_path / "rescued.zova")
+    code, report = salvage_json(source, destination)
+    assert code == 0 and report["status"] == "ok", report
+    assert [(i["kind"], i["detail"]) for i in report["issues"]] == [("identity_damaged", "NotZovaDatabase")]
+    assert report["copied"]["objects"] == 1 and report["copied"]["user_rows"] == 2
+    assert report["copied"]["vectors"] == (0 if damage == "vectors_dropped" else 1)
+    assert Path(source).read_bytes() == before   # the source is never modified
+    assert diagnostics.check(destination, deep=True).ok
+    with zova.Database.open(destination) as copy:
+        assert copy.get_object(object_id) == payload
+        assert copy.prepare("select title from docs order by rowid").fetchall() == [("kept",), ("also kept",)]
+
+
+def test_a_plain_sqlite_file_is_still_not_a_zova_file_issue13_5(tmp_path):
+    plain = str(tmp_path / "plain.zova")
+    raw = sqlite3.connect(plain)
+    raw.execute("create table t (a)")
+    raw.commit()
+    raw.close()
+    doctor = subprocess.run([ZOVA, "doctor", plain], capture_output=True, text=True)
+    assert doctor.returncode == 3 and "NotZovaDatabase" in doctor.stderr
+    salvage = subprocess.run([ZOVA, "salvage", plain, str(tmp_path / "out.zova")], capture_output=True, text=True)
+    assert salvage.returncode == 3 and not (tmp_path / "out.zova").exists()
+
+
+def test_doctor_after_a_failed_quick_check_leads_to_salvage_issue13_8(tmp_path):
+    source = str(tmp_path / "quick.zova")
+    with zova.Database.create(source) as db:
+        db.exec("create table t (a integer check (a > 0))")
+    raw = sqlite3.connect(source)
+    raw.execute("pragma ignore_check_constraints = 1")
+    raw.execute("insert into t values (-1)")
+    raw.commit()
+    raw.close()
+    doctor = subprocess.run([ZOVA, "doctor", source], capture_output=True, text=True)
+    assert doctor.returncode == 4 and "sqlite quick_check failed" in doctor.stderr
+    assert "check --deep" not in doctor.stderr and "zova salvage --dry-run" in doctor.stderr

@@ -856,10 +856,9 @@ def cmd_check(args: Args) -> None:
 
 def cmd_doctor(args: Args) -> None:
     path = args.positionals[0]
-    _open(args, path).close()
     bar = _Bar("doctor") if _progress_wanted(args) else None
     try:
-        report = diag.doctor(path, limit=args.limit, progress=bar)
+        report = diag.doctor(path, limit=args.limit, progress=bar)   # a damaged Zova file gets a report
     except ZovaError as error:
         _fail("doctor", args.json, 3, "error", diag.error_name(error), f"doctor open failed: {diag.error_name(error)}")
     finally:

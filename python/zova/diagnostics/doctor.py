@@ -9,6 +9,7 @@ from ..errors import ZovaError
 from .common import (
     DEFAULT_LIMIT, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name, quick_check, summary,
 )
+from .source import damage_kind
 from .walk import diagnose
 
 @dataclass
@@ -35,7 +36,13 @@ class DoctorReport:
         return "ok" if self.ok else "needs_attention"
 
     def suggested_actions(self, path: str | None) -> list[str]:
-        return ["no action needed"] if self.ok else doctor_actions(path)
+        if self.ok:
+            return ["no action needed"]
+        actions = doctor_actions(path)
+        if self.stage is not None:
+            # check --deep would stop where doctor stopped: go straight to salvage
+            actions = [action for action in actions if "check --deep" not in action]
+        return actions
 
     def to_dict(self) -> dict:
         if self.stage is not None:
@@ -49,8 +56,18 @@ class DoctorReport:
 
 
 def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> DoctorReport:
-    """Explains the health of ``path`` and suggests the next action. Never writes."""
-    with Database.open(path) as db:
+    """Explains the health of ``path`` and suggests the next action. Never writes.
+    Raises ZovaError when ``path`` cannot be opened, unless it is a damaged Zova
+    file (truncated, or its identity damaged: see source.py), which gets a
+    report that leads to salvage."""
+    try:
+        db = Database.open(path)
+    except ZovaError as error:
+        damage = damage_kind(path) if error.status in (15, 31) else None
+        if damage is None:
+            raise
+        return DoctorReport(path=path, limit=limit, stage=damage.replace("_", " "), error=error_name(error))
+    with db:
         report = DoctorReport(path=path, limit=limit)
         stage = "sqlite quick_check failed"
         try:

@@ -20,6 +20,7 @@ from .losses import account_losses
 from .reput import Reput
 from .rescue import _copy_indexed_objects, _copy_indexed_vectors, _put_vector, _rescue_objects, _rescue_vectors
 from .user_tables import _copy_schema_objects, _copy_user_tables
+from .source import Source
 from .walk import diagnose
 
 # ---- salvage ----
@@ -128,26 +129,28 @@ class SalvageReport:
 
 
 def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageReport,
-          read_path: str | None = None) -> dict | None:
+          repair: str | None = None, read_path: str | None = None) -> dict | None:
     """Fills the plan side of a salvage report; returns the source summary (None if it failed).
-    ``read_path`` is the file ``db`` has open when it is a repaired copy of ``path``."""
+    ``repair`` says how the file ``db`` has open (``read_path``) was made from
+    ``path`` (see source.py): its kind is reported as a sqlite-area issue."""
     summary_ = None
     stage = "sqlite_quick_check"
     try:
         if db is None:
             raise _StageError("CantOpen")
-        if read_path is not None:
-            raise _StageError("Corrupt")   # a truncated file: its pages are missing
+        if repair == "truncated_file":
+            raise _StageError("Corrupt")   # its pages are missing
         quick_check(db)
         stage = "summary"
         summary_ = summary(db, path)
         stage = "diagnostic_check"
-        report.diagnostics = diagnose(db, limit, progress, path)
+        report.diagnostics = diagnose(db, limit, progress, read_path or path)
+        if repair is not None:
+            report.diagnostics.add(Issue("sqlite", repair, "NotZovaDatabase"))
     except (_StageError, ZovaError, ValueError) as error:
         summary_ = None
         report.diagnostics = Diagnostics(limit=limit)
-        report.diagnostics.add(Issue("sqlite", "truncated_file" if read_path is not None else stage,
-                                     error_name(error)))
+        report.diagnostics.add(Issue("sqlite", repair or stage, error_name(error)))
     d = report.diagnostics
     recoverable = _plan_counts(summary_)
     skipped = dict.fromkeys(_COUNT_KEYS, 0)
@@ -168,83 +171,11 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
     return summary_
 
 
-class _Source:
-    """The salvage source opened read-only. A file shorter than its SQLite header
-    says (a truncated file, which SQLite refuses to open) is read through a
-    temporary copy whose header counts only the pages present; the source
-    itself is never modified. Any other open failure raises ZovaError."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.read_path: str | None = None
-        self._directory: str | None = None
-        try:
-            self.db = Database.open(path, read_only=True)
-        except ZovaError as error:
-            if error.status != 31 or not self._repair():
-                raise
-            try:
-                self.db = Database.open(self.read_path, read_only=True)
-            except ZovaError:
-                self._cleanup()
-                raise error from None
-
-    def _repair(self) -> bool:
-        import shutil
-        import tempfile
-
-        try:
-            with open(self.path, "rb") as handle:
-                header = handle.read(100)
-            size = os.path.getsize(self.path)
-        except OSError:
-            return False
-        if len(header) < 100 or header[:16] != b"SQLite format 3\0":
-            return False
-        page_size = int.from_bytes(header[16:18], "big")
-        page_size = 65536 if page_size == 1 else page_size
-        if page_size < 512 or page_size & (page_size - 1):
-            return False
-        present = size // page_size
-        if present == 0 or int.from_bytes(header[28:32], "big") <= present:
-            return False
-        self._directory = tempfile.mkdtemp(prefix="zova-salvage-")
-        self.read_path = os.path.join(self._directory, "truncated-source.zova")
-        with open(self.path, "rb") as source, open(self.read_path, "wb") as copy:
-            shutil.copyfileobj(source, copy)
-            copy.truncate(present * page_size)
-            copy.seek(28)
-            copy.write(present.to_bytes(4, "big"))
-            copy.seek(92)
-            copy.write(header[24:28])   # version-valid-for = change counter: trust the page count
-        return True
-
-    def _cleanup(self) -> None:
-        if self._directory is not None:
-            import shutil
-
-            shutil.rmtree(self._directory, ignore_errors=True)
-            self._directory = None
-
-    def close(self) -> None:
-        db = getattr(self, "db", None)
-        if db is not None:
-            db.close()
-        self._cleanup()
-
-    def __enter__(self) -> "_Source":
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        self.close()
-        return False
-
-
 def salvage_plan(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> SalvageReport:
     """The dry run: what a salvage of ``path`` would recover. Opens read-only; never writes."""
-    with _Source(path) as source:
+    with Source(path) as source:
         report = SalvageReport(source_path=path, limit=limit, dry_run=True)
-        _plan(source.db, path, limit, progress, report, source.read_path)
+        _plan(source.db, path, limit, progress, report, source.repair, source.read_path)
         return report
 
 
@@ -261,7 +192,7 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
     if not destination.endswith(".zova"):
         report.error = "NotZovaPath"
         return report
-    with _Source(source) as opened:
+    with Source(source) as opened:
         db = opened.db
         try:
             target = Database.create(destination)
@@ -270,7 +201,7 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
             return report
         report.copied_started = True
         try:
-            _plan(db, source, limit, progress, report, opened.read_path)
+            _plan(db, source, limit, progress, report, opened.repair, opened.read_path)
             walk = report.diagnostics
             if walk.issue_counts["sqlite"]:
                 # quick_check (or the walk) failed: SQLite pages are damaged, so
