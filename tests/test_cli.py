@@ -65,6 +65,16 @@ def assert_bounded(result: Result, allow_two_point_zero: bool = False) -> None:
         assert "2.0" not in text
 
 
+def failed(result: Result, first: str, path: str) -> bool:
+    """A failure's stderr: ``first`` exactly (the line scripts read, §1.3), then
+    one line saying what is wrong with ``path`` in words (issue 13 item 8)."""
+    lines = result.err.splitlines()
+    assert result.err.endswith("\n") and len(lines) == 2, result.err
+    assert lines[0] == first, result.err
+    assert lines[1].startswith(f"  {path}: ") and len(lines[1]) > len(path) + 6, result.err
+    return True
+
+
 @pytest.fixture
 def healthy(tmp_path):
     path = str(tmp_path / "healthy.zova")
@@ -148,8 +158,12 @@ USAGE_CASES = [
     (["restore", "a.zova", "b.zova", "c.zova"],
      "restore accepts only [--json] [--no-verify] <backup.zova> <destination.zova>"),
     (["objects", "--bogus", "a.zova"], "unknown flag"),
-    (["objects", "--", "a.zova"], "unknown flag"),
-    (["objects", "--limit=5", "a.zova"], "unknown flag"),
+    # `--` and `--limit=5` are accepted since issue 13 item 7; these stay errors
+    (["objects", "-", "a.zova"], "unknown flag"),
+    (["objects", "--limit=", "a.zova"], "invalid --limit"),
+    (["objects", "--limit=101", "a.zova"], "invalid --limit"),
+    (["objects", "--json=1", "a.zova"], "--json does not take a value"),
+    (["info", "a.zova", "--", "b.zova"], "info accepts only [--json] <file.zova>"),
     (["check", "--limit", "5", "a.zova"], "unknown flag"),
     (["doctor", "--deep", "a.zova"], "unknown flag"),
     (["info", "--limit", "5", "a.zova"], "unknown flag"),
@@ -216,12 +230,14 @@ def test_open_failures_exit_3_1_3(healthy, tmp_path):
         for command in (commands[number % 8], commands[(number + 3) % 8], commands[(number + 6) % 8]):
             result = zova_cli(command, target)
             assert result.code == 3 and result.out == ""
-            assert result.err == f"{command} open failed: {name}\n"
+            assert failed(result, f"{command} open failed: {name}", target)
         for command in (("doctor", "check", "objects")[number % 3],):
             doc = zova_cli(command, "--json", target)
             assert doc.code == 3
-            assert doc.json_err() == {"cli_json_version": 1, "status": "error", "command": command, "kind": "error",
-                                      "error": name}
+            data = doc.json_err()
+            assert data.pop("message").startswith(f"{target}: ")
+            assert data == {"cli_json_version": 1, "status": "error", "command": command, "kind": "error",
+                            "error": name}
         doc = zova_cli("salvage", "--dry-run", "--json", target)
         assert doc.code == 3 and "issue_count" not in doc.json_err() and doc.json_err()["error"] == name
         doc = zova_cli("salvage", "--json", target, str(tmp_path / "dest.zova"))
@@ -247,11 +263,11 @@ def test_bad_meta_rows_and_truncation_1_3(healthy, tmp_path):
         for argv in (["check", "--deep", target], ["info", target]):
             result = zova_cli(*argv)
             assert result.code == 3, argv
-            assert result.err == f"{argv[0]} open failed: {name}\n"
+            assert failed(result, f"{argv[0]} open failed: {name}", target)
     result = zova_cli("doctor", version)
-    assert result.code == 3 and result.err == "doctor open failed: UnsupportedZovaVersion\n"
+    assert result.code == 3 and failed(result, "doctor open failed: UnsupportedZovaVersion", version)
     result = zova_cli("salvage", "--dry-run", version)
-    assert result.code == 3 and result.err == "salvage open failed: UnsupportedZovaVersion\n"
+    assert result.code == 3 and failed(result, "salvage open failed: UnsupportedZovaVersion", version)
     # A damaged Zova file: doctor sends it to salvage, which reads it (issue 13 item 5).
     for target, stage in ((magic, "identity damaged"), (truncated, "truncated file")):
         result = zova_cli("doctor", target)
@@ -351,7 +367,7 @@ def test_objects_and_object_1_4(healthy):
     for r in (result, detail):
         assert_bounded(r)
     missing = zova_cli("object", path, "00" * 32)
-    assert missing.code == 4 and missing.err == "object: not found: ObjectNotFound\n"
+    assert missing.code == 4 and failed(missing, "object: not found: ObjectNotFound", path)
     doc = zova_cli("object", "--json", path, "00" * 32).json_err()
     assert doc["kind"] == "not found" and doc["error"] == "ObjectNotFound"
 
@@ -368,7 +384,7 @@ def test_object_reads_partial_manifest_and_rejects_bad_hash_1_4(healthy, tmp_pat
     connection.commit()
     connection.close()
     result = zova_cli("object", path, a.hex())
-    assert result.code == 4 and result.err == "object: object corruption: ObjectCorrupt\n"
+    assert result.code == 4 and failed(result, "object: object corruption: ObjectCorrupt", path)
 
 
 def test_empty_lists_print_none_1_4(tmp_path):
@@ -405,7 +421,7 @@ def test_chunks_and_chunk_1_4(healthy):
     for r in (result, detail):
         assert_bounded(r)
     missing = zova_cli("chunk", path, "ab" * 32)
-    assert missing.code == 4 and missing.err == "chunk: not found: ObjectChunkNotFound\n"
+    assert missing.code == 4 and failed(missing, "chunk: not found: ObjectChunkNotFound", path)
 
 
 def test_vectors_and_vector_collection_1_4(healthy):
@@ -419,7 +435,7 @@ def test_vectors_and_vector_collection_1_4(healthy):
     for r in (result, detail):
         assert_bounded(r)
     missing = zova_cli("vector-collection", path, "nope")
-    assert missing.code == 4 and missing.err == "vector-collection: not found: VectorCollectionNotFound\n"
+    assert missing.code == 4 and failed(missing, "vector-collection: not found: VectorCollectionNotFound", path)
     assert zova_cli("vector-collection", "--json", path, "nope").json_err()["kind"] == "not found"
 
 
@@ -552,8 +568,9 @@ def test_check_quick_check_failure_1_3(healthy):
     fx.break_quick_check(path)
     for argv in (["check", path], ["check", "--deep", path]):
         result = zova_cli(*argv)
-        assert result.code == 4 and result.err == "sqlite quick_check failed: CheckFailed\n"
+        assert result.code == 4 and failed(result, "sqlite quick_check failed: CheckFailed", path)
     doc = zova_cli("check", "--json", path).json_err()
+    assert f"zova salvage --dry-run {path}" in doc.pop("message")   # leads on, not back to check (item 8)
     assert doc == {"cli_json_version": 1, "status": "error", "command": "check", "kind": "sqlite quick_check failed",
                    "error": "CheckFailed"}
 
@@ -657,8 +674,9 @@ def test_salvage_never_overwrites_1_6(healthy, tmp_path):
     existing = tmp_path / "existing.zova"
     existing.write_bytes(b"keep")
     result = zova_cli("salvage", path, str(existing))
-    assert result.code == 4 and result.err == "salvage failed: DestinationExists\n"
+    assert result.code == 4 and failed(result, "salvage failed: DestinationExists", str(existing))
     doc = zova_cli("salvage", "--json", path, str(existing)).json_err()
+    assert doc.pop("message").startswith(f"{existing}: already exists")
     assert doc == {"cli_json_version": 1, "status": "error", "command": "salvage", "source_path": path,
                    "destination_path": str(existing), "error": "DestinationExists", "destination_verified": False}
     assert existing.read_bytes() == b"keep"
@@ -685,16 +703,17 @@ def test_operations_never_overwrite_and_clean_up_1_7(records_only, tmp_path):
     existing.write_bytes(b"keep")
     for command in ("backup", "compact", "restore"):
         result = zova_cli(command, records_only, str(existing))
-        assert result.code == 3 and result.err == f"{command}: operation failed: DestinationExists\n"
+        assert result.code == 3 and failed(result, f"{command}: operation failed: DestinationExists", str(existing))
         result = zova_cli(command, records_only, str(tmp_path / "missing" / "x.zova"))
-        assert result.code == 3 and result.err == f"{command}: operation failed: CantOpen\n"
+        assert result.code == 3 and failed(result, f"{command}: operation failed: CantOpen",
+                                           str(tmp_path / "missing" / "x.zova"))
         doc = zova_cli(command, "--json", records_only, str(tmp_path / "x.sqlite")).json_err()
         assert doc["kind"] == "operation failed" and doc["error"] == "NotZovaPath"
     assert existing.read_bytes() == b"keep"
     result = zova_cli("restore", str(tmp_path / "backup.sqlite"), str(tmp_path / "r.zova"))
-    assert result.code == 3 and result.err == "restore: operation failed: NotZovaPath\n"
+    assert result.code == 3 and failed(result, "restore: operation failed: NotZovaPath", str(tmp_path / "backup.sqlite"))
     result = zova_cli("backup", str(tmp_path / "absent.zova"), str(tmp_path / "b.zova"))
-    assert result.code == 3 and result.err == "backup open failed: NotZovaDatabase\n"
+    assert result.code == 3 and failed(result, "backup open failed: NotZovaDatabase", str(tmp_path / "absent.zova"))
 
 
 def test_operations_verification_failure_leaves_no_file_1_7(records_only, tmp_path):
@@ -702,7 +721,7 @@ def test_operations_verification_failure_leaves_no_file_1_7(records_only, tmp_pa
     for command in ("backup", "compact", "restore"):
         destination = tmp_path / f"{command}.zova"
         result = zova_cli(command, records_only, str(destination))
-        assert result.code == 4 and result.err == f"{command}: verification failed: Corrupt\n"
+        assert result.code == 4 and failed(result, f"{command}: verification failed: Corrupt", records_only)
         assert not destination.exists()
         doc = zova_cli(command, "--json", records_only, str(destination)).json_err()
         assert doc["kind"] == "verification failed" and doc["error"] == "Corrupt"
@@ -728,7 +747,7 @@ def test_convert_1_7(tmp_path):
     connection.execute("create table _Zova_mine(a)")
     connection.close()
     result = zova_cli("convert", str(reserved), str(tmp_path / "reserved.zova"))
-    assert result.code == 3 and result.err == "convert: operation failed: ZovaNameConflict\n"
+    assert result.code == 3 and failed(result, "convert: operation failed: ZovaNameConflict", str(reserved))
     assert not (tmp_path / "reserved.zova").exists()
     doc = zova_cli("convert", "--json", str(plain), destination).json_err()
     assert doc["error"] == "DestinationExists" and doc["kind"] == "operation failed"
@@ -796,7 +815,7 @@ def test_backup_of_zeroed_chunk_fails_verification_1_7(tmp_path):
     for command in ("backup", "compact", "restore"):
         destination = tmp_path / f"{command}.zova"
         result = zova_cli(command, source, str(destination))
-        assert result.code == 4 and result.err == f"{command}: verification failed: ObjectCorrupt\n"
+        assert result.code == 4 and failed(result, f"{command}: verification failed: ObjectCorrupt", source)
         assert not destination.exists()
     healthy = str(tmp_path / "healthy-objects.zova")
     with zova.Database.create(healthy) as db:
@@ -831,7 +850,7 @@ def test_backup_verifies_vectors_1_7(healthy, tmp_path):
     for command in ("backup", "compact", "restore"):
         destination = tmp_path / f"{command}.zova"
         result = zova_cli(command, path, str(destination))
-        assert result.code == 4 and result.err == f"{command}: verification failed: VectorCorrupt\n"
+        assert result.code == 4 and failed(result, f"{command}: verification failed: VectorCorrupt", path)
         assert not destination.exists()
 
 
@@ -845,7 +864,7 @@ def test_check_deep_uses_integrity_check_1_6(healthy):
     connection.close()
     assert zova_cli("check", path).code == 0
     result = zova_cli("check", "--deep", path)
-    assert result.code == 4 and result.err == "sqlite integrity_check failed: CheckFailed\n"
+    assert result.code == 4 and failed(result, "sqlite integrity_check failed: CheckFailed", path)
 
 
 # ---- paths that are not UTF-8, and output that cannot be written (issue 12 item 16) ----

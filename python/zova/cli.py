@@ -3,28 +3,57 @@ operational copies. It never mutates a source, never overwrites a destination
 and never prints payloads (object/chunk bytes, vector values, user row values,
 schema SQL).
 
-Built with click: ``main`` is a click group whose subcommands receive their raw
-arguments, because the contract fixes upstream's hand-written argument rules
-(flags anywhere, no ``--`` or ``=`` forms, exact usage messages, JSON usage
-errors). The checks themselves live in :mod:`zova.diagnostics`.
+Each subcommand is a click command: ``zova <command> --help`` describes it,
+``--limit=3`` and ``--limit 3`` both work, and ``--`` ends the options (``zova
+info -- -x.zova``). Before click binds the values, :func:`check_arguments`
+applies the §1 rules click has no words for: the first bad argument decides
+the message (``duplicate --json``, ``invalid --limit``, ``unknown flag``...),
+and info, stats and check report a usage error as JSON only when ``--json``
+came before it.
+
+A failure keeps the first line (and the JSON ``error``) that scripts read
+(``info open failed: NotZovaDatabase``) and adds what is wrong in words, found
+by looking at the file: a second line ``  <path>: no such file`` and a JSON
+``message``. Progress goes to stderr when it is a terminal (never with
+``--json``), for every phase of a long command.
+
+The checks live in :mod:`zova.diagnostics`, imported on first use: ``zova
+--help`` loads neither it nor numpy.
+
+Sections: usage text · output · arguments · errors explained · progress ·
+inspection · check, doctor, salvage · copies · click wiring.
 """
 from __future__ import annotations
 
 import os
 import sys
-import threading
-from dataclasses import dataclass, field
 
 import click
 
-from . import diagnostics as diag
 from .database import Database
 from .errors import ZovaError
 from .operations import convert_sqlite_to_zova, restore_backup
 
+
+class _LazyDiagnostics:
+    """``diag`` until a command needs it: zova.diagnostics (hashlib, sqlite3,
+    the walk) is most of the start-up of ``zova info`` and none of ``zova
+    --help``. The first attribute read imports it and rebinds ``diag``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        from . import diagnostics
+
+        globals()["diag"] = diagnostics
+        return getattr(diagnostics, name)
+
+
+diag = _LazyDiagnostics()
+
 VERSION = "0.17.0"
 JSON_VERSION = 1
-PROGRESS_MIN_BYTES = 4 * 1024 * 1024   # progress bars only for long operations
+PROGRESS_MIN_BYTES = 4 * 1024 * 1024   # a byte bar only for long operations
 
 SYNOPSIS = [
     "--version",
@@ -69,6 +98,38 @@ COMMAND_HELP = [
     ("convert", "create a new .zova file from a plain SQLite file (the source is not modified)"),
 ]
 
+# What `zova <command> --help` adds to the line above: an example, and for some
+# commands a sentence on what the output means.
+EXAMPLES = {
+    "info": ("zova info notes.zova", None),
+    "stats": ("zova stats --limit 5 notes.zova", "Lists cap at --limit; vector_collections is never capped."),
+    "objects": ("zova objects --limit 20 notes.zova", "Objects in id order; truncated: true means there are more."),
+    "object": ("zova object notes.zova 3f0c...e1 (64 hex characters, any case)", None),
+    "chunks": ("zova chunks --json notes.zova", "is_unreferenced=true marks a loose chunk (no manifest uses it)."),
+    "chunk": ("zova chunk notes.zova 9a1b...07 (64 hex characters, any case)", None),
+    "vectors": ("zova vectors notes.zova", None),
+    "vector-collection": ("zova vector-collection --limit 50 notes.zova docs", None),
+    "tables": ("zova tables notes.zova", "Private tables are Zova's own (_zova_*)."),
+    "check": ("zova check --deep notes.zova",
+              "Exit 0 healthy, 4 damage found (the report goes to stderr), 3 the file did not open."),
+    "doctor": ("zova doctor notes.zova",
+               "Exit 0 healthy, 4 needs attention (the report and next steps go to stderr)."),
+    "salvage": ("zova salvage --dry-run notes.zova\n  zova salvage notes.zova rescued.zova",
+                "The source is opened read-only; the destination must be a new .zova path."),
+    "backup": ("zova backup notes.zova notes-backup.zova", "The destination must not exist; a failed copy leaves no file."),
+    "compact": ("zova compact notes.zova notes-small.zova", "The destination must not exist; a failed copy leaves no file."),
+    "restore": ("zova restore notes-backup.zova notes.zova", "The destination must not exist; a failed copy leaves no file."),
+    "convert": ("zova convert app.db app.zova", "The destination must not exist; a failed copy leaves no file."),
+}
+
+OPTION_HELP = {
+    "--json": "Print one JSON document instead of text lines.",
+    "--limit": "Show at most <n> list items, 0 to 100 (default 10).",
+    "--deep": "Also run integrity_check, re-hash every chunk and object and read every vector.",
+    "--dry-run": "Only report what a salvage would recover; write nothing.",
+    "--no-verify": "Do not re-open and verify the new copy.",
+}
+
 
 def usage_text() -> str:
     lines = ["usage:"]
@@ -81,7 +142,9 @@ def usage_text() -> str:
               "  1  unexpected internal error",
               "  2  usage error",
               "  3  open or identity failure, or an operation that failed",
-              "  4  integrity failure, corruption, or not found"]
+              "  4  integrity failure, corruption, or not found",
+              "",
+              "zova <command> --help describes one command."]
     return "\n".join(lines) + "\n"
 
 
@@ -199,14 +262,11 @@ def _printable(text: str) -> str:
 
 
 class Done(Exception):
-    """Ends a command: ``text`` or ``doc`` goes to stdout (code 0) or stderr."""
+    """Ends a command with its exit code (the output is already written)."""
 
-    def __init__(self, code: int, text: str | None = None, doc: dict | None = None, command: str = "") -> None:
+    def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
-        self.text = text
-        self.doc = doc
-        self.command = command
 
 
 class Usage(Exception):
@@ -226,39 +286,71 @@ def _emit(command: str, as_json: bool, code: int, lines: list[str] | None = None
         _write(stream, "".join(line + "\n" for line in lines or []))
 
 
-def _fail(command: str, as_json: bool, code: int, kind: str, error: str, text: str) -> None:
-    _emit(command, as_json, code, [text],
-          {"status": "error", "command": command, "kind": kind, "error": error})
+def _with_message(doc: dict, message: str) -> dict:
+    """``doc`` with ``message`` right after its ``error`` key."""
+    out = {}
+    for key, value in doc.items():
+        out[key] = value
+        if key == "error":
+            out["message"] = message
+    out.setdefault("message", message)
+    return out
+
+
+def _fail(command: str, as_json: bool, code: int, kind: str, error: str, text: str,
+          message: str | None = None) -> None:
+    """A failure: ``text`` (the line scripts read) and, when known, ``message``
+    (what is wrong, in words) as a second line; in JSON, ``error`` and ``message``."""
+    doc = {"status": "error", "command": command, "kind": kind, "error": error}
+    lines = [text]
+    if message:
+        doc["message"] = message
+        lines.append(f"  {_printable(message)}")
+    _emit(command, as_json, code, lines, doc)
     raise Done(code)
 
 
 # ---------------------------------------------------------------------------
-# argument parsing (§1.1, §1.2)
+# arguments (§1.1, §1.2)
 
 
-@dataclass
 class Args:
-    command: str
-    json: bool = False
-    limit: int = diag.DEFAULT_LIMIT
-    deep: bool = False
-    dry_run: bool = False
-    no_verify: bool = False
-    positionals: list = field(default_factory=list)
+    """One command's parsed arguments."""
+
+    __slots__ = ("command", "json", "limit", "deep", "dry_run", "no_verify", "positionals")
+
+    def __init__(self, command: str, *, json: bool = False, limit: int = 10, deep: bool = False,
+                 dry_run: bool = False, no_verify: bool = False, positionals=()) -> None:
+        self.command = command
+        self.json = json
+        self.limit = limit
+        self.deep = deep
+        self.dry_run = dry_run
+        self.no_verify = no_verify
+        self.positionals = list(positionals)
 
 
-_FLAG_ATTR = {"--json": "json", "--deep": "deep", "--dry-run": "dry_run", "--no-verify": "no_verify"}
-_BOUNDED = {"objects", "object", "chunks", "chunk", "vectors", "vector-collection", "tables", "doctor", "salvage"}
-_FLAGS = {
-    "info": {"--json"},
-    "stats": {"--json", "--limit"},
-    "check": {"--json", "--deep"},
-    "salvage": {"--json", "--limit", "--dry-run"},
-    "backup": {"--json", "--no-verify"},
-    "compact": {"--json", "--no-verify"},
-    "restore": {"--json", "--no-verify"},
-    "convert": {"--json"},
+_BOUNDED_FLAGS = ("--json", "--limit")
+FLAGS = {
+    "info": ("--json",),
+    "stats": ("--json", "--limit"),
+    "objects": _BOUNDED_FLAGS, "object": _BOUNDED_FLAGS, "chunks": _BOUNDED_FLAGS, "chunk": _BOUNDED_FLAGS,
+    "vectors": _BOUNDED_FLAGS, "vector-collection": _BOUNDED_FLAGS, "tables": _BOUNDED_FLAGS,
+    "doctor": _BOUNDED_FLAGS,
+    "check": ("--json", "--deep"),
+    "salvage": ("--json", "--limit", "--dry-run"),
+    "backup": ("--json", "--no-verify"),
+    "compact": ("--json", "--no-verify"),
+    "restore": ("--json", "--no-verify"),
+    "convert": ("--json",),
 }
+POSITIONALS = {
+    "object": "<file.zova> <object-id>", "chunk": "<file.zova> <chunk-id>",
+    "vector-collection": "<file.zova> <name>", "salvage": "<source.zova> [<destination.zova>]",
+    "backup": "<source.zova> <destination.zova>", "compact": "<source.zova> <destination.zova>",
+    "restore": "<backup.zova> <destination.zova>", "convert": "<source.sqlite> <destination.zova>",
+}
+# info, stats and check take one path and say so at the second one (§1.2).
 _POSITIONAL_LIMIT = {"info": 1, "stats": 1, "check": 1}
 _EXTRA_MESSAGE = {
     "info": "info accepts only [--json] <file.zova>",
@@ -268,6 +360,7 @@ _EXTRA_MESSAGE = {
 
 
 def _parse_limit(value: str) -> int:
+    """§1.1: decimal digits only (leading zeros allowed), 0 to MAX_LIMIT."""
     if not value or not value.isascii() or not value.isdigit():
         raise ValueError
     number = int(value)
@@ -276,47 +369,74 @@ def _parse_limit(value: str) -> int:
     return number
 
 
-def parse(command: str, argv: list[str]) -> Args:
-    args = Args(command)
-    allowed = _FLAGS.get(command, {"--json", "--limit"})
-    # info, stats and check switch to JSON usage errors only once --json was seen.
-    progressive = command in ("info", "stats", "check")
-    json_anywhere = "--json" in argv
+class _LimitType(click.ParamType):
+    name = "limit"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            return _parse_limit(value)
+        except ValueError:
+            self.fail("invalid --limit", param, ctx)
+
+
+def check_arguments(command: str, argv: list[str]) -> None:
+    """Raises :class:`Usage` for the first argument that breaks §1's rules,
+    reading ``argv`` as click does (``--opt value``, ``--opt=value``, ``--``).
+
+    ``--limit`` always takes the next argument as its value, even ``--json``.
+    A usage error is JSON when ``--json`` is among the options, except for
+    info, stats and check, whose errors are JSON only once ``--json`` was read
+    (``info --bogus --json`` is text, ``check --json --bogus`` JSON)."""
+    allowed = FLAGS[command]
+    options = argv[:argv.index("--")] if "--" in argv else argv
+    json_anywhere = "--json" in options
+    progressive = command in _POSITIONAL_LIMIT
     seen: set[str] = set()
+    positionals: list[str] = []
+    json_read = False
 
     def usage(message: str) -> Usage:
-        return Usage(message, args.json if progressive else json_anywhere)
+        return Usage(message, json_read if progressive else json_anywhere)
 
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg.startswith("-"):
-            if arg not in allowed:
-                raise usage("unknown flag")
-            if arg in seen:
-                raise usage(f"duplicate {arg}")
-            seen.add(arg)
-            if arg == "--limit":
-                if i + 1 >= len(argv):
-                    raise usage("--limit requires a value")
-                try:
-                    args.limit = _parse_limit(argv[i + 1])
-                except ValueError:
-                    raise usage("invalid --limit") from None
-                i += 2
-                continue
-            setattr(args, _FLAG_ATTR[arg], True)
-        else:
-            if command in _POSITIONAL_LIMIT and len(args.positionals) >= _POSITIONAL_LIMIT[command]:
+    index, options_ended = 0, False
+    while index < len(argv):
+        arg = argv[index]
+        index += 1
+        if not options_ended and arg == "--":
+            options_ended = True
+            continue
+        if options_ended or not arg.startswith("-"):
+            if command in _POSITIONAL_LIMIT and len(positionals) >= _POSITIONAL_LIMIT[command]:
                 raise usage(_EXTRA_MESSAGE[command])
-            args.positionals.append(arg)
-        i += 1
-    _check_positionals(args, usage)
-    return args
+            positionals.append(arg)
+            continue
+        name, equals, value = arg.partition("=")
+        if name not in allowed:
+            raise usage("unknown flag")
+        if name in seen:
+            raise usage(f"duplicate {name}")
+        seen.add(name)
+        if name == "--limit":
+            if not equals:
+                if index >= len(argv):
+                    raise usage("--limit requires a value")
+                value = argv[index]
+                index += 1
+            try:
+                _parse_limit(value)
+            except ValueError:
+                raise usage("invalid --limit") from None
+        elif equals:
+            raise usage(f"{name} does not take a value")
+        elif name == "--json":
+            json_read = True
+    _check_positionals(command, positionals, "--dry-run" in seen, usage)
 
 
-def _check_positionals(args: Args, usage) -> None:
-    command, count = args.command, len(args.positionals)
+def _check_positionals(command: str, positionals: list[str], dry_run: bool, usage) -> None:
+    count = len(positionals)
     if command in ("info", "stats", "check"):
         if count == 0:
             raise usage(f"{command} requires <file.zova>")
@@ -335,7 +455,7 @@ def _check_positionals(args: Args, usage) -> None:
             raise usage(f"{command} requires <file.zova> {what}")
         if count > 2:
             raise usage("too many arguments")
-        target = args.positionals[1]
+        target = positionals[1]
         if command in ("object", "chunk"):
             if len(target) != 64 or not all(ch in "0123456789abcdefABCDEF" for ch in target):
                 raise usage(f"{command} id must be 64 hex characters")
@@ -347,11 +467,11 @@ def _check_positionals(args: Args, usage) -> None:
             raise usage("salvage requires <source.zova>")
         if count > 2:
             raise usage("too many arguments")
-        if args.dry_run and count == 2:
+        if dry_run and count == 2:
             raise usage("salvage --dry-run does not accept a destination")
-        if not args.dry_run and count == 1:
+        if not dry_run and count == 1:
             raise usage("salvage execution requires <destination.zova>")
-        if count == 2 and not args.positionals[1].endswith(".zova"):
+        if count == 2 and not positionals[1].endswith(".zova"):
             raise usage("destination path must end in .zova")
         return
     if command in ("backup", "compact", "restore", "convert"):
@@ -375,80 +495,409 @@ def _collection_name_valid(name: str) -> bool:
     return 0 < len(raw) <= 255 and raw[:6].lower() != b"_zova_"
 
 
+def _usage_error(command: str, usage: Usage) -> None:
+    """§1.1's usage-error forms, on stderr."""
+    if usage.as_json:
+        _write(sys.stderr, to_json({"cli_json_version": JSON_VERSION, "status": "error", "command": command,
+                                    "kind": "error", "error": usage.message}) + "\n")
+    else:
+        _write(sys.stderr, f"usage error: {usage.message}\n\n{usage_text()}")
+
+
 # ---------------------------------------------------------------------------
-# progress
+# errors explained (issue 13 item 8)
+#
+# The C core reports a status, and the first line of a failure keeps its name
+# for scripts. What the person needs is the reason, so after a failure the CLI
+# looks at the file system: does the path exist, can it be read, does it start
+# with SQLite's header, is it a plain SQLite file or a damaged Zova file.
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+# When looking at the file finds nothing, the status name says it.
+_NAME_TEXT = {
+    "NotZovaPath": "not a .zova path (Zova opens and creates only files whose name ends in .zova)",
+    "NotZovaDatabase": "not a Zova database: its Zova tables or identity are missing or damaged; "
+                       "run zova doctor {path}",
+    "UnsupportedZovaVersion": "written in a Zova format version this zova does not read (it reads format 3)",
+    "DestinationExists": "already exists; Zova never overwrites a file: name a new destination",
+    "Busy": "in use: another connection holds a lock on it; try again when it is done",
+    "Locked": "in use: another connection holds a lock on it; try again when it is done",
+    "Corrupt": "damaged SQLite pages; run zova doctor {path}",
+    "ReadOnly": "read-only: the file or its directory cannot be written",
+    "CantOpen": "cannot be opened",
+    "OutOfMemory": "out of memory",
+    "ZovaNameConflict": "uses names that start with _zova_, which Zova reserves; rename them first",
+}
+
+
+def _parent(path: str) -> str:
+    return os.path.dirname(path) or "."
+
+
+def _sqlite_kind(path: str, header: bytes, size: int) -> str:
+    """A SQLite file: ``truncated:<expected bytes>``, ``unreadable`` (SQLite
+    cannot read its schema), ``plain`` (no Zova table) or ``zova``."""
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big") if len(header) >= 32 else 0
+    if pages and page_size and pages * page_size > size:
+        return f"truncated:{pages * page_size}"
+    import sqlite3
+    from urllib.parse import quote
+
+    try:
+        connection = sqlite3.connect(f"file:{quote(os.fsencode(os.path.abspath(path)))}?mode=ro", uri=True)
+        try:
+            private = connection.execute("select count(*) from sqlite_master where type = 'table' "
+                                         "and name like '\\_zova\\_%' escape '\\'").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return "unreadable"
+    return "zova" if private else "plain"
+
+
+def path_problem(path: str, role: str) -> str | None:
+    """What is wrong with ``path``, in words, or None when nothing shows.
+    ``role``: ``zova`` (a Zova file to open), ``sqlite`` (convert's source) or
+    ``new`` (a destination to create)."""
+    if role != "sqlite" and not path.endswith(".zova"):
+        return _NAME_TEXT["NotZovaPath"]
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        parent = _parent(path)
+        if not os.path.isdir(parent):
+            return f"no such directory: {parent}"
+        if role == "new":
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return f"permission denied: cannot create a file in {parent}"
+            return None
+        return "no such file"
+    except NotADirectoryError:
+        return "a part of the path is not a directory"
+    except PermissionError:
+        return "permission denied: a directory on the path cannot be searched"
+    except OSError as error:
+        return error.strerror or str(error)
+    import stat
+
+    if role == "new":
+        return "is a directory" if stat.S_ISDIR(st.st_mode) else _NAME_TEXT["DestinationExists"]
+    if stat.S_ISDIR(st.st_mode):
+        return "is a directory, not a file"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    try:
+        with open(path, "rb") as file:
+            header = file.read(100)
+    except PermissionError:
+        return "permission denied: the file cannot be read"
+    except OSError as error:
+        return error.strerror or str(error)
+    if not header:
+        return f"an empty file, not a {'SQLite' if role == 'sqlite' else 'Zova'} database"
+    if not header.startswith(_SQLITE_HEADER):
+        also = "" if role == "sqlite" else ", so not a Zova file"
+        return f"not a SQLite database file{also} (it does not start with the SQLite header)"
+    if role == "sqlite":
+        return None
+    kind = _sqlite_kind(path, header, st.st_size)
+    if kind.startswith("truncated:"):
+        return (f"a damaged file: truncated to {st.st_size} of {kind.split(':')[1]} bytes; "
+                f"run zova doctor {path}")
+    if kind == "unreadable":
+        return f"a damaged SQLite file (SQLite cannot read its schema); run zova doctor {path}"
+    if kind == "plain":
+        return (f"a plain SQLite database, not a Zova file; use zova convert {path} <destination.zova> "
+                f"to make a Zova copy of it")
+    return None
+
+
+def _name_text(path: str, name: str) -> str | None:
+    text = _NAME_TEXT.get(name)
+    return text.format(path=path) if text else None
+
+
+def explain_open(path: str, name: str) -> str:
+    """``<path>: <what is wrong>`` for a Zova file that did not open with ``name``."""
+    problem = path_problem(path, "zova")
+    if problem is None and name == "CantOpen" and not os.access(_parent(path), os.W_OK | os.X_OK):
+        problem = f"permission denied: SQLite cannot create its journal in {_parent(path)}"
+    if problem is None:
+        problem = _name_text(path, name) or f"could not be opened ({name})"
+    return f"{path}: {problem}"
+
+
+def explain_operation(command: str, name: str, source: str, destination: str) -> str | None:
+    """The path at fault, and why, for an operation that failed with ``name``:
+    the status says which side to look at."""
+    source_role = "sqlite" if command == "convert" else "zova"
+    if name == "DestinationExists":
+        return f"{destination}: {path_problem(destination, 'new') or _NAME_TEXT['DestinationExists']}"
+    if name == "NotZovaPath":
+        path = source if command == "restore" and not source.endswith(".zova") else destination
+        return f"{path}: {_NAME_TEXT['NotZovaPath']}"
+    if name == "CantOpen":
+        if command in ("restore", "convert"):
+            problem = path_problem(source, source_role)
+            if problem:
+                return f"{source}: {problem}"
+        return f"{destination}: {path_problem(destination, 'new') or 'cannot be created'}"
+    if name == "ZovaNameConflict":
+        return f"{source}: {_NAME_TEXT['ZovaNameConflict']}"
+    problem = path_problem(source, source_role)
+    if problem:
+        return f"{source}: {problem}"
+    if command == "convert" and name == "SqliteError":
+        return f"{source}: SQLite could not copy it; check it with sqlite3 {source} 'pragma integrity_check'"
+    text = _name_text(source, name)
+    return f"{source}: {text}" if text else None
+
+
+def explain_unverified(command: str, name: str, source: str) -> str:
+    """A copy that read back damaged: the source holds the damage."""
+    return (f"{source}: the new copy did not verify ({name}) and was removed; the source holds damaged data: "
+            f"run zova doctor {source}")
+
+
+# ---------------------------------------------------------------------------
+# progress (issue 13 item 9)
 
 
 def _progress_wanted(args: Args) -> bool:
+    """A progress line goes to stderr: shown when stderr is a terminal (wherever
+    stdout goes), never with --json."""
     if args.json:
         return False
     try:
-        return sys.stdout.isatty() and sys.stderr.isatty()
+        return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
 
 
-class _Bar:
-    """A click progress bar on stderr, created lazily for large totals only."""
+def _size_text(count: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TiB"   # pragma: no cover
 
-    def __init__(self, label: str) -> None:
+
+class Progress:
+    """The progress line on stderr for every phase of a long command: a bar
+    (percent, bytes, time left) while a phase has a byte count, else the
+    phase's label with a spinner and the seconds it has run.
+
+    A thread redraws it every TICK seconds. A bar for a total of at least
+    PROGRESS_MIN_BYTES shows at once; a phase without a byte count only once
+    the command has run for DELAY seconds, so quick commands print nothing.
+    The line is cleared before the command writes its report.
+
+    Calling the object is the diagnostics' ``progress(done, total)``: the
+    walk's bytes become the bar (labelled ``counting``), and when the walk
+    reaches its total the phase becomes ``after`` (what the command does
+    next, e.g. ``sqlite integrity_check``). ``poll``, when given, runs on each
+    tick and may move the phases itself (copies follow their destination's size)."""
+
+    TICK = 0.1
+    DELAY = 0.5
+    SPINNER = "|/-\\"
+
+    def __init__(self, title: str, label: str, *, total: int | None = None, counting: str = "",
+                 after: str = "finishing", poll=None) -> None:
+        import threading
+        import time
+
+        self._clock = time.monotonic
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self.title = title
+        self.counting = counting
+        self.after = after
+        self.poll = poll
+        self.started = self._clock()
+        self.visible = False
+        self._spin = 0
+        self._walk = "before"   # the diagnostics walk: before, counting (its bytes), after
+        self._set(label, total)
+        self._thread = threading.Thread(target=self._run, name="zova-progress", daemon=True)
+        self._thread.start()
+
+    # ---- phases ----
+
+    def _set(self, label: str, total: int | None, done: int = 0) -> None:
         self.label = label
-        self.bar = None
-        self.shown = 0
+        self.total = total if total is not None and total >= PROGRESS_MIN_BYTES else None
+        self.done = done
+        self.phase_started = self._clock()
+
+    def stage(self, label: str, total: int | None = None, done: int = 0) -> None:
+        """Starts a phase (``total`` bytes for a bar, None for a spinner)."""
+        with self._lock:
+            self._set(label, total, done)
+            self._draw()
+
+    def relabel(self, label: str) -> None:
+        """Renames the current phase (its clock goes on)."""
+        with self._lock:
+            self.label = label
+
+    def advance(self, done: int) -> None:
+        with self._lock:
+            self.done = done
 
     def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            if total < PROGRESS_MIN_BYTES:
-                return
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=False,
-                                         show_percent=True, show_eta=True)
-            self.bar.__enter__()
-        step = done - self.shown
-        if step > 0:
-            self.bar.update(step)
-            self.shown = done
+        with self._lock:
+            if self._walk == "before":
+                self._walk = "counting"
+                self._set(self.counting or self.label, total, done)
+                self._draw()
+            elif self._walk == "counting" and done >= total:
+                self._walk = "after"
+                self.done = total
+                self._draw()   # the bar at 100%, then what follows it
+                self._set(self.after, None)
+                self._draw()
+            elif self._walk == "counting":
+                self.done = done
+
+    # ---- drawing ----
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.TICK):
+            if self.poll is not None:
+                try:
+                    self.poll(self)
+                except Exception:   # a failed stat must not end the command
+                    pass
+            with self._lock:
+                self._spin += 1
+                self._draw()
+
+    def _line(self) -> str:
+        now = self._clock()
+        if self.total is not None:
+            fraction = min(1.0, self.done / self.total) if self.total else 1.0
+            filled = int(fraction * 24)
+            line = (f"{self.title}: {self.label} [{'#' * filled}{'-' * (24 - filled)}] {int(fraction * 100):3d}%  "
+                    f"{_size_text(self.done)} of {_size_text(self.total)}")
+            spent = now - self.phase_started
+            if 0 < fraction < 1 and spent > 1:
+                line += f"  {spent * (1 - fraction) / fraction:.0f}s left"
+            return line
+        spinner = self.SPINNER[self._spin % len(self.SPINNER)]
+        return f"{self.title}: {self.label} {spinner} {now - self.phase_started:.0f}s"
+
+    def _draw(self) -> None:
+        """Called with the lock held."""
+        if self._stopped.is_set():
+            return
+        if not self.visible and self.total is None and self._clock() - self.started < self.DELAY:
+            return
+        try:
+            width = os.get_terminal_size(sys.stderr.fileno()).columns or 80   # 0: a terminal of unknown size
+        except (OSError, ValueError, AttributeError):
+            width = 80
+        try:
+            _write(sys.stderr, "\r" + self._line()[:max(20, width - 1)] + "\x1b[K")
+            self.visible = True
+        except OutputError:
+            self._stopped.set()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
+        """Stops the redraws and clears the line."""
+        with self._lock:
+            self._stopped.set()
+        self._thread.join()
+        if self.visible:
+            try:
+                _write(sys.stderr, "\r\x1b[K")
+            except OutputError:
+                pass
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-def _with_file_progress(args: Args, label: str, source: str, destination: str, work):
-    """Runs ``work`` (a C copy, which releases the GIL) while a thread turns the
-    destination's growth into a progress bar."""
-    if not _progress_wanted(args):
-        return work()
-    total = diag._file_size(source)
-    if total < PROGRESS_MIN_BYTES:
-        return work()
-    bar = _Bar(label)
-    stop = threading.Event()
+class _NoProgress:
+    """Stands in for :class:`Progress` when no line is wanted."""
 
-    def watch() -> None:
-        while not stop.wait(0.1):
-            bar(min(diag._file_size(destination), total), total)
+    def stage(self, *args, **kwargs) -> None:
+        pass
 
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def _progress(args: Args, title: str, label: str, **kwargs):
+    """A :class:`Progress` for ``args`` (a no-op unless stderr is a terminal
+    and the output is text); as a context manager it yields the diagnostics'
+    progress callback (None when there is no line)."""
+    return Progress(title, label, **kwargs) if _progress_wanted(args) else _NoProgress()
+
+
+def _file_size(path: str) -> int:
     try:
-        return work()
-    finally:
-        stop.set()
-        watcher.join()
-        bar.close()
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+# A destination that has not grown for this long is no longer being written:
+# the copy is over and the call is verifying it (it grows again if not).
+_STALL = 0.3
+
+
+def _copy_poll(source: str, destination: str, label_after: str):
+    """``(total, poll)`` for a copy done in one C call (backup, compact,
+    restore, convert): the destination's size against the source's drives the
+    ``copying`` bar; once the destination reaches the source's size or stops
+    growing, the rest of the call (verification, or the final sync) shows as
+    ``label_after``."""
+    total = _file_size(source)
+    state = {"size": -1, "changed": 0.0, "copying": True}
+
+    def poll(progress: Progress) -> None:
+        size = _file_size(destination)
+        now = progress._clock()
+        if size != state["size"]:
+            state["size"], state["changed"] = size, now
+        copying = (not total or size < total) and (size == 0 or now - state["changed"] < _STALL)
+        if copying != state["copying"]:
+            state["copying"] = copying
+            if copying:
+                progress.stage("copying", total, min(size, total))
+            else:
+                progress.stage(label_after)
+        elif copying:
+            progress.advance(min(size, total))
+
+    return total, poll
 
 
 # ---------------------------------------------------------------------------
-# opening
+# opening and the inspection commands (§1.4)
 
 
 def _open(args: Args, path: str, read_only: bool = False) -> Database:
     try:
         return Database.open(path, read_only=read_only)
     except ZovaError as error:
-        _fail(args.command, args.json, 3, "error", diag.error_name(error),
-              f"{args.command} open failed: {diag.error_name(error)}")
+        _open_failed(args, path, error)
+
+
+def _open_failed(args: Args, path: str, error: ZovaError) -> None:
+    name = diag.error_name(error)
+    _fail(args.command, args.json, 3, "error", name, f"{args.command} open failed: {name}",
+          explain_open(path, name))
 
 
 def _rows(db: Database, sql: str, *params) -> list[tuple]:
@@ -467,17 +916,23 @@ def _name(raw) -> str:
     return diag._display(raw)
 
 
-def _inspect_error(args: Args, error: BaseException) -> None:
+def _inspect_error(args: Args, error: BaseException, what: str = "") -> None:
+    """Exit 4 for an inspected item that is missing or damaged; ``what`` names
+    the item looked for (``object <id>``)."""
     name = diag.error_name(error)
+    path = args.positionals[0]
     if name in ("ObjectNotFound", "ObjectChunkNotFound", "VectorCollectionNotFound", "VectorNotFound"):
         label = "not found"
-    elif name.startswith("Object"):
-        label = "object corruption"
-    elif name.startswith("Vector"):
-        label = "vector corruption"
+        message = f"{path}: has no {what}" if what else None
     else:
-        label = "inspection failed"
-    _fail(args.command, args.json, 4, label, name, f"{args.command}: {label}: {name}")
+        if name.startswith("Object"):
+            label = "object corruption"
+        elif name.startswith("Vector"):
+            label = "vector corruption"
+        else:
+            label = "inspection failed"
+        message = f"{path}: damaged{' ' + what if what else ''} ({name}); run zova doctor {path}"
+    _fail(args.command, args.json, 4, label, name, f"{args.command}: {label}: {name}", message)
 
 
 def _header(title: str, path: str) -> str:
@@ -504,20 +959,37 @@ def _num(value) -> int | float:
 # inspection commands (§1.4)
 
 
-def _info_lines(s: dict) -> list[str]:
+def _info_pairs(s: dict) -> list[tuple[str, object]]:
     return [
-        _kv("package_version", s["package_version"]), _kv("sqlite_version", s["sqlite_version"]),
-        _kv("format_version", s["format_version"]),
-        _kv("database_bytes", s["files"]["database_bytes"]), _kv("wal_bytes", s["files"]["wal_bytes"]),
-        _kv("journal_bytes", s["files"]["journal_bytes"]),
-        _kv("page_count", s["sqlite"]["page_count"]), _kv("page_size", s["sqlite"]["page_size"]),
-        _kv("freelist_count", s["sqlite"]["freelist_count"]),
-        _kv("objects", s["objects"]["count"]), _kv("object_logical_bytes", s["objects"]["logical_bytes"]),
-        _kv("chunks", s["chunks"]["count"]), _kv("manifest_rows", s["chunks"]["manifest_rows"]),
-        _kv("loose_chunks", s["chunks"]["loose_count"]), _kv("stored_chunk_bytes", s["chunks"]["stored_bytes"]),
-        _kv("vector_collections", s["vectors"]["collections"]), _kv("vectors", s["vectors"]["rows"]),
-        _kv("user_tables", s["tables"]["user"]), _kv("private_tables", s["tables"]["private"]),
+        ("package_version", s["package_version"]), ("sqlite_version", s["sqlite_version"]),
+        ("format_version", s["format_version"]),
+        ("database_bytes", s["files"]["database_bytes"]), ("wal_bytes", s["files"]["wal_bytes"]),
+        ("journal_bytes", s["files"]["journal_bytes"]),
+        ("page_count", s["sqlite"]["page_count"]), ("page_size", s["sqlite"]["page_size"]),
+        ("freelist_count", s["sqlite"]["freelist_count"]),
+        ("objects", s["objects"]["count"]), ("object_logical_bytes", s["objects"]["logical_bytes"]),
+        ("chunks", s["chunks"]["count"]), ("manifest_rows", s["chunks"]["manifest_rows"]),
+        ("loose_chunks", s["chunks"]["loose_count"]), ("stored_chunk_bytes", s["chunks"]["stored_bytes"]),
+        ("vector_collections", s["vectors"]["collections"]), ("vectors", s["vectors"]["rows"]),
+        ("user_tables", s["tables"]["user"]), ("private_tables", s["tables"]["private"]),
     ]
+
+
+def _info_lines(s: dict) -> list[str]:
+    return [_kv(key, value) for key, value in _info_pairs(s)]
+
+
+# `zova stats` text lines in upstream's order: each distribution after its
+# counts, and no vector_collections count (the uncapped list gives it).
+STATS_KEYS = (
+    "package_version", "sqlite_version", "format_version", "database_bytes", "wal_bytes", "journal_bytes",
+    "page_count", "page_size", "freelist_count", "objects", "object_logical_bytes",
+    "object_size_min", "object_size_max", "object_size_avg",
+    "object_chunk_count_min", "object_chunk_count_max", "object_chunk_count_avg",
+    "chunks", "manifest_rows", "loose_chunks", "stored_chunk_bytes",
+    "chunk_size_min", "chunk_size_max", "chunk_size_avg", "loose_chunk_bytes", "deduped_bytes_saved",
+    "vectors", "user_tables", "private_tables", "limit",
+)
 
 
 def _info_doc(s: dict) -> dict:
@@ -598,13 +1070,14 @@ def cmd_stats(args: Args) -> None:
            "vectors": dict(s["vectors"]), "tables": dict(s["tables"]), "vector_collections": collections,
            "top_objects_truncated": s["objects"]["count"] > limit, "top_objects": top_objects,
            "top_chunks_truncated": s["chunks"]["count"] > limit, "top_chunks": top_chunks}
-    lines = [_header("Zova stats", path)] + _info_lines(s) + [
-        _kv("object_size_min", o[0]), _kv("object_size_max", o[1]), f"object_size_avg: {float(o[2]):.2f}",
-        _kv("object_chunk_count_min", o[3]), _kv("object_chunk_count_max", o[4]),
-        f"object_chunk_count_avg: {float(o[5]):.2f}",
-        _kv("chunk_size_min", c[0]), _kv("chunk_size_max", c[1]), f"chunk_size_avg: {float(c[2]):.2f}",
-        _kv("loose_chunk_bytes", s["chunks"]["loose_bytes"]), _kv("deduped_bytes_saved", deduped),
-        _kv("limit", limit)]
+    values = dict(_info_pairs(s))
+    values.update({
+        "object_size_min": o[0], "object_size_max": o[1], "object_size_avg": f"{float(o[2]):.2f}",
+        "object_chunk_count_min": o[3], "object_chunk_count_max": o[4],
+        "object_chunk_count_avg": f"{float(o[5]):.2f}",
+        "chunk_size_min": c[0], "chunk_size_max": c[1], "chunk_size_avg": f"{float(c[2]):.2f}",
+        "loose_chunk_bytes": s["chunks"]["loose_bytes"], "deduped_bytes_saved": deduped, "limit": limit})
+    lines = [_header("Zova stats", path)] + [_kv(key, values[key]) for key in STATS_KEYS]
     lines += _list_lines("vector_collections", [_collection_item(c) for c in collections])
     lines += _list_lines("top_objects", [f"{x['object_id']} size_bytes={x['size_bytes']} "
                                          f"chunk_count={x['chunk_count']} chunker={_text_value(x['chunker'])}"
@@ -661,7 +1134,7 @@ def cmd_object(args: Args) -> None:
                 manifest.append({"chunk_index": index, "chunk_hash": hash_.hex(), "offset": offset,
                                  "size_bytes": entry_size})
         except (ZovaError, ValueError, diag._StageError) as error:
-            _inspect_error(args, error)
+            _inspect_error(args, error, f"object {object_id.hex()}")
     oid = object_id.hex()
     lines = [_header("Zova object", path), _kv("object_id", oid), _kv("size_bytes", size),
              _kv("chunk_count", count), _kv("chunker", chunker), _kv("limit", limit),
@@ -708,7 +1181,7 @@ def cmd_chunk(args: Args) -> None:
                               db, "select object_id, chunk_index, offset, size_bytes from _zova_object_chunks "
                                   "where chunk_hash = ? order by object_id, chunk_index limit ?", hash_, limit)]
         except (ZovaError, ValueError, diag._StageError) as error:
-            _inspect_error(args, error)
+            _inspect_error(args, error, f"chunk {hash_.hex()}")
     hex_hash = hash_.hex()
     lines = [_header("Zova chunk", path), _kv("chunk_hash", hex_hash), _kv("size_bytes", size),
              _kv("reference_count", refs), _kv("is_unreferenced", refs == 0), _kv("limit", limit),
@@ -752,7 +1225,7 @@ def cmd_vector_collection(args: Args) -> None:
                 db, "select cast(vector_id as blob) from _zova_vectors where collection_name = ? "
                     "order by vector_id limit ?", name, limit)]
         except (ZovaError, ValueError, diag._StageError) as error:
-            _inspect_error(args, error)
+            _inspect_error(args, error, f"vector collection {_printable(name)}")
     lines = [_header("Zova vector collection", path), _kv("name", name), _kv("dimensions", dimensions),
              _kv("metric", metric), _kv("vector_count", count), _kv("stored_bytes", stored), _kv("limit", limit),
              _kv("vector_ids_truncated", count > limit)]
@@ -785,6 +1258,8 @@ def cmd_tables(args: Args) -> None:
         "private_tables": private[:limit]})
 
 
+
+
 # ---------------------------------------------------------------------------
 # check, doctor, salvage (§1.6)
 
@@ -798,13 +1273,13 @@ def _issue_line(issue: dict) -> str:
     return line
 
 
-def _counter_lines(d: diag.Diagnostics) -> list[str]:
+def _counter_lines(d) -> list[str]:
     return [_kv("sqlite_issues", d.issue_counts["sqlite"]), _kv("object_issues", d.issue_counts["object"]),
             _kv("chunk_issues", d.issue_counts["chunk"]), _kv("vector_issues", d.issue_counts["vector"]),
             _kv("error_issues", d.severity_counts["error"])]
 
 
-def _issue_block(d: diag.Diagnostics) -> list[str]:
+def _issue_block(d) -> list[str]:
     lines = ["issues:"]
     if d.issue_count == 0:
         lines.append("  none")
@@ -819,20 +1294,46 @@ def _actions_block(actions: list[str]) -> list[str]:
     return ["suggested_actions:"] + [f"  {_printable(action)}" for action in actions]
 
 
+def _deep_check_actions(actions: list[str], path: str | None) -> list[str]:
+    """The §1.6 four actions of a deep check that found issues (``actions``,
+    with the ``<file.zova>`` placeholder), the one that would run the same
+    check again replaced by doctor, which adds the summary counts and up to 100
+    issue examples (issue 13 item 8: advice leads on); ``path`` fills the
+    placeholder for text."""
+    actions = ["run zova doctor <file.zova>" if "check --deep" in action else action for action in actions]
+    return actions if path is None else [action.replace("<file.zova>", path) for action in actions]
+
+
+def _damaged_pages_message(path: str, what: str) -> str:
+    """After quick_check or integrity_check failed: the file's SQLite pages are
+    damaged, and every Zova check would stop at the same place, so the advice
+    goes to the commands that read such a file."""
+    return (f"{path}: SQLite's {what} found damaged pages or indexes; restore a recent backup if you have one, "
+            f"or see what can be recovered: zova salvage --dry-run {path}")
+
+
 def cmd_check(args: Args) -> None:
     path = args.positionals[0]
     _open(args, path).close()   # open failures are exit 3 before anything else
-    bar = _Bar("deep check") if args.deep and _progress_wanted(args) else None
+    if args.deep:
+        display = _progress(args, "deep check", "sqlite checks", counting="verifying chunks and objects",
+                            after="checking vectors, sqlite integrity_check")
+    else:
+        display = _progress(args, "check", "sqlite quick_check")
     try:
-        report = diag.check(path, deep=args.deep, progress=bar)
+        with display as progress:
+            report = diag.check(path, deep=args.deep, progress=progress)
     except ZovaError as error:
-        _fail("check", args.json, 3, "error", diag.error_name(error), f"check open failed: {diag.error_name(error)}")
-    finally:
-        if bar is not None:
-            bar.close()
+        _open_failed(args, path, error)
     doc = report.to_dict()
     if report.error_kind is not None:
-        _fail("check", args.json, 4, report.error_kind, report.error, f"{report.error_kind}: {report.error}")
+        if report.error_kind.startswith("sqlite "):
+            message = _damaged_pages_message(path, report.error_kind.split()[1])
+        else:
+            message = (f"{path}: the deep check could not read on ({report.error}); "
+                       f"see what can be recovered: zova salvage --dry-run {path}")
+        _fail("check", args.json, 4, report.error_kind, report.error, f"{report.error_kind}: {report.error}",
+              message)
     if not args.deep:
         _emit("check", args.json, 0, ["quick_check: ok", "status: ok"], doc)
         return
@@ -843,6 +1344,8 @@ def cmd_check(args: Args) -> None:
                  _kv("loose_chunks", d.checked["loose_chunks"]), _kv("issue_count", 0)] + _counter_lines(d)
         _emit("check", args.json, 0, lines + ["status: ok"], doc)
         return
+    actions = doc["suggested_actions"]
+    doc["suggested_actions"] = _deep_check_actions(actions, None)
     lines = ["deep_check: failed", _kv("issue_count", d.issue_count)] + _counter_lines(d)
     lines += [_kv("issues_truncated", d.issues_truncated), "issues:"]
     if d.issue_counts["object"] or d.issue_counts["chunk"]:
@@ -850,20 +1353,19 @@ def cmd_check(args: Args) -> None:
     if d.issue_counts["vector"]:
         lines.append("vector corruption: detected")
     lines += [_issue_line(issue.to_dict()) for issue in d.issues]
+    lines += _actions_block(_deep_check_actions(actions, path))   # an addition to upstream's text, at the end
     _emit("check", args.json, 4, lines, doc)
     raise Done(4)
 
 
 def cmd_doctor(args: Args) -> None:
     path = args.positionals[0]
-    bar = _Bar("doctor") if _progress_wanted(args) else None
     try:
-        report = diag.doctor(path, limit=args.limit, progress=bar)   # a damaged Zova file gets a report
+        with _progress(args, "doctor", "sqlite quick_check, counts", counting="verifying chunks and objects",
+                       after="checking vectors") as progress:
+            report = diag.doctor(path, limit=args.limit, progress=progress)   # a damaged Zova file gets a report
     except ZovaError as error:
-        _fail("doctor", args.json, 3, "error", diag.error_name(error), f"doctor open failed: {diag.error_name(error)}")
-    finally:
-        if bar is not None:
-            bar.close()
+        _open_failed(args, path, error)
     doc = report.to_dict()
     if report.stage is not None:
         lines = [_header("Zova doctor", path), "status: needs_attention", f"error: {report.stage}: {report.error}"]
@@ -886,20 +1388,48 @@ _COUNT_KEYS = ("user_tables", "user_schema_objects", "user_rows", "objects", "ch
                "vector_collections", "vectors")
 
 
+def _salvage_poll(destination: str):
+    """After the source walk (``progress.after`` is then the label), the copy
+    writes the destination, whose size is shown; once it stops growing the
+    copy is being accounted for and verified."""
+    state = {"size": -1, "changed": 0.0}
+    copying, verifying = "copying into the destination", "verifying the destination"
+
+    def poll(progress: Progress) -> None:
+        if not progress.label.startswith((copying, verifying)):
+            return
+        size = _file_size(destination)
+        now = progress._clock()
+        if size != state["size"]:
+            state["size"], state["changed"] = size, now
+        if size and now - state["changed"] >= _STALL:
+            if progress.label != verifying:
+                progress.stage(verifying)
+        elif progress.label == verifying:
+            progress.stage(f"{copying} ({_size_text(size)})")
+        else:
+            progress.relabel(f"{copying} ({_size_text(size)})")
+
+    return poll
+
+
 def cmd_salvage(args: Args) -> None:
     source = args.positionals[0]
-    bar = _Bar("salvage") if _progress_wanted(args) else None
+    if args.dry_run:
+        display = _progress(args, "salvage", "sqlite quick_check, counts", counting="verifying chunks and objects",
+                            after="checking vectors")
+    else:
+        destination = args.positionals[1]
+        display = _progress(args, "salvage", "sqlite quick_check, counts", counting="verifying chunks and objects",
+                            after="copying into the destination", poll=_salvage_poll(destination))
     try:
-        if args.dry_run:
-            report = diag.salvage_plan(source, limit=args.limit, progress=bar)
-        else:
-            report = diag.salvage(source, args.positionals[1], limit=args.limit, progress=bar)
+        with display as progress:
+            if args.dry_run:
+                report = diag.salvage_plan(source, limit=args.limit, progress=progress)
+            else:
+                report = diag.salvage(source, destination, limit=args.limit, progress=progress)
     except ZovaError as error:
-        _fail("salvage", args.json, 3, "error", diag.error_name(error),
-              f"salvage open failed: {diag.error_name(error)}")
-    finally:
-        if bar is not None:
-            bar.close()
+        _open_failed(args, source, error)
     doc = report.to_dict()
     d = report.diagnostics or diag.Diagnostics(limit=args.limit)
     if args.dry_run:
@@ -911,7 +1441,12 @@ def cmd_salvage(args: Args) -> None:
         lines += [_kv("issues_truncated", d.issues_truncated)] + _issue_block(d)
         lines += _actions_block(report.suggested_actions(source))
     elif not report.copied_started:
-        _emit("salvage", args.json, 4, [f"salvage failed: {report.error}"], doc)
+        message = explain_operation("salvage", report.error, source, destination)
+        lines = [f"salvage failed: {report.error}"]
+        if message:
+            doc = _with_message(doc, message)
+            lines.append(f"  {_printable(message)}")
+        _emit("salvage", args.json, 4, lines, doc)
         raise Done(4)
     else:
         lines = [_header("Zova salvage", source), _kv("status", report.status), "dry_run: false",
@@ -946,8 +1481,10 @@ def _operation(args: Args, work) -> None:
     except ZovaError as error:
         name = diag.error_name(error)
         if name in _VERIFICATION_ERRORS and command != "convert":
-            _fail(command, args.json, 4, "verification failed", name, f"{command}: verification failed: {name}")
-        _fail(command, args.json, 3, "operation failed", name, f"{command}: operation failed: {name}")
+            _fail(command, args.json, 4, "verification failed", name, f"{command}: verification failed: {name}",
+                  explain_unverified(command, name, source))
+        _fail(command, args.json, 3, "operation failed", name, f"{command}: operation failed: {name}",
+              explain_operation(command, name, source, destination))
     verified = not args.no_verify
     lines = [f"{command}: ok", f"source: {source}", f"destination: {destination}"]
     doc = {"status": "ok", "command": command, "source_path": source, "destination_path": destination}
@@ -957,36 +1494,46 @@ def _operation(args: Args, work) -> None:
     _emit(command, args.json, 0, lines, doc)
 
 
-def _copy_open_database(args: Args, command: str, copy) -> None:
+def _copying(args: Args, source: str, destination: str, copy) -> None:
+    """Runs ``copy()`` (one C call, which releases the GIL) under a progress
+    line that follows the destination's size, then the verification."""
+    if args.command == "convert":
+        after = "creating Zova's tables"
+    else:
+        after = "finishing" if args.no_verify else "verifying the destination"
+    total, poll = _copy_poll(source, destination, after)
+    with _progress(args, args.command, "copying", total=total, poll=poll):
+        copy()
+
+
+def _copy_open_database(args: Args, copy) -> None:
     """backup and compact: open the source, then copy(db, destination, verify=...)."""
     db = _open(args, args.positionals[0])
 
     def work(source: str, destination: str) -> None:
         with db:
-            _with_file_progress(args, command, source, destination,
-                                lambda: copy(db, destination, verify=not args.no_verify))
+            _copying(args, source, destination, lambda: copy(db, destination, verify=not args.no_verify))
     _operation(args, work)
 
 
 def cmd_backup(args: Args) -> None:
-    _copy_open_database(args, "backup", Database.backup_to)
+    _copy_open_database(args, Database.backup_to)
 
 
 def cmd_compact(args: Args) -> None:
-    _copy_open_database(args, "compact", Database.compact_to)
+    _copy_open_database(args, Database.compact_to)
 
 
 def cmd_restore(args: Args) -> None:
     def work(source: str, destination: str) -> None:
-        _with_file_progress(args, "restore", source, destination,
-                            lambda: restore_backup(source, destination, verify=not args.no_verify))
+        _copying(args, source, destination,
+                 lambda: restore_backup(source, destination, verify=not args.no_verify))
     _operation(args, work)
 
 
 def cmd_convert(args: Args) -> None:
     def work(source: str, destination: str) -> None:
-        _with_file_progress(args, "convert", source, destination,
-                            lambda: convert_sqlite_to_zova(source, destination))
+        _copying(args, source, destination, lambda: convert_sqlite_to_zova(source, destination))
     _operation(args, work)
 
 
@@ -998,35 +1545,56 @@ COMMANDS = {
 }
 
 
-def run_command(command: str, argv: list[str]) -> int:
-    """Parses and runs one subcommand; returns the exit code."""
-    try:
-        args = parse(command, argv)
-    except Usage as usage:
-        if usage.as_json:
-            _write(sys.stderr, to_json({"cli_json_version": JSON_VERSION, "status": "error", "command": command,
-                                        "kind": "error", "error": usage.message}) + "\n")
-        else:
-            _write(sys.stderr, f"usage error: {usage.message}\n\n{usage_text()}")
-        return 2
-    try:
-        COMMANDS[command](args)
-    except Done as done:
-        return done.code
-    return 0
-
-
 # ---------------------------------------------------------------------------
 # click wiring
 
 
-class _RawCommand(click.Command):
-    """A subcommand that hands its arguments, untouched, to :func:`parse`."""
+class ZovaCommand(click.Command):
+    """One subcommand: its options, a ``positionals`` argument (their count and
+    form are checked with §1's messages), ``--help`` from §1's synopsis lines,
+    the description and an example."""
+
+    def __init__(self, name: str) -> None:
+        summary = dict(COMMAND_HELP)[name]
+        example, note = EXAMPLES[name]
+        epilog = "\b\nExample:\n  " + example
+        params = [self._option(flag) for flag in FLAGS[name]]
+        params.append(click.Argument(["positionals"], nargs=-1, metavar=POSITIONALS.get(name, "<file.zova>")))
+        text = summary[0].upper() + summary[1:] + "." + (f"\n\n{note}" if note else "")
+        super().__init__(name, params=params, callback=self._invoke, help=text, short_help=summary,
+                         epilog=epilog)
+
+    @staticmethod
+    def _option(flag: str) -> click.Option:
+        if flag == "--limit":
+            return click.Option(["--limit"], type=_LimitType(), default=None, metavar="<n>",
+                                help=OPTION_HELP[flag])
+        return click.Option([flag], is_flag=True, default=False, help=OPTION_HELP[flag])
+
+    def format_usage(self, ctx: click.Context, formatter) -> None:
+        synopses = [line for line in SYNOPSIS if line.split()[0] == self.name]
+        for index, line in enumerate(synopses):
+            formatter.write_usage("zova", line, "Usage: " if index == 0 else "   or: ")
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.params = {"argv": list(args)}
-        ctx.args = []
-        return []
+        options = args[:args.index("--")] if "--" in args else args
+        if "--help" in options:
+            _write(sys.stdout, ctx.get_help() + "\n")
+            ctx.exit(0)
+        try:
+            check_arguments(self.name, args)
+        except Usage as usage:
+            _usage_error(self.name, usage)
+            ctx.exit(2)
+        return super().parse_args(ctx, args)
+
+    def _invoke(self, positionals, json=False, limit=None, deep=False, dry_run=False, no_verify=False) -> None:
+        args = Args(self.name, json=json, limit=diag.DEFAULT_LIMIT if limit is None else limit, deep=deep,
+                    dry_run=dry_run, no_verify=no_verify, positionals=positionals)
+        try:
+            COMMANDS[self.name](args)
+        except Done as done:
+            click.get_current_context().exit(done.code)
 
 
 class _ZovaGroup(click.Group):
@@ -1089,17 +1657,8 @@ def main() -> None:
     """Inspect, check, salvage and copy .zova files."""
 
 
-def _register(name: str) -> None:
-    def callback(argv: list[str]) -> None:
-        code = run_command(name, argv)
-        click.get_current_context().exit(code)
-
-    main.add_command(_RawCommand(name, callback=callback, add_help_option=False,
-                                 help=dict(COMMAND_HELP)[name]))
-
-
-for _name_ in COMMANDS:
-    _register(_name_)
+for _command_name in COMMANDS:
+    main.add_command(ZovaCommand(_command_name))
 
 
 if __name__ == "__main__":   # pragma: no cover
