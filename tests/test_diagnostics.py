@@ -186,9 +186,12 @@ def test_bad_meta_row_fails_open_1_3(healthy, tmp_path):
         with pytest.raises(zova.ZovaError) as excinfo:
             function(path)
         assert diag.error_name(excinfo.value) == "UnsupportedZovaVersion"
-        with pytest.raises(zova.ZovaError) as excinfo:
-            function(other)
-        assert diag.error_name(excinfo.value) == "NotZovaDatabase"
+    with pytest.raises(zova.ZovaError) as excinfo:
+        diag.check(other)
+    assert diag.error_name(excinfo.value) == "NotZovaDatabase"
+    # A damaged identity: doctor reports it and salvage reads it (issue 13 item 5).
+    assert (diag.doctor(other).stage, diag.doctor(other).error) == ("identity damaged", "NotZovaDatabase")
+    assert [i.kind for i in diag.salvage_plan(other).diagnostics.issues] == ["identity_damaged"]
 
 
 def test_truncated_file_fails_open_1_3(healthy):

@@ -218,3 +218,61 @@ def test_doctor_after_a_failed_quick_check_leads_to_salvage_issue13_8(tmp_path):
     doctor = subprocess.run([ZOVA, "doctor", source], capture_output=True, text=True)
     assert doctor.returncode == 4 and "sqlite quick_check failed" in doctor.stderr
     assert "check --deep" not in doctor.stderr and "zova salvage --dry-run" in doctor.stderr
+
+
+# ---- threads: salvage, doctor and check while another thread writes the source ----
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])
+def test_salvage_while_another_thread_writes_the_source_reports_no_false_loss_issue13_1(tmp_path, journal):
+    """Salvage reads one snapshot of the source: what a writer adds meanwhile
+    is neither copied nor reported lost, and the copy verifies (without the
+    snapshot, objects added during the copy were reported lost). In WAL mode
+    doctor and check --deep run beside the writer too; in rollback-journal
+    mode readers and the writer take turns on the file lock."""
+    import threading
+
+    source = str(tmp_path / "busy.zova")
+    with zova.Database.create(source) as db:
+        with db.prepare(f"pragma journal_mode = {journal}") as statement:
+            assert statement.fetchall() == [(journal,)]
+        db.exec("create table log (n integer)")
+        for start in range(0, 200, 50):
+            db.put_objects([os.urandom(20_000) for _ in range(50)])
+        db.create_vector_collection("c", zova.VectorCollectionOptions(4, zova.VectorMetric.COSINE))
+        for i in range(200):
+            db.put_vector("c", f"v{i}", [1.0, float(i), 2.0, 3.0])
+    stop = threading.Event()
+    written = [0]
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with zova.Database.open(source) as writer:
+                writer.set_busy_timeout(60_000)   # rollback mode: it waits out each salvage
+                while not stop.is_set():
+                    writer.put_object(os.urandom(30_000))
+                    writer.put_vector("c", f"w{written[0]}", [1.0, 1.0, 1.0, float(written[0])])
+                    writer.exec(f"insert into log values ({written[0]})")
+                    written[0] += 1
+        except BaseException as error:   # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        reports = []
+        for round_ in range(3):
+            destination = str(tmp_path / f"copy{round_}.zova")
+            reports.append((diagnostics.salvage(source, destination, limit=100), destination))
+            if journal == "wal":
+                assert diagnostics.doctor(source).ok
+                assert diagnostics.check(source, deep=True).ok
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors, errors
+    assert written[0] > 0
+    for report, destination in reports:
+        assert report.status == "ok", report.to_dict()
+        assert report.copied["objects"] >= 200 and report.copied["vectors"] >= 200
+        assert diagnostics.check(destination, deep=True).ok

@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from ..database import Database
 from ..errors import ZovaError
 from .common import (
-    DEEP_CHECK_ISSUE_CAP, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name, quick_check,
+    open_database, DEEP_CHECK_ISSUE_CAP, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name, quick_check,
 )
 from .walk import diagnose
 
@@ -47,7 +46,7 @@ class CheckReport:
 def check(path: str, *, deep: bool = False, progress: Progress | None = None) -> CheckReport:
     """Opens ``path`` (ZovaError if it cannot be opened as a Zova database), runs
     quick_check and, with ``deep``, the diagnostics walk with an issue cap of 10."""
-    with Database.open(path) as db:
+    with open_database(path) as db:
         report = CheckReport(path=path, deep=deep)
         if not deep:
             try:
@@ -68,7 +67,7 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
                 # constraints when it parses the schema of a read-only
                 # connection, so integrity_check there would pass rows that
                 # quick_check on this handle fails.
-                with Database.open(path) as handle:
+                with open_database(path) as handle:
                     try:
                         quick_check(handle, "integrity_check")
                     except _StageError as integrity:

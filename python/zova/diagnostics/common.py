@@ -198,6 +198,34 @@ def _run(statement, *params) -> None:
 
 
 # ---------------------------------------------------------------------------
+# opening a file another program may be writing
+
+BUSY_TIMEOUT_MS = 5000
+_BUSY, _LOCKED = 10, 11
+
+
+def open_database(path: str, *, read_only: bool = False) -> Database:
+    """``Database.open`` for the checks, which often run beside a live writer:
+    an open refused because a writer holds the file (BUSY, LOCKED) is retried
+    for up to BUSY_TIMEOUT_MS, and the handle waits as long for locks."""
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            db = Database.open(path, read_only=read_only)
+            break
+        except ZovaError as error:
+            if error.status not in (_BUSY, _LOCKED) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+    db.set_busy_timeout(BUSY_TIMEOUT_MS)
+    return db
+
+
+# ---------------------------------------------------------------------------
 # quick_check and summary
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..database import Database
 from ..errors import ZovaError
 from .common import (
-    DEFAULT_LIMIT, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name, quick_check, summary,
+    open_database, DEFAULT_LIMIT, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name, quick_check, summary,
 )
 from .source import damage_kind
 from .walk import diagnose
@@ -61,7 +60,7 @@ def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None =
     file (truncated, or its identity damaged: see source.py), which gets a
     report that leads to salvage."""
     try:
-        db = Database.open(path)
+        db = open_database(path)
     except ZovaError as error:
         damage = damage_kind(path) if error.status in (15, 31) else None
         if damage is None:

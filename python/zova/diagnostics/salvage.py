@@ -129,10 +129,11 @@ class SalvageReport:
 
 
 def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageReport,
-          repair: str | None = None, read_path: str | None = None) -> dict | None:
+          repair: str | None = None, read_path: str | None = None, parallel: bool = True) -> dict | None:
     """Fills the plan side of a salvage report; returns the source summary (None if it failed).
     ``repair`` says how the file ``db`` has open (``read_path``) was made from
-    ``path`` (see source.py): its kind is reported as a sqlite-area issue."""
+    ``path`` (see source.py): its kind is reported as a sqlite-area issue.
+    ``parallel`` lets the walk verify objects on handles of its own."""
     summary_ = None
     stage = "sqlite_quick_check"
     try:
@@ -144,7 +145,7 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
         stage = "summary"
         summary_ = summary(db, path)
         stage = "diagnostic_check"
-        report.diagnostics = diagnose(db, limit, progress, read_path or path)
+        report.diagnostics = diagnose(db, limit, progress, (read_path or path) if parallel else None)
         if repair is not None:
             report.diagnostics.add(Issue("sqlite", repair, "NotZovaDatabase"))
     except (_StageError, ZovaError, ValueError) as error:
@@ -201,7 +202,14 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
             return report
         report.copied_started = True
         try:
-            _plan(db, source, limit, progress, report, opened.repair, opened.read_path)
+            # One read transaction for the whole salvage: the walk, the copy and
+            # the loss accounting see the same snapshot of a source that another
+            # program may be writing. Outside WAL mode that transaction's lock
+            # keeps a writer waiting, and a writer waiting keeps new readers
+            # out, so the walk then verifies on this handle only.
+            wal = _scalar(db, "pragma journal_mode") == "wal"
+            db.begin()
+            _plan(db, source, limit, progress, report, opened.repair, opened.read_path, parallel=wal)
             walk = report.diagnostics
             if walk.issue_counts["sqlite"]:
                 # quick_check (or the walk) failed: SQLite pages are damaged, so
@@ -213,6 +221,10 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
             report.error = error_name(error)
         finally:
             target.close()
+            try:
+                db.rollback()
+            except ZovaError:
+                pass   # SQLite already ended it (an I/O error on a damaged file)
     try:
         with Database.open(destination, read_only=True) as copy:
             report.copied["chunks"] = _scalar(copy, "select count(*) from _zova_chunks")

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from ..database import Database
 from ..errors import ZovaError
+from .common import open_database
 
 _NOT_ZOVA_DATABASE = 31
 
@@ -74,12 +75,12 @@ class Source:
         self.read_path: str | None = None
         self._directory: str | None = None
         try:
-            self.db = Database.open(path, read_only=True)
+            self.db = open_database(path, read_only=True)
         except ZovaError as error:
             if error.status != _NOT_ZOVA_DATABASE or not self._repair():
                 raise
             try:
-                self.db = Database.open(self.read_path, read_only=True)
+                self.db = open_database(self.read_path, read_only=True)
             except ZovaError:
                 self._cleanup()
                 raise error from None

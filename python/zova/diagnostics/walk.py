@@ -16,7 +16,7 @@ from typing import Iterable
 from .._native import ffi, lib
 from ..database import Database
 from .common import (
-    EMPTY_OBJECT_ID, MAX_CHUNK, Diagnostics, Issue, Progress, _MANIFEST_SQL, _OBJECTS_SQL, _VECTORS_SQL,
+    open_database, EMPTY_OBJECT_ID, MAX_CHUNK, Diagnostics, Issue, Progress, _MANIFEST_SQL, _OBJECTS_SQL, _VECTORS_SQL,
     _collection_error, _collections, _display, _hex, _name_valid, _rows, _scalar, _typed, _valid_int,
 )
 
@@ -127,7 +127,7 @@ def _verdicts(db: Database, batches, path: str | None):
     def work(batch):
         handle = getattr(local, "db", None)
         if handle is None:
-            handle = Database.open(path, read_only=True)
+            handle = open_database(path, read_only=True)
             local.db = handle
             with lock:
                 handles.append(handle)
