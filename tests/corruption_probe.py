@@ -119,7 +119,8 @@ def _cli(damaged: str, backup: str) -> dict:
             args = command[1:] if len(command) > 2 and command[-2] == damaged or command[0] == "backup" \
                 else command[1:] + [damaged]
             sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
-            codes[" ".join(c for c in command if c not in (damaged, backup))] = cli.run_command(command[0], args)
+            code = cli.main.main(args=[command[0], *args], standalone_mode=False)
+            codes[" ".join(c for c in command if c not in (damaged, backup))] = code or 0
     finally:
         sys.stdout, sys.stderr = saved
     for suffix in ("", "-journal", "-wal", "-shm"):
