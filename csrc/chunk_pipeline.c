@@ -264,16 +264,17 @@ typedef struct zv_unix_file_head {
 } zv_unix_file_head;
 
 /* SQLite's descriptor of path (the main file or its WAL, as file_op asks),
- * or -1; path is a file name, never NULL or empty (zv_writeback_open). */
-static int zv_sqlite_fd(zova_database *db, int file_op, const char *path) {
+ * or -1; path is a file name, never NULL or empty (zv_writeback_open, and the
+ * copies' write-back in operations.c). */
+int zv_sqlite_fd(sqlite3 *sql, int file_op, const char *path) {
     sqlite3_vfs *vfs = NULL;
     sqlite3_file *file = NULL;
     struct stat wanted, found;
     int fd;
-    if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK || !vfs ||
+    if (sqlite3_file_control(sql, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK || !vfs ||
         !vfs->zName || strncmp(vfs->zName, "unix", 4) != 0)
         return -1;
-    if (sqlite3_file_control(db->sql, "main", file_op, &file) != SQLITE_OK || !file || !file->pMethods) return -1;
+    if (sqlite3_file_control(sql, "main", file_op, &file) != SQLITE_OK || !file || !file->pMethods) return -1;
     fd = ((const zv_unix_file_head *)file)->fd;
     if (fd < 0 || stat(path, &wanted) != 0 || fstat(fd, &found) != 0) return -1;
     return wanted.st_dev == found.st_dev && wanted.st_ino == found.st_ino ? fd : -1;
@@ -285,8 +286,8 @@ static void zv_writeback_open(zv_writeback *writeback, zova_database *db) {
     writeback->pending = 0;
 #ifdef SYNC_FILE_RANGE_WRITE
     if (path && *path) {
-        writeback->fds[0] = zv_sqlite_fd(db, SQLITE_FCNTL_FILE_POINTER, path);
-        writeback->fds[1] = zv_sqlite_fd(db, SQLITE_FCNTL_JOURNAL_POINTER, sqlite3_filename_wal(path));
+        writeback->fds[0] = zv_sqlite_fd(db->sql, SQLITE_FCNTL_FILE_POINTER, path);
+        writeback->fds[1] = zv_sqlite_fd(db->sql, SQLITE_FCNTL_JOURNAL_POINTER, sqlite3_filename_wal(path));
     }
 #else
     (void)path;

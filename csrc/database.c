@@ -17,6 +17,7 @@
 void zv_lock(zova_database *db) {
     pthread_mutex_lock(&db->lock);
     db->error_set = 0;
+    db->cancel_mark = zv_cancel_mark();
 }
 
 static void zv_store_error(zova_database *db, const char *message) {
@@ -56,6 +57,12 @@ char *zv_thread_error_take(void) {
 }
 
 zova_status zv_unlock(zova_database *db, zova_status status) {
+    if (status != ZOVA_OK && zv_cancel_since(db->cancel_mark)) {
+        /* Cut short by the thread's cancellation token (cancel.c): whatever the
+         * failure became on its way up, the caller learns it was interrupted. */
+        status = ZOVA_SQLITE_ERROR;
+        zv_store_error(db, ZV_INTERRUPTED);
+    }
     if (status == ZOVA_OK) {
         free(db->last_error);
         db->last_error = NULL;
@@ -195,6 +202,7 @@ static zova_status zv_connection_open(const char *path, int flags, sqlite3 **out
         *out = NULL;
         return zv_status_from_sqlite(rc);
     }
+    zv_cancel_watch(*out);
     return ZOVA_OK;
 }
 
@@ -246,40 +254,51 @@ static zova_status zv_database_create_path(const char *path, zova_database **out
     return ZOVA_OK;
 }
 
-/* Shared front half of create/open/open_with_options (c-abi 7.2 check order). */
-static zova_status zv_open_finish(zova_status status, zova_message *message) {
+/* Shared back half of create/open/open_with_options (c-abi 7.2 check order):
+ * the failure-kind name as message, or "interrupted" (17) for a call that the
+ * thread's cancellation token cut short after mark was taken. */
+static zova_status zv_open_finish(unsigned long mark, zova_status status, zova_message *message) {
+    if (status != ZOVA_OK && zv_cancel_since(mark)) {
+        zv_set_message(message, ZV_INTERRUPTED);
+        return ZOVA_SQLITE_ERROR;
+    }
     if (status != ZOVA_OK) zv_set_message(message, zv_status_kind(status));
     return status;
 }
 
 zova_status zova_database_create(const zova_database_open_request *request) {
+    unsigned long mark = zv_cancel_mark();
     if (!request) return ZOVA_INVALID_ARGUMENT;
     zova_message_free(request->out_error_message);
-    if (!request->out_db) return zv_open_finish(ZOVA_INVALID_ARGUMENT, request->out_error_message);
+    if (!request->out_db) return zv_open_finish(mark, ZOVA_INVALID_ARGUMENT, request->out_error_message);
     *request->out_db = NULL;
-    if (!request->path) return zv_open_finish(ZOVA_INVALID_ARGUMENT, request->out_error_message);
-    return zv_open_finish(zv_database_create_path(request->path, request->out_db), request->out_error_message);
+    if (!request->path) return zv_open_finish(mark, ZOVA_INVALID_ARGUMENT, request->out_error_message);
+    return zv_open_finish(mark, zv_database_create_path(request->path, request->out_db), request->out_error_message);
 }
 
 zova_status zova_database_open(const zova_database_open_request *request) {
+    unsigned long mark = zv_cancel_mark();
     if (!request) return ZOVA_INVALID_ARGUMENT;
     zova_message_free(request->out_error_message);
-    if (!request->out_db) return zv_open_finish(ZOVA_INVALID_ARGUMENT, request->out_error_message);
+    if (!request->out_db) return zv_open_finish(mark, ZOVA_INVALID_ARGUMENT, request->out_error_message);
     *request->out_db = NULL;
-    if (!request->path) return zv_open_finish(ZOVA_INVALID_ARGUMENT, request->out_error_message);
-    return zv_open_finish(zv_database_open_path(request->path, 0, 0, request->out_db), request->out_error_message);
+    if (!request->path) return zv_open_finish(mark, ZOVA_INVALID_ARGUMENT, request->out_error_message);
+    return zv_open_finish(mark, zv_database_open_path(request->path, 0, 0, request->out_db),
+                          request->out_error_message);
 }
 
 zova_status zova_database_open_with_options(const zova_database_open_options_request *request) {
+    unsigned long mark = zv_cancel_mark();
     if (!request) return ZOVA_INVALID_ARGUMENT;
     zova_message_free(request->out_error_message);
-    if (!request->out_db) return zv_open_finish(ZOVA_INVALID_ARGUMENT, request->out_error_message);
+    if (!request->out_db) return zv_open_finish(mark, ZOVA_INVALID_ARGUMENT, request->out_error_message);
     *request->out_db = NULL;
     if (!request->path || (request->flags & ~(uint32_t)ZOVA_OPEN_READ_ONLY) != 0 ||
         request->busy_timeout_ms > 2147483647u) {
-        return zv_open_finish(ZOVA_INVALID_ARGUMENT, request->out_error_message);
+        return zv_open_finish(mark, ZOVA_INVALID_ARGUMENT, request->out_error_message);
     }
-    return zv_open_finish(zv_database_open_path(request->path, (request->flags & ZOVA_OPEN_READ_ONLY) != 0,
+    return zv_open_finish(mark,
+                          zv_database_open_path(request->path, (request->flags & ZOVA_OPEN_READ_ONLY) != 0,
                                                 request->busy_timeout_ms, request->out_db),
                           request->out_error_message);
 }

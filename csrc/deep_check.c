@@ -7,6 +7,9 @@
  * little extra time.
  * Objects that fail any rule are reported back and re-walked in Python, which
  * describes the problem.
+ * Cancellation (cancel.c): the calling thread's token is checked before each
+ * object and each chunk (the statements also have the progress handler); an
+ * interrupted check fails as ZOVA_SQLITE_ERROR "interrupted".
  */
 #include "zova_internal.h"
 
@@ -54,6 +57,10 @@ static int zv_deep_check_one(sqlite3_stmt *head, sqlite3_stmt *manifest, const u
         int64_t index, offset, entry_size, stored_size;
         const uint8_t *hash = (const uint8_t *)sqlite3_column_blob(manifest, 1);
         const uint8_t *data;
+        if (zv_cancel_point()) {
+            rc = SQLITE_INTERRUPT;
+            break;
+        }
         if (!zv_deep_int(manifest, 0, &index) || index != position || !hash ||
             sqlite3_column_bytes(manifest, 1) != 32 || !zv_deep_int(manifest, 2, &offset) || offset != total ||
             !zv_deep_int(manifest, 3, &entry_size) || entry_size <= 0 || entry_size > ZV_CHUNK_MAX ||
@@ -105,9 +112,11 @@ zova_status zv_deep_check_objects(zova_database *db, const uint8_t *ids, size_t 
     if (rc != SQLITE_OK) status = zv_sqlite_fail(db, rc);
     for (i = 0; status == ZOVA_OK && i < n; i++) {
         int64_t chunks = 0;
-        int result = zv_deep_check_one(head, manifest, ids + 32 * i, &chunks);
+        int result = zv_cancel_point() ? -SQLITE_INTERRUPT : zv_deep_check_one(head, manifest, ids + 32 * i, &chunks);
         if (result < 0) {
-            status = zv_sqlite_fail(db, -result);
+            status = result == -SQLITE_INTERRUPT && zv_cancel_requested()
+                         ? zv_fail_message(db, ZOVA_SQLITE_ERROR, ZV_INTERRUPTED)
+                         : zv_sqlite_fail(db, -result);
             break;
         }
         out_ok[i] = (uint8_t)result;

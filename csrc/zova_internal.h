@@ -33,6 +33,7 @@ struct zova_database {
     pthread_mutex_t lock;          /* c-abi 5.7: one non-recursive mutex per handle */
     char *last_error;              /* owned; NULL means "" */
     int error_set;                 /* a message was stored during the current call */
+    unsigned long cancel_mark;     /* cancel.c: the thread's interrupt count at zv_lock */
     size_t live_statements;        /* c-abi 5.8 */
     size_t live_writers;
     int read_only;
@@ -51,6 +52,26 @@ struct zova_statement {
     sqlite3_stmt *stmt;
 };
 
+/* ---- cancel.c: cancelling a call from another thread ---- */
+/* The message of a call cut short by the calling thread's token. */
+#define ZV_INTERRUPTED "interrupted"
+/* The token bound to the calling thread, or NULL. */
+ZV_HIDDEN zova_cancel *zv_cancel_bound(void);
+/* 1 when the calling thread's token is requested (nothing counted). */
+ZV_HIDDEN int zv_cancel_requested(void);
+/* The check of a C loop: 1 when the calling thread's token is requested, and
+ * then counted as an interrupt of the current call; the caller stops and fails
+ * (ZOVA_SQLITE_ERROR, ZV_INTERRUPTED). */
+ZV_HIDDEN int zv_cancel_point(void);
+/* The calling thread's interrupt count (the progress handler and
+ * zv_cancel_point add to it); zv_cancel_since(mark) is 1 when an interrupt
+ * happened on this thread since mark was taken. */
+ZV_HIDDEN unsigned long zv_cancel_mark(void);
+ZV_HIDDEN int zv_cancel_since(unsigned long mark);
+/* Installs the progress handler that interrupts a statement run by a thread
+ * whose token is requested. Every connection the core opens gets it. */
+ZV_HIDDEN void zv_cancel_watch(sqlite3 *sql);
+
 /* ---- status.c: names and mapping ---- */
 ZV_HIDDEN zova_status zv_status_from_sqlite(int rc);
 /* Upstream failure-kind name ("ObjectNotFound", ...) used as message text. */
@@ -59,7 +80,9 @@ ZV_HIDDEN const char *zv_status_kind(zova_status status);
 /* ---- database.c: lock and last error ---- */
 ZV_HIDDEN void zv_lock(zova_database *db);
 /* Clears the last error on OK, stores the kind name for a failure that set no
- * message of its own, unlocks, and returns status. Every locked call ends here. */
+ * message of its own, unlocks, and returns status. Every locked call ends here.
+ * A failure of a call that was interrupted (cancel.c) becomes
+ * ZOVA_SQLITE_ERROR with the message ZV_INTERRUPTED, whatever it was. */
 ZV_HIDDEN zova_status zv_unlock(zova_database *db, zova_status status);
 /* The message of the calling thread's last failed call (malloc'ed, the caller
  * frees it), or NULL; the thread's copy is cleared. */
@@ -252,6 +275,11 @@ ZV_HIDDEN void zv_cutter_abandon(zv_cutter *cutter);
  * damaged chunk rows), the object hash computed along. */
 ZV_HIDDEN zova_status zv_chunks_store_view(zova_database *db, const uint8_t *data, size_t len,
                                            zv_sha256_ctx *object_hash, zv_spool *entries, uint64_t *count);
+
+/* The descriptor the unix VFS holds for path on sql's main database (file_op
+ * SQLITE_FCNTL_FILE_POINTER) or its WAL (SQLITE_FCNTL_JOURNAL_POINTER), or -1
+ * (another VFS, or not that file). For write-back hints only: never closed. */
+ZV_HIDDEN int zv_sqlite_fd(sqlite3 *sql, int file_op, const char *path);
 
 /* ---- process.c: the library's threads, and fork() ---- */
 /* pthread_create with every signal blocked in the new thread; 1 if it started. */

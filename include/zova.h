@@ -693,6 +693,65 @@ typedef struct zova_object_put_many_request {
 
 zova_status zova_object_put_many(const zova_object_put_many_request *request);
 
+/*
+ * Cancellation: stopping a long call (backup, compact, restore, conversion, a
+ * big object read or write, a long query) from another thread.
+ *
+ * A zova_cancel is a token. A thread binds one with zova_thread_set_cancel;
+ * any thread (or a signal handler) may then request it with
+ * zova_cancel_request. Every Zova call made on the bound thread stops soon
+ * after the request (within well under half a second for the operations
+ * above) and returns ZOVA_SQLITE_ERROR (17, the status SQLite's
+ * SQLITE_INTERRUPT maps to) with the message "interrupted": the handle's
+ * zova_database_last_error_message, or *out_error_message for restore,
+ * conversion, create and open. A call started while the thread's token is
+ * already requested fails that way at once (backup, compact, restore and
+ * conversion before touching any file); a short call may still succeed.
+ * Once requested, a token stays requested: use a new one for the next
+ * operation, or bind none.
+ *
+ * What an interrupted call leaves: a backup, compact, restore or conversion
+ * removes its destination file (and its -journal, -wal and -shm files), as on
+ * any other failure; the source is never changed. An object write rolls back.
+ * An interrupted statement that writes inside a transaction the caller opened
+ * rolls that transaction back (SQLite's rule for SQLITE_INTERRUPT).
+ *
+ * Tokens are checked by SQLite's progress handler on every connection the
+ * library opens, and between the steps of its own loops (backup page steps,
+ * verification of copies). With no token bound the cost is negligible.
+ */
+typedef struct zova_cancel zova_cancel;
+
+/* A new token, not requested, into *out (NULL on failure). INVALID_ARGUMENT
+ * when out is NULL; OUT_OF_MEMORY. Free it with zova_cancel_free. */
+zova_status
+zova_cancel_create(zova_cancel **out);
+
+/* Requests the token: the calls of every thread it is bound to stop soon.
+ * One atomic store and nothing else, so it is thread-safe and
+ * async-signal-safe (callable from a signal handler); NULL is ignored; any
+ * number of calls, from any thread, before, during or after an operation. */
+void
+zova_cancel_request(zova_cancel *token);
+
+/* 1 once the token was requested, else 0 (also for NULL). Thread-safe. */
+int
+zova_cancel_requested(const zova_cancel *token);
+
+/* Frees a token (NULL is ignored). The caller must make sure that no thread
+ * still has it bound (each bound thread calls zova_thread_set_cancel(NULL) or
+ * has ended) and that no thread can still call zova_cancel_request or
+ * zova_cancel_requested on it. */
+void
+zova_cancel_free(zova_cancel *token);
+
+/* Binds token to the calling thread, replacing its previous binding (NULL
+ * unbinds); calls on other threads are not affected. A token may be bound to
+ * several threads at once. The binding lasts until changed or the thread ends;
+ * it is not inherited by threads the caller starts. Always ZOVA_OK. */
+zova_status
+zova_thread_set_cancel(zova_cancel *token);
+
 #ifdef __cplusplus
 }
 #endif

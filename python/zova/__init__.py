@@ -6,6 +6,8 @@ exact search. The C core is binary-compatible with upstream Zova 0.17.0.
 """
 from __future__ import annotations
 
+from .cancel import *  # noqa: F401,F403
+from .cancel import __all__ as _cancel_all
 from .database import *  # noqa: F401,F403
 from .database import __all__ as _database_all
 from .enums import *  # noqa: F401,F403
@@ -21,5 +23,5 @@ from .vectors import __all__ as _vectors_all
 
 __version__ = "0.17.0"
 
-__all__ = ["__version__", *_database_all, *_enums_all, *_errors_all, *_objects_all, *_operations_all,
-           *_vectors_all]
+__all__ = ["__version__", *_cancel_all, *_database_all, *_enums_all, *_errors_all, *_objects_all,
+           *_operations_all, *_vectors_all]

@@ -328,3 +328,9 @@ static int zv_py_deep_check_objects(zova_database *db, const char *ids, size_t n
     status = zv_deep_check_objects(db, (const uint8_t *)ids, n, (uint8_t *)out_ok, out_chunks);
     return zv_unlock(db, status);
 }
+
+/* ---- cancel: the token bound to the calling thread (csrc/cancel.c), which
+ * zova.Cancel.bound() saves to restore it after its block ---- */
+static zova_cancel *zv_py_thread_cancel(void) {
+    return zv_cancel_bound();
+}

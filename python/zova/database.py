@@ -4,7 +4,7 @@ in objects.py, vectors.py and operations.py."""
 from __future__ import annotations
 
 from ._native import ffi, lib
-from .errors import ClosedHandleError, ZovaError, call_error, encode_path, encode_str, take_message
+from .errors import ClosedHandleError, call_error, encode_path, encode_str, error_for, take_message
 from .handle import Guard, NativeDatabase
 from .objects import ObjectMethods
 from .operations import OperationMethods
@@ -42,7 +42,7 @@ class Database(ObjectMethods, VectorMethods, OperationMethods):
         request.out_error_message = message
         status = function(request)
         if status:
-            raise ZovaError(status, take_message(message))
+            raise error_for(status, take_message(message))
         self = cls.__new__(cls)
         self._native = NativeDatabase(out_db[0])
         self._guard = Guard(out_db[0], "database")

@@ -5,7 +5,7 @@ import os
 
 from ._native import ffi, lib
 
-__all__ = ["ZovaError", "ClosedHandleError"]
+__all__ = ["ZovaError", "Interrupted", "ClosedHandleError"]
 
 
 def status_name(status: int) -> str:
@@ -26,6 +26,22 @@ class ZovaError(Exception):
         super().__init__(f"{self.status_name}: {message}" if message else self.status_name)
 
 
+class Interrupted(ZovaError):
+    """A call stopped because the :class:`zova.Cancel` token bound to its thread
+    was cancelled: status ``ZOVA_SQLITE_ERROR`` (17) with the message
+    ``"interrupted"``. A subclass of :class:`ZovaError`, so ``except ZovaError``
+    catches it too."""
+
+
+def error_for(status: int, message: str | None) -> ZovaError:
+    """The exception for a failed call: :class:`Interrupted` when the C core
+    says the call was interrupted (status 17, message "interrupted"), else
+    :class:`ZovaError`."""
+    if status == lib.ZOVA_SQLITE_ERROR and message == "interrupted":
+        return Interrupted(status, message)
+    return ZovaError(status, message)
+
+
 class ClosedHandleError(RuntimeError):
     """A call on a database, statement or object writer that was closed."""
 
@@ -41,7 +57,7 @@ def call_error(status: int) -> ZovaError:
         text = ffi.string(raw).decode("utf-8", "replace")
     finally:
         lib.zv_py_free_error(raw)
-    return ZovaError(status, text)
+    return error_for(status, text)
 
 
 def take_message(message) -> str | None:

@@ -5,11 +5,14 @@ the module functions ``restore_backup`` and ``convert_sqlite_to_zova``.
 
 Destinations must be new ``.zova`` paths; they are never overwritten, a copy is
 verified after writing unless ``verify=False``, and a failed copy leaves no file.
+A :class:`zova.Cancel` token bound to the calling thread (``with token.bound():``)
+stops any of them soon after ``token.cancel()``, with :class:`zova.Interrupted`
+and no destination left (cancel.py).
 """
 from __future__ import annotations
 
 from ._native import ffi, lib
-from .errors import ZovaError, encode_path, take_message
+from .errors import encode_path, error_for, take_message
 
 __all__ = ["convert_sqlite_to_zova", "restore_backup"]
 
@@ -61,7 +64,7 @@ def restore_backup(source: str, destination: str, *, verify: bool = True) -> Non
     request.out_error_message = message
     status = lib.zova_database_restore(request)
     if status:
-        raise ZovaError(status, take_message(message))
+        raise error_for(status, take_message(message))
 
 
 def convert_sqlite_to_zova(source: str, destination: str) -> None:
@@ -77,4 +80,4 @@ def convert_sqlite_to_zova(source: str, destination: str) -> None:
     request.out_error_message = message
     status = lib.zova_convert_sqlite_to_zova(request)
     if status:
-        raise ZovaError(status, take_message(message))
+        raise error_for(status, take_message(message))
