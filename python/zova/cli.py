@@ -26,10 +26,12 @@ inspection · check, doctor, salvage · copies · click wiring.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
 
+from .cancel import Cancel
 from .database import Database
 from .errors import ZovaError
 from .operations import convert_sqlite_to_zova, restore_backup
@@ -277,6 +279,8 @@ class Usage(Exception):
 
 
 def _emit(command: str, as_json: bool, code: int, lines: list[str] | None = None, doc: dict | None = None) -> None:
+    if _RUNNING.interrupted:
+        return   # the report of an interrupted command would describe half a job; see _interrupted()
     stream = sys.stdout if code == 0 else sys.stderr
     if as_json:
         full = {"cli_json_version": JSON_VERSION}
@@ -1549,6 +1553,104 @@ COMMANDS = {
 # click wiring
 
 
+# ---------------------------------------------------------------------------
+# interrupts (issue 13 item 2): Ctrl-C and SIGTERM cancel the running command
+
+# Commands whose last positional is a file they create.
+_CREATES_DESTINATION = {"backup", "compact", "restore", "convert", "salvage"}
+_EXIT_FOR_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class _Running:
+    """The command in flight: its cancellation token and the signal that
+    requested it. The command runs on a worker thread with the token bound, so
+    the main thread stays free to take signals (CPython runs handlers there
+    only) and every Zova call of the command stops within a fraction of a
+    second of one."""
+
+    def __init__(self) -> None:
+        self.token: Cancel | None = None
+        self.signal: int | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        return self.signal is not None
+
+
+_RUNNING = _Running()
+
+
+def _run_cancellable(name: str, args: Args) -> int:
+    """Runs one command; returns its exit code (130 or 143 when a signal ended it)."""
+    import threading
+
+    destination = args.positionals[-1] if name in _CREATES_DESTINATION and len(args.positionals) == 2 \
+        and not args.dry_run else None
+    existed = destination is not None and os.path.lexists(destination)
+    token = Cancel()
+    _RUNNING.token, _RUNNING.signal = token, None
+    outcome: dict = {}
+
+    def work() -> None:
+        with token.bound():
+            try:
+                COMMANDS[name](args)
+                outcome["code"] = 0
+            except Done as done:
+                outcome["code"] = done.code
+            except BaseException as error:   # re-raised on the main thread, see _ZovaGroup.invoke
+                outcome["error"] = error
+
+    def on_signal(number, _frame) -> None:
+        if _RUNNING.signal is None:
+            _RUNNING.signal = number
+        token.cancel()
+
+    if threading.current_thread() is not threading.main_thread():
+        work()   # signals reach only the main thread: nothing to take them here
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["code"]
+    previous = {number: signal.signal(number, on_signal) for number in _EXIT_FOR_SIGNAL}
+    try:
+        worker = threading.Thread(target=work, name=f"zova-{name}")
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if _RUNNING.interrupted:
+        return _interrupted(name, destination if not existed else None)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["code"]
+
+
+def _interrupted(name: str, destination: str | None) -> int:
+    """Says what an interrupt left: a destination the command created is
+    removed (the library removes its own; a half-written one is removed here),
+    so nothing half-made looks finished."""
+    number = _RUNNING.signal
+    message = f"{name}: {'interrupted (Ctrl-C)' if number == signal.SIGINT else 'terminated (SIGTERM)'}"
+    if destination is not None:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            try:
+                os.unlink(destination + suffix)
+            except OSError:
+                pass
+        if os.path.lexists(destination):
+            message += f"; {destination} could not be removed: it is incomplete, delete it"
+        else:
+            message += f"; nothing was kept ({destination} does not exist)"
+    try:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return _EXIT_FOR_SIGNAL[number]
+
+
 class ZovaCommand(click.Command):
     """One subcommand: its options, a ``positionals`` argument (their count and
     form are checked with §1's messages), ``--help`` from §1's synopsis lines,
@@ -1591,10 +1693,9 @@ class ZovaCommand(click.Command):
     def _invoke(self, positionals, json=False, limit=None, deep=False, dry_run=False, no_verify=False) -> None:
         args = Args(self.name, json=json, limit=diag.DEFAULT_LIMIT if limit is None else limit, deep=deep,
                     dry_run=dry_run, no_verify=no_verify, positionals=positionals)
-        try:
-            COMMANDS[self.name](args)
-        except Done as done:
-            click.get_current_context().exit(done.code)
+        code = _run_cancellable(self.name, args)
+        if code:
+            click.get_current_context().exit(code)
 
 
 class _ZovaGroup(click.Group):

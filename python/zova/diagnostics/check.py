@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ..errors import ZovaError
 from .common import (
-    open_database, DEEP_CHECK_ISSUE_CAP, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name, quick_check,
+    DEEP_CHECK_ISSUE_CAP, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name,
+    in_callers_cancel, open_database, quick_check, raise_if_cancelled,
 )
 from .walk import diagnose
 
@@ -53,6 +54,7 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
                 quick_check(db)
             except _StageError as error:
                 report.error_kind, report.error = "sqlite quick_check failed", error.name
+            raise_if_cancelled()
             return report
         # The deep check runs SQLite's integrity_check (quick_check plus the
         # index contents) on its own read-only handle while the walk runs (both
@@ -80,7 +82,7 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
             except ZovaError as error:
                 quick_failure.append(("sqlite quick_check failed", error_name(error)))
 
-        worker = threading.Thread(target=run_quick_check, daemon=True)
+        worker = threading.Thread(target=in_callers_cancel(run_quick_check), daemon=True)
         worker.start()
         walk_error: BaseException | None = None
         try:
@@ -102,4 +104,5 @@ def check(path: str, *, deep: bool = False, progress: Progress | None = None) ->
             else:
                 report.error_kind = "deep check failed"
             report.error = name
+        raise_if_cancelled()
         return report

@@ -198,6 +198,37 @@ def _run(statement, *params) -> None:
 
 
 # ---------------------------------------------------------------------------
+# cancellation: the caller's token reaches the threads a check starts
+
+
+def in_callers_cancel(function):
+    """``function`` wrapped to run with the calling thread's cancellation token
+    (``zova.Cancel.bound``) bound, on whichever thread ends up calling it."""
+    from ..cancel import Cancel
+
+    token = Cancel.current()
+    if token is None:
+        return function
+
+    def bound(*args, **kwargs):
+        with token.bound():
+            return function(*args, **kwargs)
+
+    return bound
+
+
+def raise_if_cancelled() -> None:
+    """Raises zova.Interrupted when the calling thread's token was requested:
+    a check or salvage cut short reports that, not half a walk."""
+    from ..cancel import Cancel
+    from ..errors import Interrupted
+
+    token = Cancel.current()
+    if token is not None and token.cancelled:
+        raise Interrupted(17, "interrupted")
+
+
+# ---------------------------------------------------------------------------
 # opening a file another program may be writing
 
 BUSY_TIMEOUT_MS = 5000

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from ..errors import ZovaError
 from .common import (
-    open_database, DEFAULT_LIMIT, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name, quick_check, summary,
+    DEFAULT_LIMIT, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name, open_database,
+    quick_check, raise_if_cancelled, summary,
 )
 from .source import damage_kind
 from .walk import diagnose
@@ -77,4 +78,5 @@ def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None =
             report.diagnostics = diagnose(db, limit, progress, path)
         except (_StageError, ZovaError, ValueError) as error:
             report.stage, report.error = stage, error_name(error)
+        raise_if_cancelled()
         return report

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from ..database import Database
-from ..errors import ZovaError
+from ..errors import Interrupted, ZovaError
 from ..objects import ObjectId
 
 _SMALL = 4 * 1024 * 1024          # objects up to this size are batched
@@ -59,7 +59,9 @@ class Reput:
                 for offset in range(0, size, _PIECE):
                     writer.write(src.read_object_range(oid, offset, _PIECE))
                 new_id = writer.finish()
-        except ZovaError:
+        except ZovaError as error:
+            if isinstance(error, Interrupted):
+                raise
             return False
         return self._store(object_id, new_id)
 

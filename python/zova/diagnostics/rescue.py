@@ -9,7 +9,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from ..database import Database
-from ..errors import ZovaError
+from ..errors import Interrupted, ZovaError
 from .common import (
     CHUNKER, EMPTY_OBJECT_ID, MAX_CHUNK, Issue, _MANIFEST_SQL, _VECTORS_SQL, _collection_error, _collections,
     _display, _name_valid, _quote, _run, _scalar, _valid_int, _vector_error, error_name,
@@ -61,8 +61,9 @@ def _tolerant_scan(src: Database, table: str, columns: str, width: int):
                     after = rowid  # even if unreadable: the next restart is beyond it
                     values = tuple(_read_row(rows, width, 1))
                     yield values
-        except (ZovaError, ValueError):
-            pass
+        except (ZovaError, ValueError) as error:
+            if isinstance(error, Interrupted):
+                raise
         # The row after `after` cannot be read: find the first start past it
         # from which a row reads back (gallop 1, 2, 4..., then bisect back).
         def readable_from(start: int):

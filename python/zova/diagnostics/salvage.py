@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass, field
 
 from ..database import Database
-from ..errors import ZovaError
+from ..errors import Interrupted, ZovaError
 from .common import (
-    DEFAULT_LIMIT, Diagnostics, Issue, Progress, _StageError, _VECTORS_SQL, _collection_error,
+    DEFAULT_LIMIT, Diagnostics, Issue, Progress, _StageError, _VECTORS_SQL, _collection_error, raise_if_cancelled,
     _collections, _counts, _name_valid, _run, _scalar, _vector_error, error_name, quick_check, summary,
 )
 from .losses import account_losses
@@ -177,6 +177,7 @@ def salvage_plan(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | 
     with Source(path) as source:
         report = SalvageReport(source_path=path, limit=limit, dry_run=True)
         _plan(source.db, path, limit, progress, report, source.repair, source.read_path)
+        raise_if_cancelled()
         return report
 
 
@@ -210,6 +211,7 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
             wal = _scalar(db, "pragma journal_mode") == "wal"
             db.begin()
             _plan(db, source, limit, progress, report, opened.repair, opened.read_path, parallel=wal)
+            raise_if_cancelled()
             walk = report.diagnostics
             if walk.issue_counts["sqlite"]:
                 # quick_check (or the walk) failed: SQLite pages are damaged, so
@@ -240,6 +242,7 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
         report.destination_removed = True
     for key in ("user_tables", "user_schema_objects", "user_rows"):
         report.recoverable[key] = report.copied[key]
+    raise_if_cancelled()   # after the unverified destination was removed
     return report
 
 
@@ -262,13 +265,15 @@ def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnos
     for step in (_copy_user_tables, _copy_schema_objects):
         try:
             step(src, dst, report)
-        except (ZovaError, ValueError):
-            if not rescue:
+        except (ZovaError, ValueError) as error:
+            if not rescue or isinstance(error, Interrupted):
                 raise
     if not rescue:
         try:
             _copy_objects(src, dst, report, walk, reput)
-        except (ZovaError, ValueError):
+        except (ZovaError, ValueError) as error:
+            if isinstance(error, Interrupted):
+                raise
             rescue = True  # a read failed part-way: rescue the rest
     if rescue:
         _rescue_objects(src, dst, report, reput)
@@ -279,7 +284,9 @@ def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnos
     if not rescue:
         try:
             _copy_vectors(src, dst, report)
-        except (ZovaError, ValueError):
+        except (ZovaError, ValueError) as error:
+            if isinstance(error, Interrupted):
+                raise
             vectors_rescued = True
     if vectors_rescued:
         _rescue_vectors(src, dst, report)

@@ -16,8 +16,9 @@ from typing import Iterable
 from .._native import ffi, lib
 from ..database import Database
 from .common import (
-    open_database, EMPTY_OBJECT_ID, MAX_CHUNK, Diagnostics, Issue, Progress, _MANIFEST_SQL, _OBJECTS_SQL, _VECTORS_SQL,
+    EMPTY_OBJECT_ID, MAX_CHUNK, Diagnostics, Issue, Progress, _MANIFEST_SQL, _OBJECTS_SQL, _VECTORS_SQL,
     _collection_error, _collections, _display, _hex, _name_valid, _rows, _scalar, _typed, _valid_int,
+    in_callers_cancel, open_database,
 )
 
 class _ChunkVerifier:
@@ -124,6 +125,7 @@ def _verdicts(db: Database, batches, path: str | None):
     handles: list[Database] = []
     lock = threading.Lock()
 
+    @in_callers_cancel
     def work(batch):
         handle = getattr(local, "db", None)
         if handle is None:

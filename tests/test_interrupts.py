@@ -1,0 +1,136 @@
+"""Ctrl-C and SIGTERM during a long command (issue 13 items 2 and 3): the
+command stops within 0.5 s, removes the destination it created (nothing
+half-made that looks finished is left), says so, and exits 130 (SIGINT) or
+143 (SIGTERM). Driven through the installed ``zova`` on a file of 320 MiB.
+On the old CLI, salvage printed "Aborted!", exited 1 and left a 53 KB
+destination that passed check --deep; backup took effect after the copy."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import zova
+
+LATENCY = 0.5   # seconds from the signal to the exit
+
+
+def _zova() -> str:
+    candidate = Path(sys.executable).parent / "zova"
+    found = str(candidate) if candidate.is_file() else shutil.which("zova")
+    if not found:
+        pytest.fail("the installed `zova` command was not found; install the package (pip install .) first")
+    return found
+
+
+ZOVA = _zova()
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> str:
+    """A .zova file of 320 MiB of objects (five of 64 MiB), plus a user table."""
+    path = str(tmp_path_factory.mktemp("interrupts") / "big.zova")
+    with zova.Database.create(path) as db:
+        db.exec("create table notes (body text)")
+        db.exec("insert into notes values ('keep')")
+        for _ in range(5):
+            db.put_object(os.urandom(64 << 20))   # random: nothing deduplicates
+    assert os.path.getsize(path) >= 300 << 20
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_sqlite(tmp_path_factory) -> str:
+    """A plain SQLite file of 320 MiB for convert."""
+    path = str(tmp_path_factory.mktemp("interrupts-sqlite") / "big.sqlite")
+    raw = sqlite3.connect(path)
+    raw.execute("create table blobs (data blob)")
+    raw.executemany("insert into blobs values (?)", ((os.urandom(1 << 20),) for _ in range(320)))
+    raw.commit()
+    raw.close()
+    return path
+
+
+def interrupt(argv: list[str], number: int, after: float) -> tuple[int, float, str]:
+    """Starts ``zova argv``, sends ``number`` after ``after`` seconds (the command
+    must still be running then), returns (exit code, seconds to exit, stderr)."""
+    process = subprocess.Popen([ZOVA, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(after)
+    assert process.poll() is None, f"zova {' '.join(argv)} finished before the signal: make the file bigger"
+    sent = time.monotonic()
+    process.send_signal(number)
+    try:
+        _out, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError(f"zova {' '.join(argv)} ignored the signal for 30 s") from None
+    return process.returncode, time.monotonic() - sent, err.decode()
+
+
+def assert_nothing_left(destination: str) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        assert not os.path.exists(destination + suffix), destination + suffix
+
+
+SIGNALS = [(signal.SIGINT, 130, "interrupted (Ctrl-C)"), (signal.SIGTERM, 143, "terminated (SIGTERM)")]
+
+
+@pytest.mark.parametrize("number,code,said", SIGNALS, ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("after", [0.3, 0.9])
+def test_salvage_interrupted_leaves_no_destination_issue13_2(big, tmp_path, number, code, said, after):
+    destination = str(tmp_path / "rescued.zova")
+    exit_code, latency, err = interrupt(["salvage", big, destination], number, after)
+    assert exit_code == code, err
+    assert latency < LATENCY, f"salvage took {latency:.3f} s to stop"
+    assert err.splitlines()[-1] == f"salvage: {said}; nothing was kept ({destination} does not exist)"
+    assert_nothing_left(destination)
+    assert "Aborted!" not in err
+
+
+@pytest.mark.parametrize("number,code,said", SIGNALS, ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("command", ["backup", "compact", "restore"])
+def test_copies_interrupted_leave_no_destination_issue13_2(big, tmp_path, number, code, said, command):
+    destination = str(tmp_path / f"{command}.zova")
+    exit_code, latency, err = interrupt([command, big, destination], number, 0.25)
+    assert exit_code == code, err
+    assert latency < LATENCY, f"{command} took {latency:.3f} s to stop"
+    assert err.splitlines()[-1] == f"{command}: {said}; nothing was kept ({destination} does not exist)"
+    assert_nothing_left(destination)
+
+
+@pytest.mark.parametrize("number,code,said", SIGNALS, ids=["SIGINT", "SIGTERM"])
+def test_convert_interrupted_leaves_no_destination_issue13_2(big_sqlite, tmp_path, number, code, said):
+    destination = str(tmp_path / "converted.zova")
+    exit_code, latency, err = interrupt(["convert", big_sqlite, destination], number, 0.25)
+    assert exit_code == code, err
+    assert latency < LATENCY
+    assert_nothing_left(destination)
+
+
+@pytest.mark.parametrize("argv", [["check", "--deep"], ["doctor"], ["salvage", "--dry-run"]],
+                         ids=["check-deep", "doctor", "salvage-dry-run"])
+def test_checks_interrupted_stop_and_say_so_issue13_2(big, argv):
+    exit_code, latency, err = interrupt([*argv, big], signal.SIGINT, 0.25)
+    assert exit_code == 130 and latency < LATENCY, err
+    assert err.splitlines()[-1] == f"{argv[0]}: interrupted (Ctrl-C)"
+
+
+def test_an_existing_destination_is_never_removed_issue13_2(big, tmp_path):
+    """DestinationExists: the interrupt must not delete a file the command did not create."""
+    existing = tmp_path / "existing.zova"
+    existing.write_bytes(b"keep me")
+    result = subprocess.run([ZOVA, "backup", big, str(existing)], capture_output=True)
+    assert result.returncode == 3 and existing.read_bytes() == b"keep me"
+
+
+def test_the_source_is_intact_after_interrupts_issue13_2(big):
+    from zova import diagnostics
+
+    assert diagnostics.check(big, deep=True).ok
