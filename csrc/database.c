@@ -83,7 +83,9 @@ zova_status zv_fail_message(zova_database *db, zova_status status, const char *m
 zova_status zv_sqlite_fail(zova_database *db, int rc) {
     zova_status status = zv_status_from_sqlite(rc);
     const char *message = sqlite3_errmsg(db->sql);
-    /* Only SQLite's own text for a failure SQLite produced (c-abi 5.5). */
+    /* Only SQLite's own text for a failure SQLite produced (c-abi 5.5), but
+     * the authorizer's "not authorized" says which private table and why. */
+    if ((rc & 0xff) == SQLITE_AUTH && zv_private_tables_refusal()) message = zv_private_tables_refusal();
     if (!message || strcmp(message, "not an error") == 0) message = zv_status_kind(status);
     return zv_fail_message(db, status, message);
 }

@@ -8,11 +8,80 @@
  * while one exists. The scan runs only when the schema version changed since
  * the last clean scan on this handle. Diagnostics report these triggers (and
  * views and indexes on private tables); README "Foreign schema objects".
+ *
+ * It also keeps SQL from damaging them (issue 13): the connection's authorizer
+ * asks zv_private_tables_authorize about every schema change a statement makes,
+ * which refuses to drop, alter or rename a private table, to add an index or
+ * trigger to one, and to create anything named with the reserved _zova_ prefix.
+ * Dropping foreign triggers, views and indexes stays allowed (that is the fix
+ * the guard above asks for). README "Private tables are off limits to SQL".
  */
 #include "zova_internal.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* ---- the authorizer's rule for schema changes ---- */
+
+/* The reason for the last refusal on this thread, for zv_private_tables_refusal. */
+static __thread char zv_refusal[256];
+
+static int zv_is_private_name(const char *name) {
+    return name && sqlite3_strnicmp(name, "_zova_", 6) == 0;
+}
+
+/* VACUUM (and compact's VACUUM INTO) rebuilds the whole schema, private
+ * tables included, in a scratch database that SQLite attaches as
+ * "vacuum_" and 16 hex digits. */
+static int zv_is_vacuum_scratch(const char *database) {
+    size_t i;
+    if (!database || strncmp(database, "vacuum_", 7) != 0 || strlen(database) != 7 + 16) return 0;
+    for (i = 7; i < 7 + 16; i++) {
+        if (!strchr("0123456789abcdef", database[i])) return 0;
+    }
+    return 1;
+}
+
+static int zv_refuse(const char *format, const char *name) {
+    snprintf(zv_refusal, sizeof(zv_refusal), format, name);
+    return SQLITE_DENY;
+}
+
+int zv_private_tables_authorize(int action, const char *a, const char *b, const char *database) {
+    static const char TABLE[] =
+        "%s is one of Zova's private tables: SQL cannot drop, alter or rename it, or add an index or trigger "
+        "to it (Zova's API writes it; a damaged file is for zova salvage)";
+    static const char NAME[] = "%s: names starting with _zova_ are reserved for Zova's private tables";
+    if (zv_is_vacuum_scratch(database)) return SQLITE_OK;
+    switch (action) {
+    case SQLITE_DROP_TABLE:
+    case SQLITE_DROP_TEMP_TABLE:
+    case SQLITE_DROP_VTABLE:
+        return zv_is_private_name(a) ? zv_refuse(TABLE, a) : SQLITE_OK;
+    case SQLITE_ALTER_TABLE: /* a is the database, b the table */
+        return zv_is_private_name(b) ? zv_refuse(TABLE, b) : SQLITE_OK;
+    case SQLITE_CREATE_INDEX:
+    case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_CREATE_TRIGGER:
+    case SQLITE_CREATE_TEMP_TRIGGER: /* a is the new index or trigger, b its table */
+        if (zv_is_private_name(b)) return zv_refuse(TABLE, b);
+        return zv_is_private_name(a) ? zv_refuse(NAME, a) : SQLITE_OK;
+    case SQLITE_CREATE_TABLE:
+    case SQLITE_CREATE_TEMP_TABLE:
+    case SQLITE_CREATE_VIEW:
+    case SQLITE_CREATE_TEMP_VIEW:
+    case SQLITE_CREATE_VTABLE:
+        return zv_is_private_name(a) ? zv_refuse(NAME, a) : SQLITE_OK;
+    default:
+        return SQLITE_OK;
+    }
+}
+
+const char *zv_private_tables_refusal(void) {
+    return zv_refusal[0] ? zv_refusal : NULL;
+}
+
+/* ---- the foreign-trigger guard of Zova's writes ---- */
 
 static const char SQL_SCHEMA_VERSION[] = "pragma schema_version";
 static const char SQL_FOREIGN_TRIGGERS[] =

@@ -74,17 +74,17 @@ static void zv_vec_rollback_hook(void *arg) {
     state->dirty = 0;
 }
 
-/* DELETE without WHERE uses SQLite's truncate optimization, which skips the
- * update hook; answering SQLITE_IGNORE for our tables makes SQLite delete row by
- * row instead (documented effect), so the cache always hears about it. */
+/* The connection's authorizer. Schema changes are private_tables.c's to allow
+ * (no DDL on private tables). DELETE without WHERE uses SQLite's truncate
+ * optimization, which skips the update hook; answering SQLITE_IGNORE for our
+ * tables makes SQLite delete row by row instead (documented effect), so the
+ * cache always hears about it. */
 static int zv_vec_authorizer(void *arg, int action, const char *a, const char *b, const char *database,
                              const char *trigger) {
     (void)arg;
-    (void)b;
-    (void)database;
     (void)trigger;
     if (action == SQLITE_DELETE && zv_vec_is_private_table(a)) return SQLITE_IGNORE;
-    return SQLITE_OK;
+    return zv_private_tables_authorize(action, a, b, database);
 }
 
 static void zv_vec_state_destroy(void *p) {

@@ -104,10 +104,17 @@ ZV_HIDDEN zova_status zv_begin_immediate(zova_database *db);
 ZV_HIDDEN zova_status zv_commit(zova_database *db);
 ZV_HIDDEN void zv_rollback(zova_database *db);
 
-/* ---- private_tables.c: no foreign triggers in Zova's own writes ---- */
+/* ---- private_tables.c: no foreign triggers in Zova's writes, no DDL on its tables ---- */
 /* CORRUPT (with a message naming it) while a trigger is attached to a private
  * table; call inside the write's transaction, before the first write. */
 ZV_HIDDEN zova_status zv_private_tables_guard(zova_database *db);
+/* The authorizer's answer (SQLITE_OK or SQLITE_DENY) for a schema change
+ * (SQLite's action code and its first two arguments, and the database name);
+ * a refusal's reason is kept for zv_private_tables_refusal. */
+ZV_HIDDEN int zv_private_tables_authorize(int action, const char *a, const char *b, const char *database);
+/* The reason of this thread's last refusal (the message of the SQLITE_AUTH
+ * failure it caused), or NULL when there was none. */
+ZV_HIDDEN const char *zv_private_tables_refusal(void);
 
 /* ---- paths.c: file-system checks shared by create/open/copies ---- */
 ZV_HIDDEN int zv_has_zova_suffix(const char *path);
