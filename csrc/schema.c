@@ -105,6 +105,10 @@ static int zv_ddl_equal(const char *a, const char *b) {
 
 /* Status for an SQLite failure while reading the identity: generic errors mean
  * "not a Zova database" (c-abi 6.2), contention and open errors keep theirs. */
+/* The status of a failed read of the identity: the file's own trouble stays
+ * (busy, locked, memory, and CORRUPT for a damaged SQLite file, such as a
+ * truncated one, as upstream reports it: a damaged Zova file is for salvage,
+ * not "not a Zova file"); anything else means it is not a Zova file. */
 static zova_status zv_identity_failure(int rc) {
     zova_status status = zv_status_from_sqlite(rc);
     switch (status) {
@@ -112,6 +116,7 @@ static zova_status zv_identity_failure(int rc) {
     case ZOVA_LOCKED:
     case ZOVA_CANT_OPEN:
     case ZOVA_OUT_OF_MEMORY:
+    case ZOVA_CORRUPT:
         return status;
     default:
         return ZOVA_NOT_ZOVA_DATABASE;

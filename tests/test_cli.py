@@ -258,8 +258,10 @@ def test_bad_meta_rows_and_truncation_1_3(healthy, tmp_path):
         for _ in range(10):
             fx.put_object_sql(db, os.urandom(100_000), 50_000)
     fx.truncate(truncated, 0.5)
+    # A truncated file is a damaged Zova file, not "not a Zova file": Corrupt (15)
+    # as upstream says (issue 13 item 6).
     for target, name in ((version, "UnsupportedZovaVersion"), (magic, "NotZovaDatabase"),
-                         (truncated, "NotZovaDatabase")):
+                         (truncated, "Corrupt")):
         for argv in (["check", "--deep", target], ["info", target]):
             result = zova_cli(*argv)
             assert result.code == 3, argv
@@ -269,12 +271,31 @@ def test_bad_meta_rows_and_truncation_1_3(healthy, tmp_path):
     result = zova_cli("salvage", "--dry-run", version)
     assert result.code == 3 and failed(result, "salvage open failed: UnsupportedZovaVersion", version)
     # A damaged Zova file: doctor sends it to salvage, which reads it (issue 13 item 5).
-    for target, stage in ((magic, "identity damaged"), (truncated, "truncated file")):
+    for target, stage, name in ((magic, "identity damaged", "NotZovaDatabase"),
+                                (truncated, "truncated file", "Corrupt")):
         result = zova_cli("doctor", target)
-        assert result.code == 4 and f"error: {stage}: NotZovaDatabase" in result.err
+        assert result.code == 4 and f"error: {stage}: {name}" in result.err
         assert f"run zova salvage --dry-run {target}" in result.err
     result = zova_cli("salvage", "--dry-run", "--json", magic)
     assert result.code == 4 and [i["kind"] for i in result.json_err()["issues"]] == ["identity_damaged"]
+
+
+def test_a_file_truncated_to_its_first_page_ends_the_advice_at_a_backup_issue13_6(healthy, tmp_path):
+    """`truncate -s 4096`: open says Corrupt (15, upstream's status), doctor
+    sends the file to salvage, and salvage, which can read nothing of it, says
+    to restore a backup instead of sending it back to doctor (item 8)."""
+    path, _ = healthy
+    os.truncate(path, 4096)
+    with pytest.raises(zova.ZovaError) as opened:
+        zova.Database.open(path)
+    assert opened.value.status == 15 and opened.value.status_name == "ZOVA_CORRUPT"
+    doctor = zova_cli("doctor", path)
+    assert doctor.code == 4 and "error: truncated file: Corrupt" in doctor.err
+    assert f"run zova salvage --dry-run {path}" in doctor.err
+    dry = zova_cli("salvage", "--dry-run", path)
+    assert dry.code == 3 and failed(dry, "salvage open failed: Corrupt", path)
+    assert dry.err.splitlines()[1].endswith("too damaged for salvage to read anything: restore it from a backup")
+    assert "doctor" not in dry.err
 
 
 def test_salvage_reads_a_truncated_file_1_6(healthy, tmp_path):

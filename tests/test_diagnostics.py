@@ -202,7 +202,7 @@ def test_truncated_file_fails_open_1_3(healthy):
     fx.truncate(path, 0.5)
     with pytest.raises(zova.ZovaError) as excinfo:
         diag.check(path, deep=True)
-    assert diag.error_name(excinfo.value) == "NotZovaDatabase"
+    assert diag.error_name(excinfo.value) == "Corrupt"   # upstream's status for a truncated file (issue 13 item 6)
 
 
 def test_quick_check_failure_in_every_report_1_6(healthy, tmp_path):

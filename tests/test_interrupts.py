@@ -58,10 +58,29 @@ def big_sqlite(tmp_path_factory) -> str:
     return path
 
 
+def wait_until_reading(process: subprocess.Popen, source: str) -> None:
+    """Returns once ``process`` has ``source`` open: the command is at work
+    (Python's start-up and the argument parsing are behind it), however slow
+    this machine or the sanitizers make the start."""
+    wanted = os.path.realpath(source)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            links = [os.readlink(f"/proc/{process.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{process.pid}/fd")]
+        except OSError:
+            links = []   # a descriptor closed while we looked: look again
+        if wanted in links:
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"zova never opened {source}")
+
+
 def interrupt(argv: list[str], number: int, after: float) -> tuple[int, float, str]:
-    """Starts ``zova argv``, sends ``number`` after ``after`` seconds (the command
-    must still be running then), returns (exit code, seconds to exit, stderr)."""
+    """Starts ``zova argv``, sends ``number`` ``after`` seconds after it opened
+    its source (the first existing file in argv; the command must still be
+    running then), returns (exit code, seconds to exit, stderr)."""
     process = subprocess.Popen([ZOVA, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_until_reading(process, next(arg for arg in argv if os.path.isfile(arg)))
     time.sleep(after)
     assert process.poll() is None, f"zova {' '.join(argv)} finished before the signal: make the file bigger"
     sent = time.monotonic()
@@ -134,3 +153,20 @@ def test_the_source_is_intact_after_interrupts_issue13_2(big):
     from zova import diagnostics
 
     assert diagnostics.check(big, deep=True).ok
+
+
+def test_a_signal_before_the_command_starts_ends_the_run_issue13_2(monkeypatch, capsys):
+    """Ctrl-C while zova is still parsing its arguments: exit 130 and a line
+    saying so, not click's "Aborted!" with exit 1."""
+    from zova import cli
+
+    def parse_then_signal(command, argv):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)   # the handler runs at the next bytecode of the main thread
+        raise AssertionError("the signal was not taken")
+
+    monkeypatch.setattr(cli, "check_arguments", parse_then_signal)
+    code = cli.main.main(args=["info", "whatever.zova"], standalone_mode=False)
+    assert code == 130
+    assert capsys.readouterr().err.splitlines()[-1] == "zova: interrupted (Ctrl-C)"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored afterwards

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 
 import click
 
@@ -288,6 +289,7 @@ def _emit(command: str, as_json: bool, code: int, lines: list[str] | None = None
         _write(stream, to_json(full) + "\n")
     else:
         _write(stream, "".join(line + "\n" for line in lines or []))
+    _RUNNING.emitted = True
 
 
 def _with_message(doc: dict, message: str) -> dict:
@@ -900,8 +902,12 @@ def _open(args: Args, path: str, read_only: bool = False) -> Database:
 
 def _open_failed(args: Args, path: str, error: ZovaError) -> None:
     name = diag.error_name(error)
-    _fail(args.command, args.json, 3, "error", name, f"{args.command} open failed: {name}",
-          explain_open(path, name))
+    explained = explain_open(path, name)
+    doctor = f"; run zova doctor {path}"
+    if args.command == "salvage" and explained.endswith(doctor):
+        # doctor sent the file here: salvage's advice must lead somewhere new (issue 13 item 8)
+        explained = explained[:-len(doctor)] + "; too damaged for salvage to read anything: restore it from a backup"
+    _fail(args.command, args.json, 3, "error", name, f"{args.command} open failed: {name}", explained)
 
 
 def _rows(db: Database, sql: str, *params) -> list[tuple]:
@@ -1562,15 +1568,16 @@ _EXIT_FOR_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class _Running:
-    """The command in flight: its cancellation token and the signal that
-    requested it. The command runs on a worker thread with the token bound, so
-    the main thread stays free to take signals (CPython runs handlers there
-    only) and every Zova call of the command stops within a fraction of a
-    second of one."""
+    """The command in flight: its cancellation token, the signal that
+    requested it, and whether its report was written. The command runs on a
+    worker thread with the token bound, so the main thread stays free to take
+    signals (CPython runs handlers there only) and every Zova call of the
+    command stops within a fraction of a second of one."""
 
     def __init__(self) -> None:
         self.token: Cancel | None = None
         self.signal: int | None = None
+        self.emitted = False
 
     @property
     def interrupted(self) -> bool:
@@ -1580,16 +1587,32 @@ class _Running:
 _RUNNING = _Running()
 
 
+class _Signalled(BaseException):
+    """A signal that came before the command started (while Python parsed the
+    arguments): nothing was made yet, so the run just ends. A BaseException, so
+    that neither click (which would print "Aborted!") nor the catch-all of
+    _ZovaGroup.invoke takes it."""
+
+
+def _on_signal(number, _frame) -> None:
+    """SIGINT and SIGTERM while zova runs (installed by _ZovaGroup.main)."""
+    if _RUNNING.signal is None:
+        _RUNNING.signal = number
+    if _RUNNING.token is None:
+        raise _Signalled()
+    _RUNNING.token.cancel()
+
+
 def _run_cancellable(name: str, args: Args) -> int:
     """Runs one command; returns its exit code (130 or 143 when a signal ended it)."""
-    import threading
-
     destination = args.positionals[-1] if name in _CREATES_DESTINATION and len(args.positionals) == 2 \
         and not args.dry_run else None
     existed = destination is not None and os.path.lexists(destination)
-    token = Cancel()
-    _RUNNING.token, _RUNNING.signal = token, None
     outcome: dict = {}
+    token = Cancel()
+    if _RUNNING.interrupted:
+        token.cancel()   # a signal came just before: the command stops at its first call
+    _RUNNING.token = token
 
     def work() -> None:
         with token.bound():
@@ -1601,26 +1624,15 @@ def _run_cancellable(name: str, args: Args) -> int:
             except BaseException as error:   # re-raised on the main thread, see _ZovaGroup.invoke
                 outcome["error"] = error
 
-    def on_signal(number, _frame) -> None:
-        if _RUNNING.signal is None:
-            _RUNNING.signal = number
-        token.cancel()
-
     if threading.current_thread() is not threading.main_thread():
         work()   # signals reach only the main thread: nothing to take them here
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["code"]
-    previous = {number: signal.signal(number, on_signal) for number in _EXIT_FOR_SIGNAL}
-    try:
+    else:
         worker = threading.Thread(target=work, name=f"zova-{name}")
         worker.start()
         while worker.is_alive():
             worker.join(0.05)
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-    if _RUNNING.interrupted:
+    # A signal after the command wrote its report changes nothing: the job was done.
+    if _RUNNING.interrupted and not _RUNNING.emitted:
         return _interrupted(name, destination if not existed else None)
     if "error" in outcome:
         raise outcome["error"]
@@ -1699,6 +1711,25 @@ class ZovaCommand(click.Command):
 
 
 class _ZovaGroup(click.Group):
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Runs zova with SIGINT and SIGTERM taken by _on_signal (from the main
+        thread; elsewhere the signals are not ours to take)."""
+        if threading.current_thread() is not threading.main_thread():
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        _RUNNING.__init__()
+        previous = {number: signal.signal(number, _on_signal) for number in _EXIT_FOR_SIGNAL}
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        except _Signalled:
+            code = _interrupted("zova", None)
+            if standalone_mode:
+                sys.exit(code)
+            return code
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+            _RUNNING.__init__()
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
             _write(sys.stderr, usage_text())

@@ -2,8 +2,8 @@
 of damage keep Zova (or SQLite) from opening a file at all, and for each the
 file is read through a repaired temporary copy instead:
 
-* ``truncated_file``: shorter than its SQLite header says (SQLite refuses it);
-  the copy's header counts only the pages present.
+* ``truncated_file``: shorter than its SQLite header says (SQLite refuses it,
+  open fails ``Corrupt``); the copy's header counts only the pages present.
 * ``identity_damaged``: a SQLite file holding Zova's private tables whose
   identity no longer checks (``_zova_meta`` dropped or edited, a private
   table dropped or altered: ``NotZovaDatabase``). The copy gets the identity
@@ -22,7 +22,8 @@ from ..database import Database
 from ..errors import ZovaError
 from .common import open_database
 
-_NOT_ZOVA_DATABASE = 31
+# The open failures of a damaged Zova file (damage_kind tells which damage).
+_DAMAGED_OPEN = (15, 31)   # ZOVA_CORRUPT (a truncated file), ZOVA_NOT_ZOVA_DATABASE
 
 
 def _header(path: str) -> tuple[bytes, int, int] | None:
@@ -77,7 +78,7 @@ class Source:
         try:
             self.db = open_database(path, read_only=True)
         except ZovaError as error:
-            if error.status != _NOT_ZOVA_DATABASE or not self._repair():
+            if error.status not in _DAMAGED_OPEN or not self._repair():
                 raise
             try:
                 self.db = open_database(self.read_path, read_only=True)
