@@ -18,10 +18,12 @@ from .objects import *  # noqa: F401,F403
 from .objects import __all__ as _objects_all
 from .operations import *  # noqa: F401,F403
 from .operations import __all__ as _operations_all
+from .records import *  # noqa: F401,F403
+from .records import __all__ as _records_all
 from .vectors import *  # noqa: F401,F403
 from .vectors import __all__ as _vectors_all
 
 __version__ = "0.17.0"
 
 __all__ = ["__version__", *_cancel_all, *_database_all, *_enums_all, *_errors_all, *_objects_all,
-           *_operations_all, *_vectors_all]
+           *_operations_all, *_records_all, *_vectors_all]

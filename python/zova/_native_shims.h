@@ -334,3 +334,137 @@ static int zv_py_deep_check_objects(zova_database *db, const char *ids, size_t n
 static zova_cancel *zv_py_thread_cancel(void) {
     return zv_cancel_bound();
 }
+
+/*
+ * ---- records: parameters bound a column of rows at a time (python/zova/records.py;
+ * README "Records"). Python turns each parameter's values over many rows into
+ * one zv_py_param_column; zv_py_run_rows then binds, steps and resets every row
+ * under one lock, and zv_py_bind_parameters binds one row for a statement whose
+ * rows are read afterwards. ----
+ */
+typedef struct zv_py_param_column {
+    int index;         /* the statement's parameter index, from 1 */
+    int type;          /* the ZOVA_COLUMN_* type of every row, or 0: each row's is in types */
+    int *types;
+    int64_t *ints;     /* one per row (INTEGER rows) */
+    double *floats;    /* one per row (FLOAT rows) */
+    char *bytes;       /* TEXT and BLOB payloads back to back */
+    size_t *offsets;   /* rows + 1 offsets into bytes; NULL: every row is TEXT followed by NUL */
+    size_t position;   /* with offsets NULL: where the next row's text starts */
+} zv_py_param_column;
+
+static int zv_py_bind_value(zova_statement *s, zv_py_param_column *column, size_t row, int copy) {
+    sqlite3_stmt *stmt = s->stmt;
+    sqlite3_destructor_type destructor = copy ? SQLITE_TRANSIENT : SQLITE_STATIC;
+    int type = column->type ? column->type : column->types[row];
+    const char *data;
+    size_t len;
+    if (type == SQLITE_INTEGER) return sqlite3_bind_int64(stmt, column->index, column->ints[row]);
+    if (type == SQLITE_FLOAT) return sqlite3_bind_double(stmt, column->index, column->floats[row]);
+    if (type != SQLITE_TEXT && type != SQLITE_BLOB) return sqlite3_bind_null(stmt, column->index);
+    if (column->offsets) {
+        data = column->bytes + column->offsets[row];
+        len = column->offsets[row + 1] - column->offsets[row];
+    } else {
+        data = column->bytes + column->position;
+        len = strlen(data);
+        column->position += len + 1;
+    }
+    /* As zova_statement_bind_text and _blob: an empty text is '' and an empty blob is zeroblob(0), never NULL. */
+    if (type == SQLITE_TEXT) {
+        if (len == 0) return sqlite3_bind_text(stmt, column->index, "", 0, SQLITE_STATIC);
+        return sqlite3_bind_text64(stmt, column->index, data, len, destructor, SQLITE_UTF8);
+    }
+    if (len == 0) return sqlite3_bind_zeroblob(stmt, column->index, 0);
+    return sqlite3_bind_blob64(stmt, column->index, data, len, destructor);
+}
+
+/* Binds row `row` of columns; copy: SQLite copies TEXT and BLOB values. An SQLite code. */
+static int zv_py_bind_row(zova_statement *s, zv_py_param_column *columns, int count, size_t row, int copy) {
+    int c, rc = SQLITE_OK;
+    for (c = 0; c < count && rc == SQLITE_OK; c++) rc = zv_py_bind_value(s, &columns[c], row, copy);
+    return rc;
+}
+
+/* Resets the statement, clears its bindings and binds row 0 of columns (SQLite
+ * copies the values); the rows are read afterwards. Returns a status. */
+static int zv_py_bind_parameters(zv_py_guard *g, zv_py_param_column *columns, int count) {
+    zova_statement *s;
+    zova_status status;
+    int rc;
+    if (!zv_py_guard_enter(g)) return ZV_PY_CLOSED;
+    s = ZV_PY_STMT(g);
+    zv_lock(s->db);
+    sqlite3_reset(s->stmt);  /* a failure of an earlier run is not this call's */
+    sqlite3_clear_bindings(s->stmt);
+    rc = zv_py_bind_row(s, columns, count, 0, 1);
+    status = zv_unlock(s->db, rc == SQLITE_OK ? ZOVA_OK : zv_sqlite_fail(s->db, rc));
+    zv_py_guard_leave(g);
+    return status;
+}
+
+/* Runs the statement once per row (rows >= 1; count may be 0 for a statement
+ * without parameters) under one lock: reset, bind, step to the end. Adds each
+ * row's changes to out[0] and stores the last insert rowid in out[1]; on a
+ * failure out[2] is the failing row. The values are bound without a copy, so
+ * the bindings are cleared before returning. Returns a status. */
+static int zv_py_run_rows(zv_py_guard *g, zv_py_param_column *columns, int count, size_t rows, int64_t *out) {
+    zova_statement *s;
+    zova_status status = ZOVA_OK;
+    size_t row;
+    int rc = SQLITE_OK;
+    if (!zv_py_guard_enter(g)) return ZV_PY_CLOSED;
+    s = ZV_PY_STMT(g);
+    zv_lock(s->db);
+    for (row = 0; row < rows; row++) {
+        if (zv_cancel_point()) {
+            status = ZOVA_SQLITE_ERROR;  /* zv_unlock makes it "interrupted" */
+            break;
+        }
+        sqlite3_reset(s->stmt);
+        rc = zv_py_bind_row(s, columns, count, row, 0);
+        while (rc == SQLITE_OK && (rc = sqlite3_step(s->stmt)) == SQLITE_ROW) rc = SQLITE_OK;
+        if (rc != SQLITE_DONE) {
+            status = zv_sqlite_fail(s->db, rc);
+            break;
+        }
+        out[0] += sqlite3_changes64(s->db->sql);
+    }
+    out[1] = sqlite3_last_insert_rowid(s->db->sql);
+    out[2] = (int64_t)row;
+    sqlite3_reset(s->stmt);
+    sqlite3_clear_bindings(s->stmt);
+    status = zv_unlock(s->db, status);
+    zv_py_guard_leave(g);
+    return status;
+}
+
+/* The name of parameter index ("?NNN", ":name", "@name", "$name"), or NULL for
+ * a plain "?". Valid while the statement lives: call it as a call in flight. */
+static const char *zv_py_parameter_name(zova_statement *s, int index) {
+    return sqlite3_bind_parameter_name(s->stmt, index);
+}
+
+/* The statement's SQL text; valid while the statement lives, like the names. */
+static const char *zv_py_statement_sql(zova_statement *s) {
+    return sqlite3_sql(s->stmt);
+}
+
+/* ---- records: transactions (README "Records"). In one locked call: BEGIN (or
+ * BEGIN IMMEDIATE) when no transaction is open, else SAVEPOINT savepoint;
+ * *out_nested tells which. ---- */
+static int zv_py_transaction_begin(zova_database *db, int immediate, const char *savepoint, int *out_nested) {
+    char sql[96];
+    int rc;
+    zv_lock(db);
+    *out_nested = !sqlite3_get_autocommit(db->sql);
+    if (*out_nested) snprintf(sql, sizeof(sql), "savepoint %s", savepoint);
+    else snprintf(sql, sizeof(sql), "%s", immediate ? "begin immediate" : "begin");
+    rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+    return zv_unlock(db, rc == SQLITE_OK ? ZOVA_OK : zv_sqlite_fail(db, rc));
+}
+static int zv_py_in_transaction(zova_database *db, int *out) {
+    zv_lock(db);
+    *out = !sqlite3_get_autocommit(db->sql);
+    return zv_unlock(db, ZOVA_OK);
+}

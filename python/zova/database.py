@@ -8,6 +8,7 @@ from .errors import ClosedHandleError, call_error, encode_path, encode_str, erro
 from .handle import Guard, NativeDatabase
 from .objects import ObjectMethods
 from .operations import OperationMethods
+from .records import RecordMethods
 from .statement import Statement
 from .vectors import VectorMethods
 
@@ -26,7 +27,7 @@ def _uint32(value: int, what: str) -> int:
     return value
 
 
-class Database(ObjectMethods, VectorMethods, OperationMethods):
+class Database(ObjectMethods, VectorMethods, OperationMethods, RecordMethods):
     """A handle on one ``.zova`` file. Use :meth:`create` or :meth:`open`."""
 
     __slots__ = ("_native", "_guard", "__weakref__")

@@ -10,6 +10,7 @@ import threading
 from ._native import ffi, lib
 from .errors import ClosedHandleError, ZovaError, call_error, encode_str
 from .objects import _byte_view
+from .records import Cursor, encode_parameters, is_dml
 
 _INT32_MAX = 2**31 - 1
 _UINT64_MAX = 2**64 - 1
@@ -61,7 +62,7 @@ class Statement:
     caller steps, resets or iterates the statement before it ends, instead of
     returning rows that belong to someone else."""
 
-    __slots__ = ("_native", "_guard", "_batch", "_rows_lock", "_cursor", "__weakref__")
+    __slots__ = ("_native", "_guard", "_batch", "_rows_lock", "_cursor", "_shape", "__weakref__")
 
     def __init__(self, *args, **kwargs) -> None:
         raise TypeError("Statement has no public constructor; use Database.prepare")
@@ -75,6 +76,7 @@ class Statement:
         self._batch = None
         self._rows_lock = threading.Lock()  # one batch of rows read and converted at a time
         self._cursor = None                 # the iteration that owns the statement's position
+        self._shape = None                  # (parameter names, is DML), read once by _parameters_and_dml
         return self
 
     def _run(self, function, *args):
@@ -214,6 +216,32 @@ class Statement:
 
     # ---- whole rows (an addition to the upstream API) ----
 
+    def _start_rows(self):
+        """Claims the statement's position for a new reader of its rows (an
+        iteration, a Cursor) and returns the reader's token for _next_rows."""
+        token = object()
+        with self._rows_lock:
+            self._cursor = token
+        return token
+
+    def _next_rows(self, token, everything: bool) -> tuple[list, bool]:
+        """(rows, at_end) for the reader `token`: its next batch, or with
+        `everything` all its remaining rows read as one unit."""
+        with self._rows_lock:
+            if everything:
+                return self._fetch_rest(token), True
+            rows = self._fetch_batch(token)
+            return rows, len(rows) < _BATCH_ROWS
+
+    def _fetch_rest(self, cursor) -> list:
+        """All remaining rows for the iteration `cursor`; the caller holds the rows lock."""
+        rows: list = []
+        while True:
+            batch = self._fetch_batch(cursor)
+            rows.extend(batch)
+            if len(batch) < _BATCH_ROWS:
+                return rows
+
     def _fetch_batch(self, cursor) -> list:
         """The next batch of rows as tuples ([] at the end) for the iteration
         `cursor`, which must still own the statement's position. The caller
@@ -249,14 +277,11 @@ class Statement:
     def __iter__(self):
         """Steps to the end, yielding each row as a tuple of Python values
         (int, float, str, bytes or None). Rows are fetched in batches."""
-        cursor = object()
-        with self._rows_lock:
-            self._cursor = cursor
+        token = self._start_rows()
         while True:
-            with self._rows_lock:
-                rows = self._fetch_batch(cursor)
+            rows, at_end = self._next_rows(token, everything=False)
             yield from rows
-            if len(rows) < _BATCH_ROWS:
+            if at_end:
                 return
 
     def fetchall(self) -> list[tuple]:
@@ -264,14 +289,70 @@ class Statement:
         another thread waits until it is done; a step from another thread
         meanwhile makes it raise ``ZOVA_MISUSE``."""
         cursor = object()
-        rows: list = []
         with self._rows_lock:
             self._cursor = cursor
-            while True:
-                batch = self._fetch_batch(cursor)
-                rows.extend(batch)
-                if len(batch) < _BATCH_ROWS:
-                    return rows
+            return self._fetch_rest(cursor)
+
+    # ---- execute with parameters (an addition to the upstream API; README "Records") ----
+
+    def execute(self, params=()) -> Cursor:
+        """Resets the statement, clears its bindings, binds ``params`` and runs it.
+
+        ``params`` is a sequence for ``?`` and ``?NNN`` parameters or a mapping
+        for ``:name``, ``@name`` and ``$name`` ones (keys without the prefix).
+        Values: None, int (bool, numpy integers), float, str, bytes-like
+        (BLOB) and :class:`zova.ObjectId` (its 32 bytes). A statement without
+        result columns runs to its end here; one with columns returns a
+        :class:`Cursor` over its rows, which owns the statement's position
+        (another caller stepping it meanwhile makes the cursor raise
+        ``ZOVA_MISUSE``). The statement stays open.
+
+        Raises ZovaError (``ZOVA_INVALID_ARGUMENT``) for a wrong number of
+        parameters, a missing name or a sequence for named parameters (and the
+        reverse); TypeError for a value of an unsupported type; OverflowError
+        for an int outside 64 bits; ZovaError for SQLite's failures;
+        ClosedHandleError when the statement is closed.
+        """
+        return self._execute(params, owns_statement=False)
+
+    def _execute(self, params, owns_statement: bool) -> Cursor:
+        """execute; owns_statement: the cursor closes the statement after its
+        rows (Database.execute), and a statement without columns closes now."""
+        names, dml = self._parameters_and_dml()
+        columns = encode_parameters([params], names, lambda row: "execute")
+        if self.column_count() == 0:
+            rowcount, lastrowid = self._run_rows(columns, 1)
+            if owns_statement:
+                self.close()
+            return Cursor._finished(rowcount if dml else -1, lastrowid)
+        token = object()
+        with self._rows_lock:
+            self._cursor = token  # claimed first: a step from elsewhere after the bind is seen
+            _check(lib.zv_py_bind_parameters(self._guard, columns.array, columns.count))
+        return Cursor._reading(self, token, owns_statement=owns_statement)
+
+    def _run_rows(self, columns, rows: int) -> tuple[int, int]:
+        """Runs the statement once per row of the encoded `columns`, under one
+        lock; (changes, last insert rowid)."""
+        out = ffi.new("int64_t[3]")
+        with self._rows_lock:
+            self._cursor = None
+            _check(lib.zv_py_run_rows(self._guard, columns.array, columns.count, rows, out))
+        return out[0], out[1]
+
+    def _parameters_and_dml(self) -> tuple[tuple, bool]:
+        """(each parameter's name, None for a plain "?"; whether the SQL is an
+        INSERT, UPDATE, DELETE or REPLACE, whose changes count as rowcount)."""
+        if self._shape is None:
+            count = self.parameter_count()
+
+            def read(ptr):
+                names = [lib.zv_py_parameter_name(ptr, index) for index in range(1, count + 1)]
+                return tuple(None if name == ffi.NULL else ffi.string(name).decode("utf-8") for name in names)
+
+            sql = self._run(lambda ptr: ffi.string(lib.zv_py_statement_sql(ptr)).decode("utf-8", "replace"))
+            self._shape = (self._run(read), is_dml(sql))
+        return self._shape
 
 
 _BATCH_ROWS = 256
