@@ -254,11 +254,27 @@ static int zv_utf8_valid(const unsigned char *s, size_t n) {
     return 1;
 }
 
-int zv_vec_name_valid(const char *name) {
+/* Why a collection name or vector id is refused (c-abi 2.4), or NULL. */
+static const char *zv_vec_name_problem(const char *name) {
     size_t len = strlen(name);
-    if (len == 0 || len > ZV_VEC_MAX_NAME) return 0;
-    if (len >= 6 && sqlite3_strnicmp(name, "_zova_", 6) == 0) return 0;
-    return zv_utf8_valid((const unsigned char *)name, len);
+    if (len == 0) return "is empty";
+    if (len > ZV_VEC_MAX_NAME) return "is longer than 255 bytes";
+    if (len >= 6 && sqlite3_strnicmp(name, "_zova_", 6) == 0) return "starts with the reserved prefix _zova_";
+    if (!zv_utf8_valid((const unsigned char *)name, len)) return "is not valid UTF-8";
+    return NULL;
+}
+
+int zv_vec_name_valid(const char *name) { return zv_vec_name_problem(name) == NULL; }
+
+/* 75 for a refused name or id, with a message saying which (`what`, e.g.
+ * "collection name") and why; the handle's last error (include/zova.h). */
+static zova_status zv_vec_name_check(zova_database *db, const char *what, const char *name) {
+    const char *problem = zv_vec_name_problem(name);
+    char message[ZV_VEC_MAX_NAME + 200];
+    if (!problem) return ZOVA_OK;
+    snprintf(message, sizeof(message), "%s %s; names and ids are 1-255 bytes of UTF-8 not starting with _zova_",
+             what, problem);
+    return zv_fail_message(db, ZOVA_VECTOR_INVALID, message);
 }
 
 static int zv_f32_finite(float f) {
@@ -274,6 +290,29 @@ zova_status zv_vec_values_check(const zv_vec_collection *coll, const float *valu
     if (non_finite) return ZOVA_VECTOR_INVALID;
     if (coll->metric == ZOVA_VECTOR_METRIC_COSINE && !nonzero) return ZOVA_VECTOR_INVALID;
     return ZOVA_OK;
+}
+
+/* zv_vec_values_check for the values of `subject` ("the vector", "vector 2 of
+ * the batch (id ...)"); a refusal stores a message saying what is wrong. */
+static zova_status zv_vec_values_fail(zova_database *db, const zv_vec_collection *coll, const float *values,
+                                      size_t len, const char *subject) {
+    zova_status status = zv_vec_values_check(coll, values, len);
+    char message[ZV_VEC_MAX_NAME * 2 + 200];
+    size_t i = 0;
+    if (status == ZOVA_OK) return ZOVA_OK;
+    if (status == ZOVA_VECTOR_DIMENSION_MISMATCH) {
+        snprintf(message, sizeof(message), "dimension mismatch: collection %s has %u dimensions, %s has %zu",
+                 coll->name, (unsigned)coll->dims, subject, len);
+        return zv_fail_message(db, status, message);
+    }
+    while (i < len && zv_f32_finite(values[i])) i++;
+    if (i == len) {
+        snprintf(message, sizeof(message), "%s is all zeros: cosine vectors must not be all zeros", subject);
+    } else {
+        const char *value = values[i] != values[i] ? "NaN" : values[i] > 0 ? "+inf" : "-inf";
+        snprintf(message, sizeof(message), "%s has %s at index %zu; values must be finite", subject, value, i);
+    }
+    return zv_fail_message(db, status, message);
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -410,9 +449,11 @@ static int zv_vec_step_exists(zv_vec_ctx *ctx, sqlite3_stmt *stmt, zova_status *
 }
 
 /* get, exists and delete: both names valid (else 75), then the collection (71). */
-static zova_status zv_vec_load_keyed(zv_vec_ctx *ctx, const char *collection_name, const char *vector_id,
-                                     zv_vec_collection *coll) {
-    if (!zv_vec_name_valid(collection_name) || !zv_vec_name_valid(vector_id)) return ZOVA_VECTOR_INVALID;
+static zova_status zv_vec_load_keyed(zova_database *db, zv_vec_ctx *ctx, const char *collection_name,
+                                     const char *vector_id, zv_vec_collection *coll) {
+    zova_status status = zv_vec_name_check(db, "collection name", collection_name);
+    if (status == ZOVA_OK) status = zv_vec_name_check(db, "vector id", vector_id);
+    if (status != ZOVA_OK) return status;
     return zv_vec_collection_load(ctx, collection_name, coll, NULL);
 }
 
@@ -464,10 +505,22 @@ zova_status zova_vector_collection_create(const zova_vector_collection_create_re
     sqlite3_stmt *stmt;
     int exists;
     ZV_VEC_BEGIN(request);
-    if (!request->name) status = ZOVA_INVALID_ARGUMENT;
-    else if (request->options.metric < 0 || request->options.metric > 2) status = ZOVA_INVALID_ARGUMENT;
-    else if (!zv_vec_name_valid(request->name)) status = ZOVA_VECTOR_INVALID;
-    else if (request->options.dimensions == 0 || request->options.dimensions > ZV_VEC_MAX_DIMS) status = ZOVA_VECTOR_INVALID;
+    if (!request->name) {
+        status = ZOVA_INVALID_ARGUMENT;
+    } else if (request->options.metric < 0 || request->options.metric > 2) {
+        char message[96];
+        snprintf(message, sizeof(message), "metric must be 0 (cosine), 1 (l2) or 2 (dot), got %d",
+                 (int)request->options.metric);
+        status = zv_fail_message(db, ZOVA_INVALID_ARGUMENT, message);
+    } else {
+        status = zv_vec_name_check(db, "collection name", request->name);
+    }
+    if (status == ZOVA_OK && (request->options.dimensions == 0 || request->options.dimensions > ZV_VEC_MAX_DIMS)) {
+        char message[96];
+        snprintf(message, sizeof(message), "dimensions must be 1..%u, got %u", ZV_VEC_MAX_DIMS,
+                 (unsigned)request->options.dimensions);
+        status = zv_fail_message(db, ZOVA_VECTOR_INVALID, message);
+    }
     if (status != ZOVA_OK) ZV_VEC_END();
     stmt = zv_vec_stmt(&ctx, ZV_SQL_COLL_EXISTS, &status);
     if (!stmt) ZV_VEC_END();
@@ -499,7 +552,7 @@ zova_status zova_vector_collection_exists(const zova_vector_collection_exists_re
     int exists;
     ZV_VEC_BEGIN(request);
     if (!request->name || !request->out_exists) status = ZOVA_INVALID_ARGUMENT;
-    else if (!zv_vec_name_valid(request->name)) status = ZOVA_VECTOR_INVALID;
+    else status = zv_vec_name_check(db, "collection name", request->name);
     if (status != ZOVA_OK) ZV_VEC_END();
     stmt = zv_vec_stmt(&ctx, ZV_SQL_COLL_EXISTS, &status);
     if (!stmt) ZV_VEC_END();
@@ -534,8 +587,8 @@ zova_status zova_vector_collection_info_get(const zova_vector_collection_info_ge
         ZV_VEC_END();
     }
     memset(request->out_info, 0, sizeof(*request->out_info));
-    if (!zv_vec_name_valid(request->name)) status = ZOVA_VECTOR_INVALID;
-    else status = zv_vec_collection_load(&ctx, request->name, &coll, NULL);
+    status = zv_vec_name_check(db, "collection name", request->name);
+    if (status == ZOVA_OK) status = zv_vec_collection_load(&ctx, request->name, &coll, NULL);
     if (status == ZOVA_OK) status = zv_vec_info_fill(&ctx, coll.name, coll.dims, coll.metric, request->out_info);
     ZV_VEC_END();
 }
@@ -615,8 +668,8 @@ zova_status zova_vector_collection_delete(const zova_vector_collection_delete_re
     sqlite3_stmt *stmt;
     ZV_VEC_BEGIN(request);
     if (!request->name) status = ZOVA_INVALID_ARGUMENT;
-    else if (!zv_vec_name_valid(request->name)) status = ZOVA_VECTOR_INVALID;
-    else status = zv_vec_collection_load(&ctx, request->name, &coll, NULL);
+    else status = zv_vec_name_check(db, "collection name", request->name);
+    if (status == ZOVA_OK) status = zv_vec_collection_load(&ctx, request->name, &coll, NULL);
     if (status != ZOVA_OK) ZV_VEC_END();
     status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
     if (status != ZOVA_OK) ZV_VEC_END();
@@ -663,10 +716,10 @@ zova_status zova_vector_put(const zova_vector_put_request *request) {
         status = ZOVA_INVALID_ARGUMENT;
         ZV_VEC_END();
     }
-    if (!zv_vec_name_valid(request->collection_name)) status = ZOVA_VECTOR_INVALID;
-    else status = zv_vec_collection_load(&ctx, request->collection_name, &coll, NULL);
-    if (status == ZOVA_OK && !zv_vec_name_valid(request->vector_id)) status = ZOVA_VECTOR_INVALID;
-    if (status == ZOVA_OK) status = zv_vec_values_check(&coll, request->values, request->values_len);
+    status = zv_vec_name_check(db, "collection name", request->collection_name);
+    if (status == ZOVA_OK) status = zv_vec_collection_load(&ctx, request->collection_name, &coll, NULL);
+    if (status == ZOVA_OK) status = zv_vec_name_check(db, "vector id", request->vector_id);
+    if (status == ZOVA_OK) status = zv_vec_values_fail(db, &coll, request->values, request->values_len, "the vector");
     if (status != ZOVA_OK) ZV_VEC_END();
     if (ZV_BIG_ENDIAN && !(scratch = (float *)malloc((size_t)coll.dims * 4))) {
         status = ZOVA_OUT_OF_MEMORY;
@@ -710,13 +763,17 @@ zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
             ZV_VEC_END();
         }
     }
-    if (!zv_vec_name_valid(request->collection_name)) status = ZOVA_VECTOR_INVALID;
-    else status = zv_vec_collection_load(&ctx, request->collection_name, &coll, NULL);
+    status = zv_vec_name_check(db, "collection name", request->collection_name);
+    if (status == ZOVA_OK) status = zv_vec_collection_load(&ctx, request->collection_name, &coll, NULL);
     /* Validate every row before writing any (c-abi 4.12). */
     for (i = 0; status == ZOVA_OK && i < request->vectors_len; i++) {
         const zova_vector_input *v = &request->vectors[i];
-        if (!zv_vec_name_valid(v->id)) status = ZOVA_VECTOR_INVALID;
-        else status = zv_vec_values_check(&coll, v->values, v->values_len);
+        char subject[ZV_VEC_MAX_NAME + 64];
+        snprintf(subject, sizeof(subject), "the id of vector %zu of the batch", i);
+        status = zv_vec_name_check(db, subject, v->id);
+        if (status != ZOVA_OK) break;
+        snprintf(subject, sizeof(subject), "vector %zu of the batch (id %s)", i, v->id);
+        status = zv_vec_values_fail(db, &coll, v->values, v->values_len, subject);
     }
     if (status != ZOVA_OK || request->vectors_len == 0) ZV_VEC_END();
     if (ZV_BIG_ENDIAN && !(scratch = (float *)malloc((size_t)coll.dims * 4))) {
@@ -773,7 +830,7 @@ zova_status zova_vector_get(const zova_vector_get_request *request) {
         ZV_VEC_END();
     }
     memset(request->out_vector, 0, sizeof(*request->out_vector));
-    status = zv_vec_load_keyed(&ctx, request->collection_name, request->vector_id, &coll);
+    status = zv_vec_load_keyed(db, &ctx, request->collection_name, request->vector_id, &coll);
     if (status != ZOVA_OK) ZV_VEC_END();
     stmt = zv_vec_keyed_stmt(&ctx, ZV_SQL_VEC_GET, &coll, request->vector_id, &status);
     if (!stmt) ZV_VEC_END();
@@ -809,7 +866,7 @@ zova_status zova_vector_exists(const zova_vector_exists_request *request) {
         status = ZOVA_INVALID_ARGUMENT;
         ZV_VEC_END();
     }
-    status = zv_vec_load_keyed(&ctx, request->collection_name, request->vector_id, &coll);
+    status = zv_vec_load_keyed(db, &ctx, request->collection_name, request->vector_id, &coll);
     if (status != ZOVA_OK) ZV_VEC_END();
     exists = zv_vec_stored(&ctx, &coll, request->vector_id, &status);
     if (exists >= 0) *request->out_exists = (uint8_t)exists;
@@ -825,7 +882,7 @@ zova_status zova_vector_delete(const zova_vector_delete_request *request) {
         status = ZOVA_INVALID_ARGUMENT;
         ZV_VEC_END();
     }
-    status = zv_vec_load_keyed(&ctx, request->collection_name, request->vector_id, &coll);
+    status = zv_vec_load_keyed(db, &ctx, request->collection_name, request->vector_id, &coll);
     if (status != ZOVA_OK) ZV_VEC_END();
     /* Absent is 72 even on a read-only handle, so look before deleting. */
     exists = zv_vec_stored(&ctx, &coll, request->vector_id, &status);

@@ -241,8 +241,8 @@ def test_interrupted_is_a_zova_error_decided_by_status_and_message():
     assert "Cancel" in zova.__all__ and "Interrupted" in zova.__all__
     from zova.errors import error_for
     assert type(error_for(17, "interrupted")) is zova.Interrupted
-    assert type(error_for(17, "no such table: x")) is zova.ZovaError
-    assert type(error_for(15, "interrupted")) is zova.ZovaError
+    assert type(error_for(17, "no such table: x")) is zova.SQLiteError
+    assert type(error_for(15, "interrupted")) is zova.CorruptError
     # No new status value: 18 stays unassigned.
     assert ffi.string(lib.zova_status_name(18)) == b"ZOVA_UNKNOWN_STATUS"
 

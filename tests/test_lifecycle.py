@@ -235,11 +235,12 @@ def test_error_message_for_open_failures_is_the_kind_name(tmp_path):
     assert error.args == ("ZOVA_NOT_ZOVA_PATH: NotZovaPath",)
 
 
-def test_python_path_must_be_str(tmp_path):
-    with pytest.raises(TypeError):
-        zova.Database.create(tmp_path / "p.zova")
-    with pytest.raises(TypeError):
-        zova.Database.open(tmp_path / "p.zova")
+def test_python_path_is_str_bytes_or_path_like(tmp_path):
+    zova.Database.create(tmp_path / "p.zova").close()
+    zova.Database.open(tmp_path / "p.zova").close()
+    zova.Database.open(os.fsencode(tmp_path / "p.zova")).close()
+    with pytest.raises(TypeError, match="os.PathLike"):
+        zova.Database.open(5)
     with pytest.raises(ValueError, match="interior NUL"):
         zova.Database.create(str(tmp_path / "a\0b.zova"))
     with pytest.raises(TypeError):

@@ -1,11 +1,43 @@
-"""Exceptions raised by the zova package (cli-and-bindings §2.6)."""
+"""Exceptions raised by the zova package (cli-and-bindings §2.6), and the
+argument conversions shared by the modules (paths, C strings, ints).
+
+Every failed call raises a :class:`ZovaError`; its class names the family of
+its status (include/zova.h), so a caller can catch one family::
+
+    ZovaError                       status, status_name, message
+    ├── InvalidArgumentError        INVALID_ARGUMENT, NOT_ZOVA_PATH, OBJECT_MANIFEST_INVALID,
+    │   │                           OBJECT_RANGE_INVALID, OBJECT_TOO_LARGE
+    │   └── VectorError             VECTOR_INVALID, VECTOR_DIMENSION_MISMATCH
+    ├── OutOfMemoryError            OUT_OF_MEMORY
+    ├── BusyError                   BUSY, LOCKED
+    ├── ConstraintError             CONSTRAINT
+    ├── CantOpenError               CANT_OPEN
+    ├── ReadOnlyError               READ_ONLY
+    ├── CorruptError                CORRUPT, OBJECT_CHUNK_HASH_MISMATCH, OBJECT_CORRUPT, VECTOR_CORRUPT
+    ├── MisuseError                 MISUSE, OBJECT_TRANSACTION_ACTIVE, OBJECT_WRITER_CLOSED
+    │   └── ClosedHandleError       a call on a closed handle (also a RuntimeError)
+    ├── SQLiteError                 SQLITE_ERROR
+    │   └── Interrupted             a call stopped by a zova.Cancel token
+    ├── NotZovaDatabaseError        NOT_ZOVA_DATABASE, UNSUPPORTED_ZOVA_VERSION
+    ├── AlreadyExistsError          DESTINATION_EXISTS, OBJECT_ALREADY_EXISTS, VECTOR_COLLECTION_EXISTS
+    ├── NameConflictError           ZOVA_NAME_CONFLICT
+    └── NotFoundError               OBJECT_NOT_FOUND, OBJECT_CHUNK_NOT_FOUND, VECTOR_COLLECTION_NOT_FOUND,
+                                    VECTOR_NOT_FOUND
+
+``ZovaError(status, message)`` itself returns the family's class, so every
+place that builds an error from a status gets the right one.
+"""
 from __future__ import annotations
 
+import operator
 import os
 
 from ._native import ffi, lib
+from .enums import Status
 
-__all__ = ["ZovaError", "Interrupted", "ClosedHandleError"]
+__all__ = ["ZovaError", "InvalidArgumentError", "VectorError", "OutOfMemoryError", "BusyError", "ConstraintError",
+           "CantOpenError", "ReadOnlyError", "CorruptError", "MisuseError", "ClosedHandleError", "SQLiteError",
+           "Interrupted", "NotZovaDatabaseError", "AlreadyExistsError", "NameConflictError", "NotFoundError"]
 
 
 def status_name(status: int) -> str:
@@ -15,9 +47,19 @@ def status_name(status: int) -> str:
 class ZovaError(Exception):
     """A non-OK status from the C core.
 
-    ``status`` is the raw code, ``status_name`` its ``ZOVA_*`` name and ``message``
-    the diagnostic copied right after the failing call (or None).
+    ``status`` is the raw code, an int as always (``zova.Status(error.status)``
+    names it; the members compare equal to it), ``status_name`` its ``ZOVA_*``
+    name and ``message`` the diagnostic copied right after the failing call
+    (or None). ``str(error)`` is
+    ``"<status_name>: <message>"``, or the name alone without a message.
+    Constructing ``ZovaError(status, message)`` gives the subclass of the
+    status's family (module docstring).
     """
+
+    def __new__(cls, status=None, message=None, *args, **kwargs):
+        if cls is ZovaError:
+            cls = _class_for(status, message)
+        return super().__new__(cls)
 
     def __init__(self, status: int, message: str | None = None) -> None:
         self.status = int(status)
@@ -25,25 +67,141 @@ class ZovaError(Exception):
         self.message = message if message else None
         super().__init__(f"{self.status_name}: {message}" if message else self.status_name)
 
+    def __reduce__(self):
+        return type(self), (self.status, self.message)
 
-class Interrupted(ZovaError):
+
+class InvalidArgumentError(ZovaError):
+    """An argument the C core refused: ``INVALID_ARGUMENT``, a path without the
+    ``.zova`` suffix, chunks that do not make the object, a read offset past the
+    end, an object too large."""
+
+
+class VectorError(InvalidArgumentError):
+    """A vector, collection name, vector id or collection option the C core
+    refused (``VECTOR_INVALID``), or values of the wrong length
+    (``VECTOR_DIMENSION_MISMATCH``); the message says which and why."""
+
+
+class OutOfMemoryError(ZovaError):
+    """The C core could not allocate memory."""
+
+
+class BusyError(ZovaError):
+    """The file is locked by another connection (``BUSY``) or the table by this
+    one (``LOCKED``); retrying later, or a busy timeout, may succeed."""
+
+
+class ConstraintError(ZovaError):
+    """An SQL constraint (UNIQUE, NOT NULL, CHECK, foreign key) failed."""
+
+
+class CantOpenError(ZovaError):
+    """The file (or its journal) cannot be opened or created."""
+
+
+class ReadOnlyError(ZovaError):
+    """A write on a read-only handle or file."""
+
+
+class CorruptError(ZovaError):
+    """Stored bytes fail their checks: a damaged file, a chunk whose bytes do
+    not match their hash, an object or vector row that does not verify."""
+
+
+class MisuseError(ZovaError):
+    """A call made in a state that does not allow it (a statement iterated by
+    another caller, an object write inside a transaction, a finished writer)."""
+
+
+class ClosedHandleError(MisuseError, RuntimeError):
+    """A call on a database, statement or object writer that was closed: status
+    ``MISUSE``. Also a ``RuntimeError``, which it was before the hierarchy."""
+
+    def __init__(self, message: str = "handle is closed") -> None:
+        super().__init__(Status.MISUSE, message)
+
+    def __reduce__(self):
+        return type(self), (self.message,)
+
+
+class SQLiteError(ZovaError):
+    """SQLite's generic error (``SQLITE_ERROR``): bad SQL, a missing table,
+    SQL refused on Zova's private tables."""
+
+
+class Interrupted(SQLiteError):
     """A call stopped because the :class:`zova.Cancel` token bound to its thread
     was cancelled: status ``ZOVA_SQLITE_ERROR`` (17) with the message
     ``"interrupted"``. A subclass of :class:`ZovaError`, so ``except ZovaError``
     catches it too."""
 
 
+class NotZovaDatabaseError(ZovaError):
+    """The file is not a Zova database, or one of a version this one cannot read."""
+
+
+class AlreadyExistsError(ZovaError):
+    """A destination file, an object (assembled from chunks) or a vector
+    collection that already exists."""
+
+
+class NameConflictError(ZovaError):
+    """A plain SQLite file to convert already uses a ``_zova_`` name."""
+
+
+class NotFoundError(ZovaError):
+    """No object, chunk, vector collection or vector with that id or name."""
+
+
+_FAMILIES: dict[int, type[ZovaError]] = {
+    Status.INVALID_ARGUMENT: InvalidArgumentError,
+    Status.NOT_ZOVA_PATH: InvalidArgumentError,
+    Status.OBJECT_MANIFEST_INVALID: InvalidArgumentError,
+    Status.OBJECT_RANGE_INVALID: InvalidArgumentError,
+    Status.OBJECT_TOO_LARGE: InvalidArgumentError,
+    Status.VECTOR_INVALID: VectorError,
+    Status.VECTOR_DIMENSION_MISMATCH: VectorError,
+    Status.OUT_OF_MEMORY: OutOfMemoryError,
+    Status.BUSY: BusyError,
+    Status.LOCKED: BusyError,
+    Status.CONSTRAINT: ConstraintError,
+    Status.CANT_OPEN: CantOpenError,
+    Status.READ_ONLY: ReadOnlyError,
+    Status.CORRUPT: CorruptError,
+    Status.OBJECT_CHUNK_HASH_MISMATCH: CorruptError,
+    Status.OBJECT_CORRUPT: CorruptError,
+    Status.VECTOR_CORRUPT: CorruptError,
+    Status.MISUSE: MisuseError,
+    Status.OBJECT_TRANSACTION_ACTIVE: MisuseError,
+    Status.OBJECT_WRITER_CLOSED: MisuseError,
+    Status.SQLITE_ERROR: SQLiteError,
+    Status.NOT_ZOVA_DATABASE: NotZovaDatabaseError,
+    Status.UNSUPPORTED_ZOVA_VERSION: NotZovaDatabaseError,
+    Status.DESTINATION_EXISTS: AlreadyExistsError,
+    Status.OBJECT_ALREADY_EXISTS: AlreadyExistsError,
+    Status.VECTOR_COLLECTION_EXISTS: AlreadyExistsError,
+    Status.ZOVA_NAME_CONFLICT: NameConflictError,
+    Status.OBJECT_NOT_FOUND: NotFoundError,
+    Status.OBJECT_CHUNK_NOT_FOUND: NotFoundError,
+    Status.VECTOR_COLLECTION_NOT_FOUND: NotFoundError,
+    Status.VECTOR_NOT_FOUND: NotFoundError,
+}
+
+
+def _class_for(status, message) -> type[ZovaError]:
+    """The class of the error for `status`: :class:`Interrupted` when the C core
+    says the call was interrupted (status 17, message "interrupted"), else the
+    status's family (ZovaError for a status without one)."""
+    if status == Status.SQLITE_ERROR and message == "interrupted":
+        return Interrupted
+    return _FAMILIES.get(status, ZovaError)
+
+
 def error_for(status: int, message: str | None) -> ZovaError:
-    """The exception for a failed call: :class:`Interrupted` when the C core
-    says the call was interrupted (status 17, message "interrupted"), else
-    :class:`ZovaError`."""
-    if status == lib.ZOVA_SQLITE_ERROR and message == "interrupted":
-        return Interrupted(status, message)
+    """The exception for a failed call: its family's class, or
+    :class:`Interrupted` for a call a Cancel token stopped."""
     return ZovaError(status, message)
-
-
-class ClosedHandleError(RuntimeError):
-    """A call on a database, statement or object writer that was closed."""
 
 
 def call_error(status: int) -> ZovaError:
@@ -69,13 +227,15 @@ def take_message(message) -> str | None:
     return text
 
 
-def encode_path(value: str, context: str) -> bytes:
-    """The file-system bytes of a path argument (``os.fsencode``: a name that is
-    not UTF-8, as Python decodes it from ``sys.argv`` or ``os.listdir``, gets its
-    own bytes back); interior NUL is a ValueError (§2.6)."""
-    if not isinstance(value, str):
-        raise TypeError(f"{context} must be str, not {type(value).__name__}")
-    data = os.fsencode(value)
+def encode_path(value: str | bytes | os.PathLike, context: str) -> bytes:
+    """The file-system bytes of a path argument: a str, bytes or any
+    ``os.PathLike`` such as ``pathlib.Path`` (``os.fsencode``: a name that is
+    not UTF-8, as Python decodes it from ``sys.argv`` or ``os.listdir``, gets
+    its own bytes back); interior NUL is a ValueError (§2.6)."""
+    try:
+        data = os.fsencode(value)
+    except TypeError:
+        raise TypeError(f"{context} must be str, bytes or os.PathLike, not {type(value).__name__}") from None
     if b"\0" in data:
         raise ValueError(f"{context} contains an interior NUL byte")
     return data
@@ -89,3 +249,14 @@ def encode_str(value: str, context: str) -> bytes:
     if b"\0" in data:
         raise ValueError(f"{context} contains an interior NUL byte")
     return data
+
+
+def index_int(value: int, what: str) -> int:
+    """An int argument: an int or any integer type with ``__index__`` (numpy
+    integers among them) as a plain int; a bool is a TypeError, as are floats."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be int, not bool")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be int, not {type(value).__name__}") from None

@@ -1,5 +1,6 @@
 """Objects (cli-and-bindings §2.3; c-abi §4.8-§4.10): ids, manifests, the
-object methods of :class:`~zova.Database` and the streaming :class:`ObjectWriter`.
+object methods of :class:`~zova.Database`, the streaming :class:`ObjectWriter`
+and the streaming :class:`ObjectReader` (README "Objects").
 
 Byte inputs (bytes, bytearray, memoryview, any C-contiguous buffer) are passed
 to C without copying; a list or tuple of ints is converted to bytes first, and
@@ -7,12 +8,18 @@ nothing else is accepted.
 """
 from __future__ import annotations
 
+import bisect
+import hashlib
+import io
+import threading
+
 from ._native import ffi, lib
-from .errors import ZovaError, call_error
+from .enums import Status
+from .errors import ClosedHandleError, ZovaError, call_error, index_int
 from .handle import Guard
 
-__all__ = ["ObjectId", "ObjectChunkId", "ObjectManifestChunk", "ObjectManifest", "ObjectWriter", "object_id",
-           "object_chunk_id"]
+__all__ = ["ObjectId", "ObjectChunkId", "ObjectManifestChunk", "ObjectManifest", "ObjectWriter", "ObjectReader",
+           "object_id", "object_chunk_id"]
 
 _UINT64_MAX = 2**64 - 1
 
@@ -44,8 +51,7 @@ def _byte_input(data):
 
 
 def _uint64(value: int, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{what} must be int, not {type(value).__name__}")
+    value = index_int(value, what)
     if value < 0 or value > _UINT64_MAX:
         raise OverflowError(f"{what} out of range for u64")
     return value
@@ -283,6 +289,188 @@ class ObjectWriter:
         return False
 
 
+class ObjectReader(io.RawIOBase):
+    """A read-only binary file over one stored object (README "Objects"):
+    ``read``, ``readinto``, ``readall``, ``seek``, ``tell``, and a context
+    manager that closes it. Returned by :meth:`Database.open_object`.
+
+    Bytes are read chunk by chunk, each chunk checked against its SHA-256 as
+    it is fetched, so a damaged chunk raises :class:`zova.CorruptError` from
+    the read that reaches it; a read from the start to the end also checks the
+    object's own SHA-256 and raises at the last read if it does not match.
+    Memory: the chunk being read plus the object's manifest (56 bytes per
+    chunk of about 8 KiB, under 1 % of the object), whatever the reads' sizes.
+    ``readinto`` fills the whole buffer unless the end of the object comes
+    first. Like an object writer, a reader keeps the file open after
+    ``Database.close()``; it may be used from several threads (one call at a
+    time). If the object is deleted while it is read, a read that needs a
+    chunk that went with it raises :class:`zova.NotFoundError`.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise TypeError("ObjectReader has no public constructor; use Database.open_object")
+
+    @classmethod
+    def _wrap(cls, native, id: "ObjectId", manifest) -> "ObjectReader":
+        self = cls.__new__(cls)
+        self._native = native
+        self._guard = Guard(native.ptr, "object reader")
+        self._lock = threading.Lock()
+        self._id = id
+        self._size = manifest.size_bytes
+        count = manifest.chunks_len
+        record = ffi.sizeof("zova_object_manifest_chunk")
+        # The manifest's C records as one bytes object: [index, hash, offset, size] each.
+        self._manifest = ffi.buffer(manifest.chunks, count * record)[:] if count else b""
+        words = memoryview(self._manifest).cast("Q")
+        self._record = record
+        self._hash_at = ffi.offsetof("zova_object_manifest_chunk", "hash")
+        self._offsets = words[ffi.offsetof("zova_object_manifest_chunk", "offset") // 8::record // 8]
+        self._sizes = words[ffi.offsetof("zova_object_manifest_chunk", "size_bytes") // 8::record // 8]
+        self._position = 0
+        self._cached_index = -1
+        self._cached_chunk = b""
+        self._hasher = hashlib.sha256()
+        self._hashed_to = 0
+        return self
+
+    @property
+    def id(self) -> "ObjectId":
+        """The id of the object read."""
+        return self._id
+
+    @property
+    def size(self) -> int:
+        """The object's size in bytes."""
+        return self._size
+
+    def readable(self) -> bool:
+        self._check_open()
+        return True
+
+    def seekable(self) -> bool:
+        self._check_open()
+        return True
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed object reader")
+
+    def tell(self) -> int:
+        """The current position (may be past the end after a seek)."""
+        self._check_open()
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Moves to `offset` from the start (SEEK_SET), the current position
+        (SEEK_CUR) or the end (SEEK_END) and returns the new position; a
+        position before the start is a ValueError, one past the end reads b""."""
+        offset = index_int(offset, "offset")
+        whence = index_int(whence, "whence")
+        with self._lock:
+            self._check_open()
+            if whence == io.SEEK_SET:
+                target = offset
+            elif whence == io.SEEK_CUR:
+                target = self._position + offset
+            elif whence == io.SEEK_END:
+                target = self._size + offset
+            else:
+                raise ValueError(f"invalid whence ({whence}, should be 0, 1 or 2)")
+            if target < 0:
+                raise ValueError(f"negative seek position {target}")
+            self._position = target
+            return target
+
+    def readinto(self, buffer) -> int:
+        """Fills `buffer` from the current position and returns the number of
+        bytes read (0 at the end of the object)."""
+        view = memoryview(buffer).cast("B")
+        with self._lock:
+            self._check_open()
+            filled = 0
+            while filled < len(view) and self._position < self._size:
+                index = bisect.bisect_right(self._offsets, self._position) - 1
+                chunk = self._chunk(index)
+                start = self._position - self._offsets[index]
+                count = min(len(chunk) - start, len(view) - filled)
+                piece = memoryview(chunk)[start:start + count]
+                view[filled:filled + count] = piece
+                self._hash_in_order(piece)
+                filled += count
+                self._position += count
+            return filled
+
+    def readall(self) -> bytes:
+        """The bytes from the current position to the end of the object."""
+        self._check_open()
+        return self.read(max(self._size - self._position, 0))
+
+    def _hash_in_order(self, piece: memoryview) -> None:
+        """Hashes bytes read in order from the start; at the end of the object
+        the hash must be the object's id."""
+        if self._hashed_to != self._position:
+            return
+        self._hasher.update(piece)
+        self._hashed_to += len(piece)
+        if self._hashed_to == self._size and self._hasher.digest() != self._id.bytes:
+            raise ZovaError(Status.OBJECT_CORRUPT, "object bytes do not match the object id")
+
+    def _chunk(self, index: int) -> bytes:
+        """Chunk `index` of the manifest, verified by the C core against its hash."""
+        if index == self._cached_index:
+            return self._cached_chunk
+        at = index * self._record + self._hash_at
+        hash = ffi.new("zova_object_chunk_id *")
+        ffi.memmove(hash.bytes, self._manifest[at:at + 32], 32)
+        out = ffi.new("zova_buffer *")
+        request = ffi.new("zova_object_chunk_get_request *", [self._guard.handle, hash[0], out])
+        status = self._run(lib.zova_object_chunk_get, request)
+        if status == lib.ZOVA_OBJECT_CHUNK_NOT_FOUND:
+            raise self._missing_chunk(index)
+        if status:
+            raise call_error(status)
+        try:
+            chunk = ffi.buffer(out.data, out.len)[:]
+        finally:
+            lib.zova_buffer_free(out)
+        expected = self._sizes[index]
+        if len(chunk) != expected:
+            raise ZovaError(Status.OBJECT_CORRUPT, f"chunk {index} holds {len(chunk)} bytes, the manifest says {expected}")
+        self._cached_index, self._cached_chunk = index, chunk
+        return chunk
+
+    def _missing_chunk(self, index: int) -> ZovaError:
+        call_error(lib.ZOVA_OBJECT_CHUNK_NOT_FOUND)  # takes this call's message
+        out = ffi.new("uint8_t *")
+        request = ffi.new("zova_object_exists_request *", [self._guard.handle, self._id._cdata("zova_object_id"), out])
+        status = self._run(lib.zova_object_exists, request)
+        if status:
+            return call_error(status)
+        if not out[0]:
+            return ZovaError(Status.OBJECT_NOT_FOUND, "object was deleted while it was read")
+        return ZovaError(Status.OBJECT_CORRUPT, f"chunk {index} of the object is missing")
+
+    def _run(self, function, request) -> int:
+        guard = self._guard
+        try:
+            guard.enter()
+        except ClosedHandleError:
+            raise ValueError("I/O operation on closed object reader") from None
+        try:
+            return function(request)
+        finally:
+            guard.leave()
+
+    def close(self) -> None:
+        """Closes the reader (after the read another thread is making on it);
+        idempotent."""
+        guard = getattr(self, "_guard", None)
+        if guard is not None and guard.close():
+            self._native.release()
+        super().close()
+
+
 class ObjectMethods:
     """The object methods of :class:`~zova.Database`."""
 
@@ -337,8 +525,8 @@ class ObjectMethods:
         """Up to `size` bytes from `offset` (fewer at the end of the object);
         `offset` equal to the object size gives b"". Only the bytes that exist
         are allocated, however large `size` is."""
-        _uint64(offset, "offset")
-        _uint64(size, "size")
+        offset = _uint64(offset, "offset")
+        size = _uint64(size, "size")
         size = max(0, min(size, self.object_size(id) - offset))
         buffer = _fill_buffer(size)
         copied = self._read_range_into(id, offset, buffer)
@@ -431,7 +619,7 @@ class ObjectMethods:
     def assemble_object_from_chunks(self, id: ObjectId, size_bytes: int, chunks) -> None:
         """Records an object made of chunks already stored (any boundaries)."""
         _require_id(id, ObjectId)
-        _uint64(size_bytes, "size_bytes")
+        size_bytes = _uint64(size_bytes, "size_bytes")
         items = list(chunks)
         for item in items:
             if not isinstance(item, ObjectManifestChunk):
@@ -451,3 +639,52 @@ class ObjectMethods:
         request = ffi.new("zova_object_writer_create_request *", [self._handle(), out])
         self._adopt_child(lib.zova_object_writer_create, request)
         return ObjectWriter._wrap(self._native, out[0])
+
+    def open_object(self, id: ObjectId) -> ObjectReader:
+        """A read-only binary file (:class:`ObjectReader`, an ``io.RawIOBase``)
+        over the object `id`, verified chunk by chunk as it is read: stream an
+        object of any size with ``shutil.copyfileobj`` in bounded memory.
+        Raises NotFoundError if there is no such object, CorruptError if its
+        manifest is damaged."""
+        _require_id(id, ObjectId)
+        out = ffi.new("zova_object_manifest *")
+        request = ffi.new("zova_object_manifest_get_request *", [self._handle(), id._cdata("zova_object_id"), out])
+        guard = self._guard
+        guard.enter()
+        try:
+            status = lib.zova_object_manifest_get(request)
+            if not status:
+                self._native.acquire()
+        finally:
+            guard.leave()
+        if status:
+            raise call_error(status)
+        try:
+            return ObjectReader._wrap(self._native, id, out)
+        except BaseException:
+            self._native.release()
+            raise
+        finally:
+            lib.zova_object_manifest_free(out)
+
+    def list_objects(self, *, limit: int | None = None, after: ObjectId | None = None) -> list[ObjectId]:
+        """The ids of stored objects in id order (bytewise, as ``ObjectId.hex()``
+        sorts), at most `limit` of them, starting after the id `after`: pass the
+        last id of one page as `after` to get the next. Sizes:
+        :meth:`object_size`."""
+        if limit is not None:
+            limit = index_int(limit, "limit")
+            if limit < 0:
+                raise ValueError(f"limit must be >= 0, got {limit}")
+        if after is not None:
+            _require_id(after, ObjectId)
+        with self.prepare("select object_id from _zova_objects where object_id > ?1 order by object_id limit ?2") as page:
+            page.bind_blob(1, after.bytes if after is not None else b"")
+            page.bind_int(2, -1 if limit is None else limit)
+            rows = page.fetchall()
+        ids = []
+        for (raw,) in rows:
+            if not isinstance(raw, bytes) or len(raw) != 32:
+                raise ZovaError(Status.CORRUPT, "an object row's id is not 32 bytes")
+            ids.append(ObjectId(raw))
+        return ids
