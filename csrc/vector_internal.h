@@ -1,6 +1,6 @@
 /*
  * vector_internal.h - what the vector files share (vectors.c, vector_search.c,
- * vector_cache.c, vector_kernels.c, vector_sql.c): the per-connection vector
+ * vector_batch.c, vector_cache.c, vector_kernels.c, vector_sql.c): the per-connection vector
  * state, collection/row helpers that work on a bare sqlite3 connection (so the
  * SQL helpers of c-abi 8 use exactly the same code as the C ABI), the search
  * engine, the matrix cache and the distance kernels.
@@ -112,6 +112,35 @@ ZV_HIDDEN zova_status zv_vec_search_run(zv_vec_ctx *ctx, const zv_vec_search_arg
 ZV_HIDDEN double zv_vec_exact_distance(int metric, const float *q, double q_norm, const float *v,
                                        double v_norm, size_t dims);
 
+/* What vector_search.c shares with the batch search (vector_batch.c). */
+typedef struct zv_hit {
+    double distance;
+    size_t row;      /* matrix row (matrix path) */
+    char *id;        /* owned, NUL-terminated */
+    size_t id_len;
+} zv_hit;
+
+/* Internal only: a winner's rowid no longer holds the cached row (rowids
+ * renumbered behind the cache's back); the search is redone on a new matrix. */
+#define ZV_STALE_MATRIX ((zova_status)-1)
+
+ZV_HIDDEN int zv_vec_hit_cmp(const void *a, const void *b); /* (distance, id), ids bytewise */
+/* Max-heap heap[0..*len) of the k smallest values pushed; heap[0] is the k-th smallest. */
+ZV_HIDDEN void zv_vec_heap_push(double *heap, size_t *len, size_t k, double value);
+ZV_HIDDEN void zv_vec_hits_free(zv_hit *hits, size_t len);
+/* Moves hits[0..len) (sorted, ids set) into out (ownership of ids moves). */
+ZV_HIDDEN zova_status zv_vec_hits_to_results(zv_hit *hits, size_t len, zova_vector_search_results *out);
+ZV_HIDDEN zova_status zv_vec_hits_finish(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_matrix *m,
+                                         zv_hit *hits, size_t ncand, size_t limit, size_t *out_len);
+ZV_HIDDEN zova_status zv_vec_hits_merge(zv_hit *a, size_t na, zv_hit *b, size_t nb, size_t limit,
+                                        zova_vector_search_results *out);
+/* One query against the rows of m not flagged in mask (nor exclude_rowid):
+ * the best args->limit hits with ids, sorted by (distance, id). */
+ZV_HIDDEN zova_status zv_vec_search_rows(zv_vec_ctx *ctx, const zv_vec_collection *coll,
+                                         const zv_vec_search_args *args, const float *query, double q_norm,
+                                         int has_exclude, int64_t exclude_rowid, const zv_vec_matrix *m,
+                                         const unsigned char *mask, zv_hit **out_hits, size_t *out_len);
+
 /* ---- vector_cache.c: per-collection contiguous float32 matrix ---- */
 struct zv_vec_matrix {
     char name[ZV_VEC_MAX_NAME + 1];
@@ -147,13 +176,20 @@ ZV_HIDDEN void zv_vec_matrix_put(zv_vec_matrix *m); /* frees ephemeral matrices 
 ZV_HIDDEN void zv_vec_matrix_free_all(zv_vec_state *state);
 ZV_HIDDEN size_t zv_vec_cache_bytes(zv_vec_state *state);
 
-/* ---- vector_kernels.c ---- */
+/* ---- vector_kernels.c (AVX-512F, AVX2/FMA or portable, picked at run time) ---- */
 /* out[i] = float32 dot(q, m_i) over `rows` rows of `dims` floats. */
 ZV_HIDDEN void zv_kern_dot_rows(const float *q, const float *m, size_t rows, size_t dims, float *out);
 /* out[i] = float32 sum (q - m_i)^2. */
 ZV_HIDDEN void zv_kern_l2sq_rows(const float *q, const float *m, size_t rows, size_t dims, float *out);
 /* Either kernel (l2 != 0: squared L2) split over worker threads for large inputs. */
 ZV_HIDDEN void zv_kern_rows_parallel(int l2, const float *q, const float *m, size_t rows, size_t dims, float *out);
+/* out[qi * rows + r] = float32 dot(query qi, m_r) for nq queries (nq x dims,
+ * contiguous) against `rows` rows: the batch search tile (vector_batch.c). */
+ZV_HIDDEN void zv_kern_dot_tile(const float *queries, size_t nq, const float *m, size_t rows, size_t dims,
+                                float *out);
+/* Worker threads a scan may use (ZOVA_VECTOR_THREADS, else the online CPUs, at most 8). */
+ZV_HIDDEN int zv_kern_threads(void);
+/* "portable", "avx2-fma" or "avx512f": the kernels picked for this process. */
 ZV_HIDDEN const char *zv_kern_name(void);
 /* *non_finite: some element is NaN/Inf; *nonzero: some element is not +-0. */
 ZV_HIDDEN void zv_kern_check_values(const float *v, size_t n, int *non_finite, int *nonzero);

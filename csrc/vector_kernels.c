@@ -1,10 +1,12 @@
 /*
  * vector_kernels.c - distance kernels. The float32 row kernels (dot and
- * squared L2 of one query against many contiguous rows) have an AVX2/FMA
- * version compiled with a target attribute and picked at run time with
- * __builtin_cpu_supports, and a portable version; the default build flags stay
- * portable. The exact kernels accumulate in double in index order, which is
- * what Appendix B's distances are defined by.
+ * squared L2 of one query against many contiguous rows) and the tile kernel
+ * (dot products of a block of queries against a block of rows, for batch
+ * search) have AVX-512F and AVX2/FMA versions compiled with target attributes
+ * and picked at run time with __builtin_cpu_supports, and a portable version;
+ * the default build flags stay portable. ZOVA_VECTOR_KERNEL=portable, avx2 or
+ * avx512 caps the choice (README, Vectors). The exact kernels accumulate in
+ * double in index order, which is what Appendix B's distances are defined by.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "vector_internal.h"
@@ -83,6 +85,13 @@ static void zv_l2sq_rows_portable(const float *q, const float *m, size_t rows, s
         }
         out[r] = sum;
     }
+}
+
+/* out[qi * rows + r] = dot(queries_qi, m_r): one query at a time. */
+static void zv_dot_tile_portable(const float *queries, size_t nq, const float *m, size_t rows, size_t dims,
+                                 float *out) {
+    size_t qi;
+    for (qi = 0; qi < nq; qi++) zv_dot_rows_portable(queries + qi * dims, m, rows, dims, out + qi * rows);
 }
 
 /* ---- AVX2 / FMA ---- */
@@ -187,6 +196,230 @@ __attribute__((target("avx2,fma"))) static void zv_l2sq_rows_avx2(const float *q
     }
     for (; r < rows; r++) out[r] = zv_l2sq_one_avx2(q, m + r * dims, dims);
 }
+/* The four sums of a, b, c, d as one vector {sum a, sum b, sum c, sum d}. */
+__attribute__((target("avx2,fma"))) static __m128 zv_hsum4_256(__m256 a, __m256 b, __m256 c, __m256 d) {
+    __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
+    __m256 abcd = _mm256_hadd_ps(ab, cd);
+    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+}
+
+/* Scalar tail (dims % 8 elements from `from`) of one dot product. */
+static float zv_dot_tail(const float *q, const float *v, size_t from, size_t dims) {
+    float sum = 0.0f;
+    for (; from < dims; from++) sum += q[from] * v[from];
+    return sum;
+}
+
+/* Three queries against four rows: twelve accumulators, each row load feeds
+ * three FMAs and each query load four. out has a stride of `rows`. */
+__attribute__((target("avx2,fma"))) static void zv_dot_3x4_avx2(const float *q0, size_t dims, const float *v0,
+                                                                float *out, size_t stride) {
+    const float *q1 = q0 + dims, *q2 = q1 + dims;
+    const float *v1 = v0 + dims, *v2 = v1 + dims, *v3 = v2 + dims;
+    __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(), a02 = _mm256_setzero_ps(), a03 = _mm256_setzero_ps();
+    __m256 a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps(), a12 = _mm256_setzero_ps(), a13 = _mm256_setzero_ps();
+    __m256 a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps(), a22 = _mm256_setzero_ps(), a23 = _mm256_setzero_ps();
+    size_t i, main = dims & ~(size_t)7;
+    int t;
+    for (i = 0; i < main; i += 8) {
+        __m256 x0 = _mm256_loadu_ps(v0 + i), x1 = _mm256_loadu_ps(v1 + i);
+        __m256 x2 = _mm256_loadu_ps(v2 + i), x3 = _mm256_loadu_ps(v3 + i);
+        __m256 y = _mm256_loadu_ps(q0 + i);
+        a00 = _mm256_fmadd_ps(y, x0, a00);
+        a01 = _mm256_fmadd_ps(y, x1, a01);
+        a02 = _mm256_fmadd_ps(y, x2, a02);
+        a03 = _mm256_fmadd_ps(y, x3, a03);
+        y = _mm256_loadu_ps(q1 + i);
+        a10 = _mm256_fmadd_ps(y, x0, a10);
+        a11 = _mm256_fmadd_ps(y, x1, a11);
+        a12 = _mm256_fmadd_ps(y, x2, a12);
+        a13 = _mm256_fmadd_ps(y, x3, a13);
+        y = _mm256_loadu_ps(q2 + i);
+        a20 = _mm256_fmadd_ps(y, x0, a20);
+        a21 = _mm256_fmadd_ps(y, x1, a21);
+        a22 = _mm256_fmadd_ps(y, x2, a22);
+        a23 = _mm256_fmadd_ps(y, x3, a23);
+    }
+    _mm_storeu_ps(out, zv_hsum4_256(a00, a01, a02, a03));
+    _mm_storeu_ps(out + stride, zv_hsum4_256(a10, a11, a12, a13));
+    _mm_storeu_ps(out + 2 * stride, zv_hsum4_256(a20, a21, a22, a23));
+    if (main == dims) return;
+    for (t = 0; t < 4; t++) {
+        const float *v = v0 + (size_t)t * dims;
+        out[t] += zv_dot_tail(q0, v, main, dims);
+        out[stride + t] += zv_dot_tail(q1, v, main, dims);
+        out[2 * stride + t] += zv_dot_tail(q2, v, main, dims);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void zv_dot_tile_avx2(const float *queries, size_t nq, const float *m,
+                                                                 size_t rows, size_t dims, float *out) {
+    size_t qi = 0, r;
+    for (; qi + 3 <= nq; qi += 3) {
+        const float *q = queries + qi * dims;
+        float *o = out + qi * rows;
+        for (r = 0; r + 4 <= rows; r += 4) zv_dot_3x4_avx2(q, dims, m + r * dims, o + r, rows);
+        for (; r < rows; r++) {
+            o[r] = zv_dot_one_avx2(q, m + r * dims, dims);
+            o[rows + r] = zv_dot_one_avx2(q + dims, m + r * dims, dims);
+            o[2 * rows + r] = zv_dot_one_avx2(q + 2 * dims, m + r * dims, dims);
+        }
+    }
+    for (; qi < nq; qi++) zv_dot_rows_avx2(queries + qi * dims, m, rows, dims, out + qi * rows);
+}
+#endif
+
+/* ---- AVX-512F ---- */
+
+#if ZV_HAVE_X86
+/* Lanes [0, n) of a 16-float block, n < 16 (the tail of a row). */
+__attribute__((target("avx512f"))) static __mmask16 zv_tail_mask(size_t n) { return (__mmask16)((1u << n) - 1u); }
+
+/* One zmm accumulator folded to ymm, so the AVX2 four-way sum can finish it. */
+__attribute__((target("avx512f,avx2,fma"))) static __m256 zv_fold512(__m512 v) {
+    return _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+/* Four rows at a time as in the AVX2 kernels, sixteen lanes, the tail of each
+ * row with masked loads (any dims). */
+__attribute__((target("avx512f,avx2,fma"))) static void zv_dot_rows_avx512(const float *q, const float *m,
+                                                                           size_t rows, size_t dims, float *out) {
+    size_t r = 0, i, main = dims & ~(size_t)15;
+    __mmask16 tail = zv_tail_mask(dims - main);
+    for (; r + 4 <= rows; r += 4) {
+        const float *v0 = m + r * dims, *v1 = v0 + dims, *v2 = v1 + dims, *v3 = v2 + dims;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps();
+        __m512 a3 = _mm512_setzero_ps(), x;
+        for (i = 0; i < main; i += 16) {
+            x = _mm512_loadu_ps(q + i);
+            a0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(v0 + i), a0);
+            a1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(v1 + i), a1);
+            a2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(v2 + i), a2);
+            a3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(v3 + i), a3);
+        }
+        if (tail) {
+            x = _mm512_maskz_loadu_ps(tail, q + i);
+            a0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, v0 + i), a0);
+            a1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, v1 + i), a1);
+            a2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, v2 + i), a2);
+            a3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, v3 + i), a3);
+        }
+        _mm_storeu_ps(out + r, zv_hsum4_256(zv_fold512(a0), zv_fold512(a1), zv_fold512(a2), zv_fold512(a3)));
+    }
+    for (; r < rows; r++) {
+        const float *v = m + r * dims;
+        __m512 a = _mm512_setzero_ps();
+        for (i = 0; i < main; i += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(v + i), a);
+        if (tail) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, q + i), _mm512_maskz_loadu_ps(tail, v + i), a);
+        out[r] = _mm512_reduce_add_ps(a);
+    }
+}
+
+__attribute__((target("avx512f,avx2,fma"))) static void zv_l2sq_rows_avx512(const float *q, const float *m,
+                                                                            size_t rows, size_t dims, float *out) {
+    size_t r = 0, i, main = dims & ~(size_t)15;
+    __mmask16 tail = zv_tail_mask(dims - main);
+    for (; r + 4 <= rows; r += 4) {
+        const float *v0 = m + r * dims, *v1 = v0 + dims, *v2 = v1 + dims, *v3 = v2 + dims;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps();
+        __m512 a3 = _mm512_setzero_ps(), x, d0, d1, d2, d3;
+        for (i = 0; i < main; i += 16) {
+            x = _mm512_loadu_ps(q + i);
+            d0 = _mm512_sub_ps(x, _mm512_loadu_ps(v0 + i));
+            d1 = _mm512_sub_ps(x, _mm512_loadu_ps(v1 + i));
+            d2 = _mm512_sub_ps(x, _mm512_loadu_ps(v2 + i));
+            d3 = _mm512_sub_ps(x, _mm512_loadu_ps(v3 + i));
+            a0 = _mm512_fmadd_ps(d0, d0, a0);
+            a1 = _mm512_fmadd_ps(d1, d1, a1);
+            a2 = _mm512_fmadd_ps(d2, d2, a2);
+            a3 = _mm512_fmadd_ps(d3, d3, a3);
+        }
+        if (tail) {
+            x = _mm512_maskz_loadu_ps(tail, q + i);
+            d0 = _mm512_sub_ps(x, _mm512_maskz_loadu_ps(tail, v0 + i));
+            d1 = _mm512_sub_ps(x, _mm512_maskz_loadu_ps(tail, v1 + i));
+            d2 = _mm512_sub_ps(x, _mm512_maskz_loadu_ps(tail, v2 + i));
+            d3 = _mm512_sub_ps(x, _mm512_maskz_loadu_ps(tail, v3 + i));
+            a0 = _mm512_fmadd_ps(d0, d0, a0);
+            a1 = _mm512_fmadd_ps(d1, d1, a1);
+            a2 = _mm512_fmadd_ps(d2, d2, a2);
+            a3 = _mm512_fmadd_ps(d3, d3, a3);
+        }
+        _mm_storeu_ps(out + r, zv_hsum4_256(zv_fold512(a0), zv_fold512(a1), zv_fold512(a2), zv_fold512(a3)));
+    }
+    for (; r < rows; r++) {
+        const float *v = m + r * dims;
+        __m512 a = _mm512_setzero_ps(), d;
+        for (i = 0; i < main; i += 16) {
+            d = _mm512_sub_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(v + i));
+            a = _mm512_fmadd_ps(d, d, a);
+        }
+        if (tail) {
+            d = _mm512_sub_ps(_mm512_maskz_loadu_ps(tail, q + i), _mm512_maskz_loadu_ps(tail, v + i));
+            a = _mm512_fmadd_ps(d, d, a);
+        }
+        out[r] = _mm512_reduce_add_ps(a);
+    }
+}
+
+/* Three queries against four rows in zmm registers (see zv_dot_3x4_avx2). */
+__attribute__((target("avx512f,avx2,fma"))) static void zv_dot_3x4_avx512(const float *q0, size_t dims,
+                                                                          const float *v0, float *out,
+                                                                          size_t stride) {
+    const float *q1 = q0 + dims, *q2 = q1 + dims;
+    const float *v1 = v0 + dims, *v2 = v1 + dims, *v3 = v2 + dims;
+    __m512 a00 = _mm512_setzero_ps(), a01 = _mm512_setzero_ps(), a02 = _mm512_setzero_ps(), a03 = _mm512_setzero_ps();
+    __m512 a10 = _mm512_setzero_ps(), a11 = _mm512_setzero_ps(), a12 = _mm512_setzero_ps(), a13 = _mm512_setzero_ps();
+    __m512 a20 = _mm512_setzero_ps(), a21 = _mm512_setzero_ps(), a22 = _mm512_setzero_ps(), a23 = _mm512_setzero_ps();
+    size_t i, main = dims & ~(size_t)15;
+    __mmask16 tail = zv_tail_mask(dims - main);
+    __mmask16 lanes = (__mmask16)0xffffu;
+    for (i = 0; i < dims; i += 16) {
+        __m512 x0, x1, x2, x3, y;
+        if (i == main) lanes = tail;
+        x0 = _mm512_maskz_loadu_ps(lanes, v0 + i);
+        x1 = _mm512_maskz_loadu_ps(lanes, v1 + i);
+        x2 = _mm512_maskz_loadu_ps(lanes, v2 + i);
+        x3 = _mm512_maskz_loadu_ps(lanes, v3 + i);
+        y = _mm512_maskz_loadu_ps(lanes, q0 + i);
+        a00 = _mm512_fmadd_ps(y, x0, a00);
+        a01 = _mm512_fmadd_ps(y, x1, a01);
+        a02 = _mm512_fmadd_ps(y, x2, a02);
+        a03 = _mm512_fmadd_ps(y, x3, a03);
+        y = _mm512_maskz_loadu_ps(lanes, q1 + i);
+        a10 = _mm512_fmadd_ps(y, x0, a10);
+        a11 = _mm512_fmadd_ps(y, x1, a11);
+        a12 = _mm512_fmadd_ps(y, x2, a12);
+        a13 = _mm512_fmadd_ps(y, x3, a13);
+        y = _mm512_maskz_loadu_ps(lanes, q2 + i);
+        a20 = _mm512_fmadd_ps(y, x0, a20);
+        a21 = _mm512_fmadd_ps(y, x1, a21);
+        a22 = _mm512_fmadd_ps(y, x2, a22);
+        a23 = _mm512_fmadd_ps(y, x3, a23);
+    }
+    _mm_storeu_ps(out, zv_hsum4_256(zv_fold512(a00), zv_fold512(a01), zv_fold512(a02), zv_fold512(a03)));
+    _mm_storeu_ps(out + stride, zv_hsum4_256(zv_fold512(a10), zv_fold512(a11), zv_fold512(a12), zv_fold512(a13)));
+    _mm_storeu_ps(out + 2 * stride,
+                  zv_hsum4_256(zv_fold512(a20), zv_fold512(a21), zv_fold512(a22), zv_fold512(a23)));
+}
+
+__attribute__((target("avx512f,avx2,fma"))) static void zv_dot_tile_avx512(const float *queries, size_t nq,
+                                                                           const float *m, size_t rows,
+                                                                           size_t dims, float *out) {
+    size_t qi = 0;
+    for (; qi + 3 <= nq; qi += 3) {
+        const float *q = queries + qi * dims;
+        float *o = out + qi * rows;
+        size_t r;
+        for (r = 0; r + 4 <= rows; r += 4) zv_dot_3x4_avx512(q, dims, m + r * dims, o + r, rows);
+        if (r < rows) {
+            zv_dot_rows_avx512(q, m + r * dims, rows - r, dims, o + r);
+            zv_dot_rows_avx512(q + dims, m + r * dims, rows - r, dims, o + rows + r);
+            zv_dot_rows_avx512(q + 2 * dims, m + r * dims, rows - r, dims, o + 2 * rows + r);
+        }
+    }
+    for (; qi < nq; qi++) zv_dot_rows_avx512(queries + qi * dims, m, rows, dims, out + qi * rows);
+}
 #endif
 
 /* ---- value checks: any non-finite element, any non-zero element ---- */
@@ -225,20 +458,27 @@ __attribute__((target("avx2,fma"))) static void zv_check_values_avx2(const float
 
 /* ---- dispatch ---- */
 
-typedef void (*zv_rows_fn)(const float *, const float *, size_t, size_t, float *);
+enum { ZV_KERN_PORTABLE = 0, ZV_KERN_AVX2 = 1, ZV_KERN_AVX512 = 2 };
 
-static int zv_kern_level = -1; /* 0 portable, 1 avx2+fma */
+static int zv_kern_level = -1;
 
+/* The best level the CPU has, capped by ZOVA_VECTOR_KERNEL ("portable",
+ * "avx2", "avx512"; anything else does not cap), so tests can compare the
+ * kernels on one machine. A cap above what the CPU has changes nothing. */
 static int zv_kern_select(void) {
     int level = __atomic_load_n(&zv_kern_level, __ATOMIC_RELAXED);
     if (level < 0) {
-        const char *forced = getenv("ZOVA_VECTOR_KERNEL"); /* "portable" forces the fallback (tests) */
-        level = 0;
+        const char *forced = getenv("ZOVA_VECTOR_KERNEL");
+        level = ZV_KERN_PORTABLE;
 #if ZV_HAVE_X86
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 1;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            level = ZV_KERN_AVX2;
+            if (__builtin_cpu_supports("avx512f")) level = ZV_KERN_AVX512;
+        }
 #endif
-        if (forced && strcmp(forced, "portable") == 0) level = 0;
+        if (forced && strcmp(forced, "portable") == 0) level = ZV_KERN_PORTABLE;
+        if (forced && strcmp(forced, "avx2") == 0 && level > ZV_KERN_AVX2) level = ZV_KERN_AVX2;
         __atomic_store_n(&zv_kern_level, level, __ATOMIC_RELAXED); /* every thread computes the same value */
     }
     return level;
@@ -246,7 +486,11 @@ static int zv_kern_select(void) {
 
 void zv_kern_dot_rows(const float *q, const float *m, size_t rows, size_t dims, float *out) {
 #if ZV_HAVE_X86
-    if (zv_kern_select() == 1) {
+    switch (zv_kern_select()) {
+    case ZV_KERN_AVX512:
+        zv_dot_rows_avx512(q, m, rows, dims, out);
+        return;
+    case ZV_KERN_AVX2:
         zv_dot_rows_avx2(q, m, rows, dims, out);
         return;
     }
@@ -256,12 +500,30 @@ void zv_kern_dot_rows(const float *q, const float *m, size_t rows, size_t dims, 
 
 void zv_kern_l2sq_rows(const float *q, const float *m, size_t rows, size_t dims, float *out) {
 #if ZV_HAVE_X86
-    if (zv_kern_select() == 1) {
+    switch (zv_kern_select()) {
+    case ZV_KERN_AVX512:
+        zv_l2sq_rows_avx512(q, m, rows, dims, out);
+        return;
+    case ZV_KERN_AVX2:
         zv_l2sq_rows_avx2(q, m, rows, dims, out);
         return;
     }
 #endif
     zv_l2sq_rows_portable(q, m, rows, dims, out);
+}
+
+void zv_kern_dot_tile(const float *queries, size_t nq, const float *m, size_t rows, size_t dims, float *out) {
+#if ZV_HAVE_X86
+    switch (zv_kern_select()) {
+    case ZV_KERN_AVX512:
+        zv_dot_tile_avx512(queries, nq, m, rows, dims, out);
+        return;
+    case ZV_KERN_AVX2:
+        zv_dot_tile_avx2(queries, nq, m, rows, dims, out);
+        return;
+    }
+#endif
+    zv_dot_tile_portable(queries, nq, m, rows, dims, out);
 }
 
 /* ---- parallel scan over row ranges (large matrices only) ---- */
@@ -287,7 +549,7 @@ static void *zv_rows_thread(void *arg) {
 
 static int zv_kern_threads_cached = 0;
 
-static int zv_kern_threads(void) {
+int zv_kern_threads(void) {
     int threads = __atomic_load_n(&zv_kern_threads_cached, __ATOMIC_RELAXED);
     if (threads == 0) {
         const char *env = getenv("ZOVA_VECTOR_THREADS"); /* override, e.g. 1 for single-threaded scans */
@@ -331,7 +593,7 @@ void zv_kern_rows_parallel(int l2, const float *q, const float *m, size_t rows, 
 
 void zv_kern_check_values(const float *v, size_t n, int *non_finite, int *nonzero) {
 #if ZV_HAVE_X86
-    if (zv_kern_select() == 1) {
+    if (zv_kern_select() >= ZV_KERN_AVX2) {
         zv_check_values_avx2(v, n, non_finite, nonzero);
         return;
     }
@@ -339,4 +601,7 @@ void zv_kern_check_values(const float *v, size_t n, int *non_finite, int *nonzer
     zv_check_values_portable(v, n, non_finite, nonzero);
 }
 
-const char *zv_kern_name(void) { return zv_kern_select() == 1 ? "avx2-fma" : "portable"; }
+const char *zv_kern_name(void) {
+    static const char *const names[] = {"portable", "avx2-fma", "avx512f"};
+    return names[zv_kern_select()];
+}
