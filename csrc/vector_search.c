@@ -29,17 +29,6 @@ static const char ZV_SQL_ROW_BY_ID[] =
 static const char ZV_SQL_ID_BY_ROWID[] =
     "select vector_id, collection_name, \"values\" from _zova_vectors where rowid = ?1";
 
-/* Internal only: a winner's rowid no longer holds the cached row (rowids
- * renumbered behind the cache's back); the search is redone on a new matrix. */
-#define ZV_STALE_MATRIX ((zova_status)-1)
-
-typedef struct zv_hit {
-    double distance;
-    size_t row;      /* matrix row (matrix path) */
-    char *id;        /* owned, NUL-terminated */
-    size_t id_len;
-} zv_hit;
-
 double zv_vec_exact_distance(int metric, const float *q, double q_norm, const float *v, double v_norm, size_t dims) {
     switch (metric) {
     case ZOVA_VECTOR_METRIC_COSINE:
@@ -54,7 +43,7 @@ double zv_vec_exact_distance(int metric, const float *q, double q_norm, const fl
 static int zv_finite(double d) { return d == d && d != HUGE_VAL && d != -HUGE_VAL; }
 
 /* Bytewise id order, shorter prefix first (strcmp compares unsigned chars). */
-static int zv_hit_cmp(const void *pa, const void *pb) {
+int zv_vec_hit_cmp(const void *pa, const void *pb) {
     const zv_hit *a = (const zv_hit *)pa, *b = (const zv_hit *)pb;
     if (a->distance < b->distance) return -1;
     if (a->distance > b->distance) return 1;
@@ -72,15 +61,14 @@ static int zv_str_cmp(const void *pa, const void *pb) {
     return strcmp(*(const char *const *)pa, *(const char *const *)pb);
 }
 
-static void zv_hits_free(zv_hit *hits, size_t len) {
+void zv_vec_hits_free(zv_hit *hits, size_t len) {
     size_t i;
     if (!hits) return;
     for (i = 0; i < len; i++) free(hits[i].id);
     free(hits);
 }
 
-/* Moves hits[0..len) (sorted, ids set) into out (ownership of ids moves). */
-static zova_status zv_hits_to_results(zv_hit *hits, size_t len, zova_vector_search_results *out) {
+zova_status zv_vec_hits_to_results(zv_hit *hits, size_t len, zova_vector_search_results *out) {
     size_t i;
     if (len == 0) return ZOVA_OK;
     out->items = (zova_vector_search_result *)malloc(len * sizeof(*out->items));
@@ -144,11 +132,11 @@ static zova_status zv_search_candidates(zv_vec_ctx *ctx, const zv_vec_collection
         sqlite3_reset(stmt);
     }
     if (status != ZOVA_OK) goto done;
-    qsort(hits, nhits, sizeof(*hits), zv_hit_cmp);
-    status = zv_hits_to_results(hits, nhits < args->limit ? nhits : args->limit, out);
+    qsort(hits, nhits, sizeof(*hits), zv_vec_hit_cmp);
+    status = zv_vec_hits_to_results(hits, nhits < args->limit ? nhits : args->limit, out);
 done:
     if (stmt) zv_vec_stmt_done(ctx, stmt);
-    zv_hits_free(hits, nhits);
+    zv_vec_hits_free(hits, nhits);
     free(ids);
     free(values);
     return status;
@@ -157,7 +145,7 @@ done:
 /* ---- k-th smallest of doubles ---- */
 
 /* Max-heap of the k smallest values seen; heap[0] is the k-th smallest. */
-static void zv_heap_push(double *heap, size_t *len, size_t k, double value) {
+void zv_vec_heap_push(double *heap, size_t *len, size_t k, double value) {
     size_t i;
     if (*len < k) {
         i = (*len)++;
@@ -275,12 +263,42 @@ static zova_status zv_resolve_id(zv_vec_ctx *ctx, sqlite3_stmt *stmt, const zv_v
     return status;
 }
 
+/* The best `limit` of the candidates hits[0..ncand) (exact distance and row
+ * of m set): ordered by exact distance, ids read only for the rows up to the
+ * limit plus ties, then ordered by (distance, id). *out_len hits keep their
+ * ids; the others have none. */
+zova_status zv_vec_hits_finish(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_matrix *m, zv_hit *hits,
+                               size_t ncand, size_t limit, size_t *out_len) {
+    zova_status status = ZOVA_OK;
+    sqlite3_stmt *id_stmt;
+    size_t nres = ncand, keep, i;
+    *out_len = 0;
+    qsort(hits, ncand, sizeof(*hits), zv_hit_cmp_row);
+    if (nres > limit) {
+        double cut = hits[limit - 1].distance;
+        nres = limit;
+        while (nres < ncand && hits[nres].distance == cut) nres++;
+    }
+    id_stmt = zv_vec_stmt(ctx, ZV_SQL_ID_BY_ROWID, &status);
+    if (!id_stmt) return status;
+    for (i = 0; i < nres && status == ZOVA_OK; i++) status = zv_resolve_id(ctx, id_stmt, coll, m, hits[i].row, &hits[i]);
+    zv_vec_stmt_done(ctx, id_stmt);
+    if (status != ZOVA_OK) return status;
+    qsort(hits, nres, sizeof(*hits), zv_vec_hit_cmp);
+    keep = nres < limit ? nres : limit;
+    for (i = keep; i < nres; i++) {
+        free(hits[i].id);
+        hits[i].id = NULL;
+    }
+    *out_len = keep;
+    return ZOVA_OK;
+}
+
 /* The best `limit` rows of m (rows flagged in mask skipped) as hits with ids,
  * sorted by (distance, id). */
-static zova_status zv_search_rows(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_search_args *args,
-                                  const float *query, double q_norm, int has_exclude, int64_t exclude_rowid,
-                                  const zv_vec_matrix *m, const unsigned char *mask, zv_hit **out_hits,
-                                  size_t *out_len) {
+zova_status zv_vec_search_rows(zv_vec_ctx *ctx, const zv_vec_collection *coll, const zv_vec_search_args *args,
+                               const float *query, double q_norm, int has_exclude, int64_t exclude_rowid,
+                               const zv_vec_matrix *m, const unsigned char *mask, zv_hit **out_hits, size_t *out_len) {
     zova_status status = ZOVA_OK;
     size_t n, dims = coll->dims, i, k, eligible = 0, ncand = 0, nres = 0;
     float *scores = NULL, *qf = NULL;
@@ -289,7 +307,6 @@ static zova_status zv_search_rows(zv_vec_ctx *ctx, const zv_vec_collection *coll
     zv_hit *hits = NULL;
     zv_bounds b;
     double threshold = HUGE_VAL;
-    sqlite3_stmt *id_stmt = NULL;
 
     *out_hits = NULL;
     *out_len = 0;
@@ -377,7 +394,7 @@ static zova_status zv_search_rows(zv_vec_ctx *ctx, const zv_vec_collection *coll
                 double lb, ub;
                 if (skip[i]) continue;
                 zv_row_bounds(&b, i, &lb, &ub);
-                zv_heap_push(work, &heap_len, k, ub);
+                zv_vec_heap_push(work, &heap_len, k, ub);
             }
             threshold = work[0];
         } else {
@@ -427,37 +444,38 @@ static zova_status zv_search_rows(zv_vec_ctx *ctx, const zv_vec_collection *coll
         }
     }
     if (ncand == 0) goto done;
-    /* Order by exact distance; ids only for rows up to the limit plus ties. */
-    qsort(hits, ncand, sizeof(*hits), zv_hit_cmp_row);
-    nres = ncand;
-    if (nres > args->limit) {
-        double cut = hits[args->limit - 1].distance;
-        nres = args->limit;
-        while (nres < ncand && hits[nres].distance == cut) nres++;
-    }
-    id_stmt = zv_vec_stmt(ctx, ZV_SQL_ID_BY_ROWID, &status);
-    if (!id_stmt) goto done;
-    for (i = 0; i < nres && status == ZOVA_OK; i++) status = zv_resolve_id(ctx, id_stmt, coll, m, hits[i].row, &hits[i]);
-    zv_vec_stmt_done(ctx, id_stmt);
+    status = zv_vec_hits_finish(ctx, coll, m, hits, ncand, args->limit, &nres);
     if (status != ZOVA_OK) goto done;
-    qsort(hits, nres, sizeof(*hits), zv_hit_cmp);
-    {
-        size_t keep = nres < args->limit ? nres : args->limit;
-        for (i = keep; i < nres; i++) {
-            free(hits[i].id);
-            hits[i].id = NULL;
-        }
-        *out_hits = hits;
-        *out_len = keep;
-        hits = NULL;
-    }
+    *out_hits = hits;
+    *out_len = nres;
+    hits = NULL;
 done:
-    zv_hits_free(hits, ncand);
+    zv_vec_hits_free(hits, ncand);
     free(skip);
     free(scores);
     free(qf);
     free(exact_d);
     free(work);
+    return status;
+}
+
+/* The first `limit` of two (distance, id)-sorted hit lists into out; the ids
+ * moved into out are taken from a and b. */
+zova_status zv_vec_hits_merge(zv_hit *a, size_t na, zv_hit *b, size_t nb, size_t limit,
+                              zova_vector_search_results *out) {
+    zv_hit *merged;
+    size_t i = 0, j = 0, n = 0;
+    zova_status status;
+    if (nb == 0) return zv_vec_hits_to_results(a, na < limit ? na : limit, out);
+    merged = (zv_hit *)malloc((na + nb) * sizeof(*merged));
+    if (!merged) return ZOVA_OUT_OF_MEMORY;
+    while (n < limit && (i < na || j < nb)) {
+        zv_hit *next = (j >= nb || (i < na && zv_vec_hit_cmp(&a[i], &b[j]) <= 0)) ? &a[i++] : &b[j++];
+        merged[n++] = *next;
+        next->id = NULL; /* moved */
+    }
+    status = zv_vec_hits_to_results(merged, n, out);
+    zv_vec_hits_free(merged, n);
     return status;
 }
 
@@ -468,29 +486,17 @@ static zova_status zv_search_matrix(zv_vec_ctx *ctx, const zv_vec_collection *co
                                     zova_vector_search_results *out) {
     zv_vec_matrix *m = NULL, *overlay = NULL;
     unsigned char *mask = NULL;
-    zv_hit *a = NULL, *b = NULL, *merged = NULL;
-    size_t na = 0, nb = 0, i = 0, j = 0, n = 0;
+    zv_hit *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
     zova_status status = zv_vec_matrix_get(ctx, coll, &m, &overlay, &mask);
     if (status != ZOVA_OK) return status;
-    status = zv_search_rows(ctx, coll, args, query, q_norm, has_exclude, exclude_rowid, m, mask, &a, &na);
+    status = zv_vec_search_rows(ctx, coll, args, query, q_norm, has_exclude, exclude_rowid, m, mask, &a, &na);
     if (status == ZOVA_OK && overlay) {
-        status = zv_search_rows(ctx, coll, args, query, q_norm, has_exclude, exclude_rowid, overlay, NULL, &b, &nb);
+        status = zv_vec_search_rows(ctx, coll, args, query, q_norm, has_exclude, exclude_rowid, overlay, NULL, &b, &nb);
     }
-    if (status == ZOVA_OK && nb == 0) {
-        status = zv_hits_to_results(a, na, out);
-    } else if (status == ZOVA_OK) {
-        merged = (zv_hit *)malloc((na + nb) * sizeof(*merged));
-        if (!merged) status = ZOVA_OUT_OF_MEMORY;
-        while (merged && n < args->limit && (i < na || j < nb)) {
-            zv_hit *next = (j >= nb || (i < na && zv_hit_cmp(&a[i], &b[j]) <= 0)) ? &a[i++] : &b[j++];
-            merged[n++] = *next;
-            next->id = NULL; /* moved */
-        }
-        if (merged) status = zv_hits_to_results(merged, n, out);
-    }
-    zv_hits_free(a, na);
-    zv_hits_free(b, nb);
-    zv_hits_free(merged, n);
+    if (status == ZOVA_OK) status = zv_vec_hits_merge(a, na, b, nb, args->limit, out);
+    zv_vec_hits_free(a, na);
+    zv_vec_hits_free(b, nb);
     free(mask);
     zv_vec_matrix_put(overlay);
     zv_vec_matrix_put(m);

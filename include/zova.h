@@ -752,6 +752,52 @@ zova_cancel_free(zova_cancel *token);
 zova_status
 zova_thread_set_cancel(zova_cancel *token);
 
+/*
+ * Batch search: many queries against one collection in one call (an
+ * addition; README, Vectors). queries holds query_count rows of query_len
+ * floats each, row-major. Every query gets exactly the results the
+ * single-query search gives it, ties and order included:
+ *  - flags & ZOVA_VECTOR_SEARCH_BATCH_IN: only among candidate_ids, as
+ *    zova_vector_search_in (one candidate list for every query; ids not in
+ *    the collection are ignored);
+ *  - flags & ZOVA_VECTOR_SEARCH_BATCH_WITHIN: only distances <= max_distance,
+ *    as zova_vector_search_within;
+ *  - exclude_ids, when not NULL, holds query_count ids (each may be NULL):
+ *    query i never returns exclude_ids[i], as the by_id searches leave out
+ *    their source vector (an id not in the collection excludes nothing).
+ * out_results points to query_count zova_vector_search_results, which are
+ * filled in order (set empty first, and left empty on failure); free each
+ * with zova_vector_search_results_free.
+ * Statuses: those of the single-query searches (for the first query that
+ * fails validation, with a message naming it), INVALID_ARGUMENT for NULL
+ * collection_name or out_results, NULL queries with query_count > 0, NULL
+ * candidate_ids with candidate_count > 0, a NULL candidate id or an unknown
+ * flag. A query_count of 0 or a limit of 0 succeeds with empty results once
+ * the collection and the queries' length check out. A cancel token bound to
+ * the calling thread (Cancellation, above) stops it.
+ */
+enum {
+    ZOVA_VECTOR_SEARCH_BATCH_IN = 1,
+    ZOVA_VECTOR_SEARCH_BATCH_WITHIN = 2
+};
+
+typedef struct zova_vector_search_batch_request {
+    zova_database *db;
+    const char *collection_name;
+    const float *queries;
+    size_t query_count;
+    size_t query_len;
+    uint32_t flags;
+    const char *const *candidate_ids;
+    size_t candidate_count;
+    double max_distance;
+    const char *const *exclude_ids;
+    size_t limit;
+    zova_vector_search_results *out_results;
+} zova_vector_search_batch_request;
+
+zova_status zova_vector_search_batch(const zova_vector_search_batch_request *request);
+
 #ifdef __cplusplus
 }
 #endif

@@ -58,7 +58,7 @@ def R(request: str, handle: str = "db", required=(), pairs=()) -> Row:
 SEARCH_Q = [("query", "query_len")]
 SEARCH_IN = [("query", "query_len"), ("candidate_ids", "candidate_count")]
 
-# c-abi §7, one row per exported function (91 + zova_object_put_many).
+# c-abi §7, one row per exported function (91 + zova_object_put_many + zova_vector_search_batch).
 TABLE: dict[str, Row] = {
     # §7.1
     "zova_abi_version_major": Row("static"),
@@ -180,6 +180,9 @@ TABLE: dict[str, Row] = {
     "zova_vector_search_by_id_in_within": R("zova_vector_search_by_id_in_within_request",
                                             required=["collection_name", "source_vector_id", "out_results"],
                                             pairs=[("candidate_ids", "candidate_count")]),
+    # additions
+    "zova_vector_search_batch": R("zova_vector_search_batch_request", required=["collection_name", "out_results"],
+                                  pairs=[("queries", "query_count"), ("candidate_ids", "candidate_count")]),
 }
 
 REQUEST_ROWS = sorted(name for name, row in TABLE.items() if row.kind == "request")
@@ -192,8 +195,8 @@ PAIR_CASES = [(name, p, n) for name, row in sorted(TABLE.items()) for p, n in ro
 def test_table_covers_every_header_function_5_1():
     """A function added to include/zova.h without a row here fails this test."""
     declared = header_functions()
-    assert len(declared) == 92, declared
-    assert len(set(declared)) == 92
+    assert len(declared) == 93, declared
+    assert len(set(declared)) == 93
     assert sorted(declared) == sorted(TABLE), set(declared) ^ set(TABLE)
     for name in declared:
         assert hasattr(lib, name), name
@@ -296,6 +299,9 @@ class Env:
             elif fname in ("query", "values"):
                 values[fname] = self.floats([0.5, 0.5])
                 values[fname + "_len"] = 2
+            elif fname == "queries":
+                values[fname] = self.floats([0.5, 0.5])
+                values["query_count"], values["query_len"] = 1, 2
             elif fname == "candidate_ids":
                 values[fname] = self.strings(["v1", "v2"])
                 values["candidate_count"] = 2
@@ -461,6 +467,8 @@ EXPECTED_ZERO_LENGTH = {
     ("zova_vector_search_in_within", "candidate_ids"): lib.ZOVA_OK,
     ("zova_vector_search_by_id_in", "candidate_ids"): lib.ZOVA_OK,
     ("zova_vector_search_by_id_in_within", "candidate_ids"): lib.ZOVA_OK,
+    ("zova_vector_search_batch", "queries"): lib.ZOVA_OK,          # no queries, no results
+    ("zova_vector_search_batch", "candidate_ids"): lib.ZOVA_OK,    # with the IN flag: no candidates
 }
 
 
@@ -469,6 +477,8 @@ def test_zero_length_exact_status_7(env, name, pointer):
     row = TABLE[name]
     length = dict(row.pairs)[pointer]
     overrides = {pointer: ffi.NULL, length: 0}
+    if name == "zova_vector_search_batch" and pointer == "candidate_ids":
+        overrides["flags"] = lib.ZOVA_VECTOR_SEARCH_BATCH_IN
     if name == "zova_object_assemble_from_chunks":
         overrides["size_bytes"] = 10
         overrides["id"] = {"bytes": [7] * 32}  # not the stored object (that would be 51 first)
@@ -483,6 +493,9 @@ def test_null_array_elements_are_invalid_argument_5_1(env):
                  "zova_vector_search_by_id_in_within"):
         ids = ffi.new("const char *[]", [env.s("v1"), ffi.NULL])
         assert getattr(lib, name)(env.build(name, candidate_ids=ids, candidate_count=2)) == 1, name
+    ids = ffi.new("const char *[]", [env.s("v1"), ffi.NULL])
+    assert lib.zova_vector_search_batch(env.build("zova_vector_search_batch", candidate_ids=ids, candidate_count=2,
+                                                  flags=lib.ZOVA_VECTOR_SEARCH_BATCH_IN)) == 1
     rows = ffi.new("zova_vector_input[]", 2)
     rows[0].id, rows[0].values, rows[0].values_len = env.s("a"), env.floats([1, 2]), 2
     rows[1].id, rows[1].values, rows[1].values_len = ffi.NULL, env.floats([1, 2]), 2
