@@ -41,7 +41,7 @@ _INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
 _BYTES_TYPES = (bytes, bytearray, memoryview)
 _NOT_SEQUENCES = (str, bytes, bytearray, memoryview, Mapping)
 _EXECUTEMANY_CHUNK_ROWS = 8192  # rows encoded and run per C call
-_DML = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*(insert|update|delete|replace)\b", re.I | re.S)
+_DML = re.compile(r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*(insert|update|delete|replace)\b", re.I | re.S)
 _savepoint_numbers = itertools.count(1)
 
 
