@@ -468,3 +468,10 @@ static int zv_py_in_transaction(zova_database *db, int *out) {
     *out = !sqlite3_get_autocommit(db->sql);
     return zv_unlock(db, ZOVA_OK);
 }
+
+/* ---- vectors, batch search and kernels (issue 14): the distance kernels this
+ * process picked at run time ("portable", "avx2-fma" or "avx512f"; see
+ * ZOVA_VECTOR_KERNEL in the README), for tests of the dispatch ---- */
+static const char *zv_py_vector_kernel_name(void) {
+    return zv_kern_name();
+}

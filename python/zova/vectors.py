@@ -4,13 +4,20 @@ Values may be any sequence of numbers or a numpy array; a C-contiguous
 ``float32`` array is handed to the C core without a copy. ``put_vectors``
 takes VectorInput items, or -- the fast batch form -- a sequence of ids plus a
 2-D ``(n, dimensions)`` array (one C call, no per-row Python work).
+
+Array forms (additions to upstream): ``search_vectors_batch`` runs many queries
+in one C call and returns ``(ids, distances)`` arrays; every search method takes
+``as_arrays=True``; ``get_vectors`` reads rows into one ``(n, d)`` array and
+``list_vector_ids`` pages through a collection's ids.
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Union
 
 from ._native import ffi, lib
-from .errors import encode_str
+from .errors import ZovaError, encode_str
 
 __all__ = ["VectorCollectionOptions", "VectorCollectionInfo", "VectorInput", "Vector", "VectorSearchResult",
            "encode_f32_le"]
@@ -32,6 +39,12 @@ class _LazyNumpy:
 
 
 np = _LazyNumpy()
+
+if TYPE_CHECKING:
+    import numpy
+
+    # A search's hits, or with as_arrays=True its (ids, distances) arrays.
+    _Hits = Union[list["VectorSearchResult"], tuple[numpy.ndarray, numpy.ndarray]]
 
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
@@ -203,6 +216,47 @@ def _decode_id(data, length) -> str:
         raise ValueError("SQL text column is not valid UTF-8") from None
 
 
+def _count(value, what: str) -> int:
+    """A non-negative int (numpy integers included, bool refused)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be int, not bool")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be int, not {type(value).__name__}") from None
+    if number < 0:
+        raise ValueError(f"{what} must be >= 0, not {number}")
+    if number > _U64_MAX:
+        raise OverflowError(f"{what} out of range")
+    return number
+
+
+def _query_matrix(queries) -> np.ndarray:
+    """A C-contiguous float32 (n, d) matrix of queries (no copy when it already is one)."""
+    if isinstance(queries, (str, bytes, bytearray, memoryview)):
+        raise TypeError(f"queries must be a 2-D array of numbers, not {type(queries).__name__}")
+    matrix = queries if isinstance(queries, np.ndarray) else np.asarray(queries)
+    _require_real(matrix, "queries")
+    if matrix.ndim != 2:
+        raise ValueError(f"queries must be a 2-D array of shape (n_queries, dimensions), not {matrix.ndim}-D "
+                         f"(one query: search_vectors, or queries[None, :])")
+    if matrix.dtype != np.float32 or not matrix.flags.c_contiguous:
+        with np.errstate(over="ignore", invalid="ignore"):
+            matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    return matrix
+
+
+def _results_arrays(out) -> tuple:
+    """The (ids, distances) arrays of one zova_vector_search_results."""
+    ids = np.empty(out.len, dtype=object)
+    distances = np.empty(out.len, dtype=np.float64)
+    items = out.items
+    for i in range(out.len):
+        ids[i] = _decode_id(items[i].id, items[i].id_len)
+        distances[i] = items[i].distance
+    return ids, distances
+
+
 def _candidates(candidate_ids):
     if isinstance(candidate_ids, (str, bytes)):
         raise TypeError("candidate_ids must be a sequence of str, not a single str")
@@ -370,7 +424,7 @@ class VectorMethods:
 
     # ---- search (8 variants) ----
 
-    def _search(self, function, request_type: str, fields: dict) -> list[VectorSearchResult]:
+    def _search(self, function, request_type: str, fields: dict, as_arrays: bool = False):
         out = ffi.new("zova_vector_search_results *")
         request = ffi.new(request_type)
         request.db = self._handle()
@@ -379,6 +433,8 @@ class VectorMethods:
         request.out_results = out
         self._call(function, request)
         try:
+            if as_arrays:
+                return _results_arrays(out)
             items = out.items
             return [_result(_decode_id(items[i].id, items[i].id_len), items[i].distance) for i in range(out.len)]
         finally:
@@ -414,55 +470,214 @@ class VectorMethods:
             raise TypeError(f"max_distance must be a number, not {type(max_distance).__name__}")
         fields["max_distance"] = float(max_distance)
 
-    def search_vectors(self, collection_name: str, query, limit: int) -> list[VectorSearchResult]:
+    def search_vectors(self, collection_name: str, query, limit: int, *,
+                       as_arrays: bool = False) -> _Hits:
         fields, keep = self._query_fields(collection_name, query, limit)
-        return self._search(lib.zova_vector_search, "zova_vector_search_request *", fields)
+        return self._search(lib.zova_vector_search, "zova_vector_search_request *", fields, as_arrays)
 
     def search_vectors_in(self, collection_name: str, query, candidate_ids: Sequence[str],
-                          limit: int) -> list[VectorSearchResult]:
+                          limit: int, *, as_arrays: bool = False) -> _Hits:
         fields, keep = self._query_fields(collection_name, query, limit)
         self._add_candidates(fields, keep, candidate_ids)
-        return self._search(lib.zova_vector_search_in, "zova_vector_search_in_request *", fields)
+        return self._search(lib.zova_vector_search_in, "zova_vector_search_in_request *", fields, as_arrays)
 
     def search_vectors_within(self, collection_name: str, query, max_distance: float,
-                              limit: int) -> list[VectorSearchResult]:
+                              limit: int, *, as_arrays: bool = False) -> _Hits:
         fields, keep = self._query_fields(collection_name, query, limit)
         self._add_max(fields, max_distance)
-        return self._search(lib.zova_vector_search_within, "zova_vector_search_within_request *", fields)
+        return self._search(lib.zova_vector_search_within, "zova_vector_search_within_request *", fields,
+                            as_arrays)
 
     def search_vectors_in_within(self, collection_name: str, query, candidate_ids: Sequence[str],
-                                 max_distance: float, limit: int) -> list[VectorSearchResult]:
+                                 max_distance: float, limit: int, *, as_arrays: bool = False) -> _Hits:
         fields, keep = self._query_fields(collection_name, query, limit)
         self._add_candidates(fields, keep, candidate_ids)
         self._add_max(fields, max_distance)
-        return self._search(lib.zova_vector_search_in_within, "zova_vector_search_in_within_request *", fields)
+        return self._search(lib.zova_vector_search_in_within, "zova_vector_search_in_within_request *", fields,
+                            as_arrays)
 
     def search_vectors_by_id(self, collection_name: str, source_vector_id: str,
-                             limit: int) -> list[VectorSearchResult]:
+                             limit: int, *, as_arrays: bool = False) -> _Hits:
         fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
-        return self._search(lib.zova_vector_search_by_id, "zova_vector_search_by_id_request *", fields)
+        return self._search(lib.zova_vector_search_by_id, "zova_vector_search_by_id_request *", fields, as_arrays)
 
     def search_vectors_by_id_in(self, collection_name: str, source_vector_id: str, candidate_ids: Sequence[str],
-                                limit: int) -> list[VectorSearchResult]:
+                                limit: int, *, as_arrays: bool = False) -> _Hits:
         fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
         self._add_candidates(fields, keep, candidate_ids)
-        return self._search(lib.zova_vector_search_by_id_in, "zova_vector_search_by_id_in_request *", fields)
+        return self._search(lib.zova_vector_search_by_id_in, "zova_vector_search_by_id_in_request *", fields,
+                            as_arrays)
 
     def search_vectors_by_id_within(self, collection_name: str, source_vector_id: str, max_distance: float,
-                                    limit: int) -> list[VectorSearchResult]:
+                                    limit: int, *, as_arrays: bool = False) -> _Hits:
         fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
         self._add_max(fields, max_distance)
         return self._search(lib.zova_vector_search_by_id_within, "zova_vector_search_by_id_within_request *",
-                            fields)
+                            fields, as_arrays)
 
     def search_vectors_by_id_in_within(self, collection_name: str, source_vector_id: str,
                                        candidate_ids: Sequence[str], max_distance: float,
-                                       limit: int) -> list[VectorSearchResult]:
+                                       limit: int, *, as_arrays: bool = False) -> _Hits:
         fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
         self._add_candidates(fields, keep, candidate_ids)
         self._add_max(fields, max_distance)
         return self._search(lib.zova_vector_search_by_id_in_within,
-                            "zova_vector_search_by_id_in_within_request *", fields)
+                            "zova_vector_search_by_id_in_within_request *", fields, as_arrays)
+
+    # ---- arrays (additions to upstream) ----
+
+    def search_vectors_batch(self, collection_name: str, queries, k: int, *,
+                             candidate_ids: Sequence[str] | None = None, max_distance: float | None = None,
+                             exclude_ids: Sequence[str | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Searches every row of ``queries`` in one call (include/zova.h,
+        ``zova_vector_search_batch``): a blocked scan of all queries against
+        the collection's rows, with exactly the hits, order and ties that
+        :meth:`search_vectors` gives each row.
+
+        :param collection_name: the collection to search.
+        :param queries: a 2-D ``(n_queries, dimensions)`` array of real
+            numbers (a C-contiguous float32 array is not copied).
+        :param k: hits per query, an int >= 0 (numpy integers too).
+        :param candidate_ids: search only among these ids (one list for every
+            query; ids not in the collection are ignored), as
+            :meth:`search_vectors_in`.
+        :param max_distance: only hits with distance <= max_distance, as
+            :meth:`search_vectors_within`.
+        :param exclude_ids: ``n_queries`` ids (or None): query i never
+            returns ``exclude_ids[i]``, as the by_id searches leave out their
+            source (an id not in the collection excludes nothing).
+        :returns: ``(ids, distances)`` of shape ``(n_queries, k)``: ``ids`` an
+            object array of str, ``distances`` float64, each row ordered by
+            (distance, id). Where a query has fewer than k hits its row is
+            padded with id ``None`` and distance ``inf``.
+        :raises TypeError: queries not real numbers, k not an int.
+        :raises ValueError: queries not 2-D, k negative, exclude_ids of the
+            wrong length.
+        :raises ZovaError: VECTOR_COLLECTION_NOT_FOUND, VECTOR_DIMENSION_MISMATCH
+            (the message names both dimensions), VECTOR_INVALID (NaN or
+            infinity in a query, an all-zero cosine query, a bad name,
+            max_distance not finite; the message names the query), Interrupted
+            (a bound :class:`zova.Cancel`).
+        """
+        matrix = _query_matrix(queries)
+        count, dims = matrix.shape
+        k = _count(k, "k")
+        ids = np.full((count, k), None, dtype=object)
+        distances = np.full((count, k), np.inf)
+        collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
+        out = ffi.new("zova_vector_search_results[]", max(count, 1))
+        request = ffi.new("zova_vector_search_batch_request *")
+        request.db = self._handle()
+        request.collection_name = collection
+        buf = ffi.from_buffer("float[]", matrix)
+        request.queries = buf
+        request.query_count = count
+        request.query_len = dims
+        request.limit = k
+        request.out_results = out
+        keep = []
+        if candidate_ids is not None:
+            held, array, n = _candidates(candidate_ids)
+            keep.append((held, array))
+            request.flags |= lib.ZOVA_VECTOR_SEARCH_BATCH_IN
+            request.candidate_ids = array
+            request.candidate_count = n
+        if max_distance is not None:
+            if not isinstance(max_distance, (int, float, np.integer, np.floating)) or isinstance(max_distance, bool):
+                raise TypeError(f"max_distance must be a number, not {type(max_distance).__name__}")
+            request.flags |= lib.ZOVA_VECTOR_SEARCH_BATCH_WITHIN
+            request.max_distance = float(max_distance)
+        if exclude_ids is not None:
+            if isinstance(exclude_ids, (str, bytes)):
+                raise TypeError("exclude_ids must be a sequence of str or None (one per query), not a single str")
+            excluded = list(exclude_ids)
+            if len(excluded) != count:
+                raise ValueError(f"exclude_ids has {len(excluded)} entries for {count} queries")
+            held = [ffi.NULL if vid is None else ffi.new("char[]", encode_str(vid, "vector id")) for vid in excluded]
+            array = ffi.new("char *[]", held) if held else ffi.NULL
+            keep.append((held, array))
+            request.exclude_ids = array
+        self._call(lib.zova_vector_search_batch, request)
+        try:
+            for q in range(count):
+                found = out[q]
+                items = found.items
+                for i in range(found.len):
+                    ids[q, i] = _decode_id(items[i].id, items[i].id_len)
+                    distances[q, i] = items[i].distance
+        finally:
+            for q in range(count):
+                lib.zova_vector_search_results_free(ffi.addressof(out, q))
+        return ids, distances
+
+    def get_vectors(self, collection_name: str, ids: Sequence[str]) -> np.ndarray:
+        """The values of ``ids`` as one ``(len(ids), dimensions)`` float32
+        array, row i for ids[i] (each row is read by its own call, as
+        :meth:`get_vector` does).
+
+        :raises NotFoundError: the collection does not exist, or one of the
+            ids is not in it (the message names the id).
+        """
+        if isinstance(ids, (str, bytes)):
+            raise TypeError("ids must be a sequence of str, not a single str")
+        wanted = list(ids)
+        dims = self.vector_collection_info(collection_name).dimensions
+        matrix = np.empty((len(wanted), dims), dtype=np.float32)
+        collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
+        out = ffi.new("zova_vector *")
+        request = ffi.new("zova_vector_get_request *")
+        request.db = self._handle()
+        request.collection_name = collection
+        request.out_vector = out
+        target = ffi.from_buffer("float[]", matrix)
+        for row, vid in enumerate(wanted):
+            encoded = ffi.new("char[]", encode_str(vid, "vector id"))
+            request.vector_id = encoded
+            try:
+                self._call(lib.zova_vector_get, request)
+            except ZovaError as error:
+                if error.status == lib.ZOVA_VECTOR_NOT_FOUND:
+                    raise ZovaError(lib.ZOVA_VECTOR_NOT_FOUND,
+                                    f"vector {vid!r} is not in vector collection {collection_name!r}") from None
+                raise
+            try:
+                if out.values_len != dims:
+                    raise ZovaError(lib.ZOVA_VECTOR_CORRUPT, f"vector {vid!r} has {out.values_len} dimensions, "
+                                                             f"its collection {dims}")
+                ffi.memmove(target + row * dims, out.values, 4 * dims)
+            finally:
+                lib.zova_vector_free(out)
+        return matrix
+
+    def list_vector_ids(self, collection_name: str, *, limit: int | None = None,
+                        after: str | None = None) -> list[str]:
+        """The ids of a collection in id order (bytewise, the order search
+        ties use), a page at a time: at most ``limit`` ids (all when None),
+        starting after ``after`` (the last id of the previous page).
+
+        :raises NotFoundError: the collection does not exist.
+        """
+        encode_str(collection_name, "collection name")
+        if after is not None and not isinstance(after, str):
+            raise TypeError(f"after must be str or None, not {type(after).__name__}")
+        count = -1 if limit is None else _count(limit, "limit")
+        if count > 2**63 - 1:
+            count = -1
+        if not self.has_vector_collection(collection_name):
+            raise ZovaError(lib.ZOVA_VECTOR_COLLECTION_NOT_FOUND,
+                            f"vector collection {collection_name!r} does not exist")
+        statement = self.prepare("select vector_id from _zova_vectors where collection_name = ?1 "
+                                 "and vector_id > ?2 order by vector_id limit ?3")
+        try:
+            statement.bind_text(1, collection_name)
+            statement.bind_text(2, after if after is not None else "")
+            statement.bind_int(3, count)
+            found = []
+            while statement.step() == lib.ZOVA_STEP_ROW:
+                found.append(statement.column_text(0))
+            return found
+        finally:
+            statement.close()
 
     def _vector_cache_stats(self) -> dict:
         """Search-cache counters of this handle: bytes held, matrices built, patched."""
