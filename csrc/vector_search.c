@@ -1,6 +1,7 @@
 /*
  * vector_search.c - the eight search variants (c-abi 4.13, 7.9) and the one
- * engine behind them and behind the SQL helpers.
+ * engine behind them and behind the SQL helpers; its candidate ordering, id
+ * reading and merging also finish the batch search (vector_batch.c).
  *
  * Exact results, fast path: a float32 pass (vector_kernels.c) over the cached
  * matrix (vector_cache.c) gives every row an approximate distance with a
