@@ -5,8 +5,9 @@
 //! request structs with the header's LP64 layout, the `zova_status`,
 //! `zova_step_result`, `zova_column_type` and `zova_vector_metric` enums as
 //! `c_int` aliases with their constants, the four flag constants, and the 91
-//! upstream functions. The one addition beyond upstream 0.17.0
-//! (`zova_object_put_many`) is declared in its own block at the end.
+//! upstream functions. The additions beyond upstream 0.17.0 (`zova_object_put_many`,
+//! the five cancellation functions and `zova_vector_search_batch`) are declared
+//! in their own blocks at the end.
 //!
 //! Every struct implements `Default` as all-zero bytes (NULL pointers, zero
 //! lengths), which is the required initial state of every output container.
@@ -856,6 +857,45 @@ zeroed_default!(zova_object_put_many_request);
 
 extern "C" {
     pub fn zova_object_put_many(request: *const zova_object_put_many_request) -> zova_status;
+}
+
+opaque!(zova_cancel);
+
+// Cancellation (include/zova.h "Cancellation"): a token bound to a thread stops
+// that thread's calls soon after any thread requests it.
+extern "C" {
+    pub fn zova_cancel_create(out: *mut *mut zova_cancel) -> zova_status;
+    pub fn zova_cancel_request(token: *mut zova_cancel);
+    pub fn zova_cancel_requested(token: *const zova_cancel) -> c_int;
+    pub fn zova_cancel_free(token: *mut zova_cancel);
+    pub fn zova_thread_set_cancel(token: *mut zova_cancel) -> zova_status;
+}
+
+pub const ZOVA_VECTOR_SEARCH_BATCH_IN: u32 = 1;
+pub const ZOVA_VECTOR_SEARCH_BATCH_WITHIN: u32 = 2;
+
+/// Request of `zova_vector_search_batch`: `query_count` queries of `query_len`
+/// floats each, one result list per query in `out_results`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct zova_vector_search_batch_request {
+    pub db: *mut zova_database,
+    pub collection_name: *const c_char,
+    pub queries: *const f32,
+    pub query_count: usize,
+    pub query_len: usize,
+    pub flags: u32,
+    pub candidate_ids: *const *const c_char,
+    pub candidate_count: usize,
+    pub max_distance: f64,
+    pub exclude_ids: *const *const c_char,
+    pub limit: usize,
+    pub out_results: *mut zova_vector_search_results,
+}
+zeroed_default!(zova_vector_search_batch_request);
+
+extern "C" {
+    pub fn zova_vector_search_batch(request: *const zova_vector_search_batch_request) -> zova_status;
 }
 
 #[cfg(test)]

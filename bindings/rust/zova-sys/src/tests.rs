@@ -141,9 +141,12 @@ fn struct_layout_matches_c_abi_section_3() {
         zova_vector_search_by_id_within_request { db, collection_name, source_vector_id, max_distance, limit, out_results },
         zova_vector_search_by_id_in_within_request { db, collection_name, source_vector_id, candidate_ids, candidate_count, max_distance, limit, out_results },
         zova_object_put_many_request { db, data, lens, count, out_ids },
+        zova_vector_search_batch_request { db, collection_name, queries, query_count, query_len, flags, candidate_ids, candidate_count, max_distance, exclude_ids, limit, out_results },
     );
     let addition = actual.remove("zova_object_put_many_request").expect("addition declared");
     assert_eq!(addition.0, 40);
+    let batch = actual.remove("zova_vector_search_batch_request").expect("addition declared");
+    assert_eq!(batch.0, 96);
     assert_eq!(actual.len(), 77);
     for (name, want) in &expected {
         let got = actual.get(name).unwrap_or_else(|| panic!("{name} is not declared"));
@@ -168,11 +171,11 @@ fn header_functions() -> Vec<String> {
 #[test]
 fn every_header_function_is_declared_c_abi_section_4() {
     let functions = header_functions();
-    assert_eq!(functions.len(), 92, "91 upstream functions plus zova_object_put_many");
+    assert_eq!(functions.len(), 98, "91 upstream functions, zova_object_put_many, 5 cancellation functions, zova_vector_search_batch");
     for name in &functions {
         assert!(LIB_RS.contains(&std::format!("pub fn {name}(")), "{name} is not declared");
     }
-    assert_eq!(LIB_RS.matches("    pub fn zova_").count(), 92);
+    assert_eq!(LIB_RS.matches("    pub fn zova_").count(), 98);
 }
 
 #[test]
