@@ -144,6 +144,7 @@ def run_case(workdir: Path, n: int, dims: int, metric: int, queries: int, vec_ok
             t_np, top = timed(lambda: ref.search(q))
             times["numpy"].append(t_np)
             top_all.append(top)
+        time.sleep(0.05)  # OpenBLAS threads spin down before the next engine runs (dot has no sqlite-vec)
         if vec is not None:
             for q in batch:
                 t_vec, _ = timed(lambda: vec.search(q))
