@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import zova
+from zova import diagnostics
 from zova._native import ffi, lib
 from zova.errors import error_for
 
@@ -291,3 +292,43 @@ def test_numpy_integers_are_ints_and_bool_stays_refused(tmp_path):
                 db.list_objects(limit=bad)
         chunk = db.object_manifest(ids[0]).chunks[0]
         assert zova.ObjectManifestChunk(np.uint64(0), chunk.hash, np.int8(0), np.int64(1)) == chunk
+
+
+def test_diagnostics_take_any_path_like_issue14(tmp_path):
+    """check, doctor, salvage_plan and salvage accept pathlib.Path and bytes as
+    Database.open does."""
+    source = tmp_path / "paths.zova"
+    with zova.Database.create(source) as db:
+        db.put_object(b"kept")
+    assert diagnostics.check(source, deep=True).ok
+    assert diagnostics.doctor(source).ok
+    assert diagnostics.doctor(os.fsencode(source)).ok
+    assert diagnostics.salvage_plan(source).to_dict()["status"] == "ok"
+    report = diagnostics.salvage(source, tmp_path / "copy.zova")
+    assert report.destination_verified and (tmp_path / "copy.zova").exists()
+
+
+def test_numpy_integers_are_ints_for_statements_and_timeouts_issue14(tmp_path):
+    path = str(tmp_path / "ints.zova")
+    zova.Database.create(path).close()
+    with zova.Database.open(path, busy_timeout_ms=np.uint32(50)) as db:
+        statement = db.prepare("select ?1 + 1")
+        statement.bind_int(np.int64(1), np.int64(41))
+        assert statement.fetchall() == [(42,)]
+        db.set_busy_timeout(np.int32(10))
+        cursor = db.execute("select 1 union all select 2 union all select 3")
+        assert cursor.fetchmany(np.int64(2)) == [(1,), (2,)]
+        with pytest.raises(TypeError):
+            statement.bind_int(True, 1)
+
+
+def test_numpy_integers_are_ints_for_vector_calls_issue14(tmp_path):
+    """limit=np.int64(5) raised TypeError before."""
+    path = str(tmp_path / "vec_ints.zova")
+    with zova.Database.create(path) as db:
+        db.create_vector_collection("c", zova.VectorCollectionOptions(np.int64(2), np.int32(1)))
+        db.put_vector("c", "a", [1.0, 0.0])
+        db.put_vector("c", "b", [0.0, 1.0])
+        assert [hit.id for hit in db.search_vectors("c", [1.0, 0.1], limit=np.int64(5))] == ["a", "b"]
+        with pytest.raises(TypeError):
+            db.search_vectors("c", [1.0, 0.1], limit=True)

@@ -4,7 +4,7 @@ in objects.py, vectors.py and operations.py."""
 from __future__ import annotations
 
 from ._native import ffi, lib
-from .errors import ClosedHandleError, call_error, encode_path, encode_str, error_for, take_message
+from .errors import ClosedHandleError, call_error, encode_path, encode_str, error_for, index_int, take_message
 from .handle import Guard, NativeDatabase
 from .objects import ObjectMethods
 from .operations import OperationMethods
@@ -20,8 +20,7 @@ _UINT32_MAX = 2**32 - 1
 
 
 def _uint32(value: int, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{what} must be int, not {type(value).__name__}")
+    value = index_int(value, what)
     if value < 0 or value > _UINT32_MAX:
         raise OverflowError(f"{what} out of range for u32")
     return value

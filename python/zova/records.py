@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from operator import itemgetter
 
 from ._native import ffi, lib
-from .errors import ClosedHandleError, ZovaError, encode_str
+from .errors import ClosedHandleError, ZovaError, encode_str, index_int
 from .objects import ObjectId
 
 __all__ = ["Cursor", "Transaction"]
@@ -319,8 +319,7 @@ class Cursor:
         """Up to ``size`` next rows (default ``arraysize``, 1 unless set); fewer at the end."""
         if size is None:
             size = self.arraysize
-        if not isinstance(size, int) or isinstance(size, bool):
-            raise TypeError(f"size must be int, not {type(size).__name__}")
+        size = index_int(size, "size")
         rows: list = []
         with self._lock:
             self._check_open()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 from ._native import ffi, lib
-from .errors import ClosedHandleError, ZovaError, call_error, encode_str
+from .errors import ClosedHandleError, ZovaError, call_error, encode_str, index_int
 from .objects import _byte_view
 from .records import Cursor, encode_parameters, is_dml
 
@@ -19,8 +19,7 @@ _UINT64_MAX = 2**64 - 1
 def _index(value: int, *, minimum: int) -> int:
     """A usize index as the upstream binding takes it: negative or over u64 is
     OverflowError; outside minimum..i32 max is INVALID_ARGUMENT with no message."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"index must be int, not {type(value).__name__}")
+    value = index_int(value, "index")
     if value < 0 or value > _UINT64_MAX:
         raise OverflowError("index out of range")
     if value < minimum or value > _INT32_MAX:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Union
 
 from ._native import ffi, lib
-from .errors import ZovaError, encode_str
+from .errors import ZovaError, encode_str, index_int
 
 __all__ = ["VectorCollectionOptions", "VectorCollectionInfo", "VectorInput", "Vector", "VectorSearchResult",
            "encode_f32_le"]
@@ -51,8 +51,7 @@ _U64_MAX = 2**64 - 1
 
 
 def _uint(value, maximum: int, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{what} must be int, not {type(value).__name__}")
+    value = index_int(value, what)   # numpy integers too; never bool
     if value < 0 or value > maximum:
         raise OverflowError(f"{what} out of range")
     return value
@@ -100,8 +99,7 @@ class VectorCollectionOptions:
 
     def __init__(self, dimensions: int, metric: int) -> None:
         self._dimensions = _uint(dimensions, _U32_MAX, "dimensions")
-        if not isinstance(metric, int) or isinstance(metric, bool):
-            raise TypeError(f"metric must be int, not {type(metric).__name__}")
+        metric = index_int(metric, "metric")
         if metric not in (0, 1, 2):
             raise ValueError(f"invalid vector metric {int(metric)}; expected 0, 1, or 2")
         self._metric = int(metric)

@@ -2,6 +2,7 @@
 the diagnostics walk with an issue cap of 10 (cli-and-bindings §1.6)."""
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 
@@ -46,7 +47,9 @@ class CheckReport:
 
 def check(path: str, *, deep: bool = False, progress: Progress | None = None) -> CheckReport:
     """Opens ``path`` (ZovaError if it cannot be opened as a Zova database), runs
-    quick_check and, with ``deep``, the diagnostics walk with an issue cap of 10."""
+    quick_check and, with ``deep``, the diagnostics walk with an issue cap of 10.
+    ``path``: str, bytes or os.PathLike."""
+    path = os.fsdecode(path)
     with open_database(path) as db:
         report = CheckReport(path=path, deep=deep)
         if not deep:

@@ -2,6 +2,7 @@
 reported with the next action to take (cli-and-bindings §1.6). Never writes."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from ..errors import ZovaError
@@ -60,6 +61,7 @@ def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None =
     Raises ZovaError when ``path`` cannot be opened, unless it is a damaged Zova
     file (truncated, or its identity damaged: see source.py), which gets a
     report that leads to salvage."""
+    path = os.fsdecode(path)   # str, bytes or os.PathLike
     try:
         db = open_database(path)
     except ZovaError as error:

@@ -174,6 +174,7 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
 
 def salvage_plan(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> SalvageReport:
     """The dry run: what a salvage of ``path`` would recover. Opens read-only; never writes."""
+    path = os.fsdecode(path)   # str, bytes or os.PathLike
     with Source(path) as source:
         report = SalvageReport(source_path=path, limit=limit, dry_run=True)
         _plan(source.db, path, limit, progress, report, source.repair, source.read_path)
@@ -189,7 +190,8 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
     destination with quick_check and a diagnostics walk that must find nothing.
     A destination that fails verification is removed (upstream keeps it; the
     Zova issue asks for removal). Raises ZovaError only if the source cannot be
-    opened."""
+    opened. Paths: str, bytes or os.PathLike."""
+    source, destination = os.fsdecode(source), os.fsdecode(destination)
     report = SalvageReport(source_path=source, limit=limit, dry_run=False, destination_path=destination)
     if not destination.endswith(".zova"):
         report.error = "NotZovaPath"
