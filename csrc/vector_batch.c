@@ -626,7 +626,8 @@ static zova_status zv_batch_run(zova_database *db, zv_vec_ctx *ctx, const zv_bat
     zv_batch_query *queries = NULL;
     size_t i;
 
-    if (!zv_vec_name_valid(args->collection_name)) return ZOVA_VECTOR_INVALID;
+    status = zv_vec_name_refused(ctx, "collection name", args->collection_name);
+    if (status != ZOVA_OK) return status;
     /* The stepped collection statement pins one read snapshot for the call. */
     status = zv_vec_collection_load(ctx, args->collection_name, &coll, &pin);
     if (status != ZOVA_OK) return status;
@@ -637,10 +638,14 @@ static zova_status zv_batch_run(zova_database *db, zv_vec_ctx *ctx, const zv_bat
         status = zv_fail_message(db, ZOVA_VECTOR_INVALID, "max_distance must be a finite number");
     }
     for (i = 0; status == ZOVA_OK && args->has_candidates && i < args->candidate_count; i++) {
-        if (!zv_vec_name_valid(args->candidates[i])) status = ZOVA_VECTOR_INVALID;
+        char what[48];
+        snprintf(what, sizeof(what), "candidate id %zu", i);
+        status = zv_vec_name_refused(ctx, what, args->candidates[i]);
     }
     for (i = 0; status == ZOVA_OK && args->exclude_ids && i < args->query_count; i++) {
-        if (args->exclude_ids[i] && !zv_vec_name_valid(args->exclude_ids[i])) status = ZOVA_VECTOR_INVALID;
+        char what[48];
+        snprintf(what, sizeof(what), "exclude id %zu", i);
+        if (args->exclude_ids[i]) status = zv_vec_name_refused(ctx, what, args->exclude_ids[i]);
     }
     if (status == ZOVA_OK) status = zv_batch_exclusions(ctx, &coll, args, queries);
     if (status == ZOVA_OK && args->limit > 0 && args->query_count > 0 &&
@@ -705,6 +710,6 @@ zova_status zova_vector_search_batch(const zova_vector_search_batch_request *req
     }
     zv_vec_db_ctx(db, &ctx);
     status = zv_batch_run(db, &ctx, &args, request->out_results);
-    if (status != ZOVA_OK && ctx.sqlite_failed) zv_fail_message(db, status, ctx.sqlite_message);
+    if (status != ZOVA_OK && ctx.has_message) zv_fail_message(db, status, ctx.message);
     return zv_unlock(db, status);
 }

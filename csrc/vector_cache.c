@@ -484,7 +484,7 @@ zova_status zv_vec_matrix_get(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv
             *link = m->next;
             zv_matrix_free(m);
             if (!rebuild) return status;
-            ctx->sqlite_failed = 0;
+            ctx->has_message = 0;
         } else if (m && ephemeral && m->dims == coll->dims && m->metric == coll->metric) {
             /* Uncommitted vector changes: committed matrix + overlay of the
              * changed rows, when few enough; else a full call-only matrix. */

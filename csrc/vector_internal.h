@@ -51,13 +51,15 @@ typedef struct zv_vec_state {
 #define ZV_VEC_LOG_MAX 65536u
 
 /* One call's context: the connection, its state, whether statements may be
- * cached, and whether an SQLite call failed (then its message is the error). */
+ * cached, and whether a failure stored its message (SQLite's text, or the
+ * words of a refused argument: zv_vec_refuse); an ABI call makes that message
+ * the handle's last error. */
 typedef struct zv_vec_ctx {
     sqlite3 *sql;
     zv_vec_state *state;
     int cache_statements;
-    int sqlite_failed;
-    char sqlite_message[240]; /* SQLite's text, captured at the failure */
+    int has_message;
+    char message[2 * ZV_VEC_MAX_NAME + 200]; /* captured at the failure */
 } zv_vec_ctx;
 
 typedef struct zv_vec_collection {
@@ -78,6 +80,14 @@ ZV_HIDDEN sqlite3_stmt *zv_vec_stmt(zv_vec_ctx *ctx, const char *sql, zova_statu
 ZV_HIDDEN void zv_vec_stmt_done(zv_vec_ctx *ctx, sqlite3_stmt *stmt);
 ZV_HIDDEN zova_status zv_vec_sqlite_status(zv_vec_ctx *ctx, int rc);
 ZV_HIDDEN int zv_vec_name_valid(const char *name);
+/* Refusals that say why (include/zova.h: the last error names the argument):
+ * OK, or the status with its message stored in ctx. `what` names the
+ * argument ("collection name", "candidate id 3"), `subject` the values ("the
+ * query"). */
+ZV_HIDDEN zova_status zv_vec_refuse(zv_vec_ctx *ctx, zova_status status, const char *message);
+ZV_HIDDEN zova_status zv_vec_name_refused(zv_vec_ctx *ctx, const char *what, const char *name);
+ZV_HIDDEN zova_status zv_vec_values_refused(zv_vec_ctx *ctx, const zv_vec_collection *coll, const float *values,
+                                            size_t len, const char *subject);
 /* Loads the collection row (71 absent, 31 invalid metadata). With pin != NULL
  * the statement is left stepped so the read snapshot stays fixed; release it
  * with zv_vec_stmt_done. */

@@ -22,6 +22,7 @@
 #include "vector_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -516,13 +517,16 @@ zova_status zv_vec_search_run(zv_vec_ctx *ctx, const zv_vec_search_args *args, z
     double q_norm;
     size_t i;
 
-    if (!zv_vec_name_valid(args->collection_name)) return ZOVA_VECTOR_INVALID;
-    if (args->source_id && !zv_vec_name_valid(args->source_id)) return ZOVA_VECTOR_INVALID;
+    status = zv_vec_name_refused(ctx, "collection name", args->collection_name);
+    if (status == ZOVA_OK && args->source_id) status = zv_vec_name_refused(ctx, "source vector id", args->source_id);
+    if (status != ZOVA_OK) return status;
     /* The stepped collection statement pins one read snapshot for the call. */
     status = zv_vec_collection_load(ctx, args->collection_name, &coll, &pin);
     if (status != ZOVA_OK) return status;
-    if (!args->source_id) status = zv_vec_values_check(&coll, args->query, args->query_len);
-    if (status == ZOVA_OK && args->has_max_distance && !zv_finite(args->max_distance)) status = ZOVA_VECTOR_INVALID;
+    if (!args->source_id) status = zv_vec_values_refused(ctx, &coll, args->query, args->query_len, "the query");
+    if (status == ZOVA_OK && args->has_max_distance && !zv_finite(args->max_distance)) {
+        status = zv_vec_refuse(ctx, ZOVA_VECTOR_INVALID, "max_distance must be a finite number");
+    }
     if (status == ZOVA_OK && args->source_id) {
         sqlite3_stmt *stmt = zv_vec_stmt(ctx, ZV_SQL_ROW_BY_ID, &status);
         source = (float *)malloc((size_t)coll.dims * sizeof(float));
@@ -543,7 +547,9 @@ zova_status zv_vec_search_run(zv_vec_ctx *ctx, const zv_vec_search_args *args, z
         query = source;
     }
     for (i = 0; status == ZOVA_OK && args->has_candidates && i < args->candidate_count; i++) {
-        if (!zv_vec_name_valid(args->candidates[i])) status = ZOVA_VECTOR_INVALID;
+        char what[48];
+        snprintf(what, sizeof(what), "candidate id %zu", i);
+        status = zv_vec_name_refused(ctx, what, args->candidates[i]);
     }
     if (status == ZOVA_OK && args->limit > 0 && !(args->has_candidates && args->candidate_count == 0)) {
         q_norm = sqrt(zv_exact_sumsq(query, coll.dims));
@@ -574,7 +580,7 @@ static zova_status zv_search_abi(zova_database *db, const zv_vec_search_args *ar
     zova_status status;
     zv_vec_db_ctx(db, &ctx);
     status = zv_vec_search_run(&ctx, args, out);
-    if (status != ZOVA_OK && ctx.sqlite_failed) zv_fail_message(db, status, ctx.sqlite_message);
+    if (status != ZOVA_OK && ctx.has_message) zv_fail_message(db, status, ctx.message);
     return zv_unlock(db, status);
 }
 

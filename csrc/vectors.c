@@ -134,7 +134,7 @@ void zv_vec_ctx_init(zv_vec_ctx *ctx, sqlite3 *sql, int cache_statements) {
     ctx->sql = sql;
     ctx->state = zv_vec_state_of(sql);
     ctx->cache_statements = cache_statements && ctx->state != NULL;
-    ctx->sqlite_failed = 0;
+    ctx->has_message = 0;
 }
 
 void zv_vec_db_ctx(zova_database *db, zv_vec_ctx *ctx) {
@@ -209,14 +209,14 @@ zova_status zv_vec_sqlite_status(zv_vec_ctx *ctx, int rc) {
     const char *message = sqlite3_errmsg(ctx->sql);
     zova_status status = zv_status_from_sqlite(rc);
     if (!message || strcmp(message, "not an error") == 0) message = zv_status_kind(status);
-    ctx->sqlite_failed = 1;
-    snprintf(ctx->sqlite_message, sizeof(ctx->sqlite_message), "%s", message);
+    ctx->has_message = 1;
+    snprintf(ctx->message, sizeof(ctx->message), "%s", message);
     return status;
 }
 
 /* Ends an ABI call: SQLite's text for failures SQLite produced (c-abi 5.5). */
 static zova_status zv_vec_finish(zova_database *db, zv_vec_ctx *ctx, zova_status status) {
-    if (status != ZOVA_OK && ctx->sqlite_failed) zv_fail_message(db, status, ctx->sqlite_message);
+    if (status != ZOVA_OK && ctx->has_message) zv_fail_message(db, status, ctx->message);
     return zv_unlock(db, status);
 }
 
@@ -266,15 +266,32 @@ static const char *zv_vec_name_problem(const char *name) {
 
 int zv_vec_name_valid(const char *name) { return zv_vec_name_problem(name) == NULL; }
 
-/* 75 for a refused name or id, with a message saying which (`what`, e.g.
- * "collection name") and why; the handle's last error (include/zova.h). */
-static zova_status zv_vec_name_check(zova_database *db, const char *what, const char *name) {
+/* 75 for a refused name or id, with a message in out saying which (`what`,
+ * e.g. "collection name") and why; else OK. */
+static zova_status zv_vec_name_message(char *out, size_t size, const char *what, const char *name) {
     const char *problem = zv_vec_name_problem(name);
-    char message[ZV_VEC_MAX_NAME + 200];
     if (!problem) return ZOVA_OK;
-    snprintf(message, sizeof(message), "%s %s; names and ids are 1-255 bytes of UTF-8 not starting with _zova_",
-             what, problem);
-    return zv_fail_message(db, ZOVA_VECTOR_INVALID, message);
+    snprintf(out, size, "%s %s; names and ids are 1-255 bytes of UTF-8 not starting with _zova_", what, problem);
+    return ZOVA_VECTOR_INVALID;
+}
+
+/* zv_vec_name_message as the handle's last error (include/zova.h). */
+static zova_status zv_vec_name_check(zova_database *db, const char *what, const char *name) {
+    char message[2 * ZV_VEC_MAX_NAME + 200];
+    zova_status status = zv_vec_name_message(message, sizeof(message), what, name);
+    return status == ZOVA_OK ? ZOVA_OK : zv_fail_message(db, status, message);
+}
+
+zova_status zv_vec_refuse(zv_vec_ctx *ctx, zova_status status, const char *message) {
+    ctx->has_message = 1;
+    snprintf(ctx->message, sizeof(ctx->message), "%s", message);
+    return status;
+}
+
+zova_status zv_vec_name_refused(zv_vec_ctx *ctx, const char *what, const char *name) {
+    zova_status status = zv_vec_name_message(ctx->message, sizeof(ctx->message), what, name);
+    if (status != ZOVA_OK) ctx->has_message = 1;
+    return status;
 }
 
 static int zv_f32_finite(float f) {
@@ -293,26 +310,39 @@ zova_status zv_vec_values_check(const zv_vec_collection *coll, const float *valu
 }
 
 /* zv_vec_values_check for the values of `subject` ("the vector", "vector 2 of
- * the batch (id ...)"); a refusal stores a message saying what is wrong. */
-static zova_status zv_vec_values_fail(zova_database *db, const zv_vec_collection *coll, const float *values,
-                                      size_t len, const char *subject) {
+ * the batch (id ...)"); a refusal writes a message saying what is wrong. */
+static zova_status zv_vec_values_message(char *out, size_t size, const zv_vec_collection *coll,
+                                         const float *values, size_t len, const char *subject) {
     zova_status status = zv_vec_values_check(coll, values, len);
-    char message[ZV_VEC_MAX_NAME * 2 + 200];
     size_t i = 0;
     if (status == ZOVA_OK) return ZOVA_OK;
     if (status == ZOVA_VECTOR_DIMENSION_MISMATCH) {
-        snprintf(message, sizeof(message), "dimension mismatch: collection %s has %u dimensions, %s has %zu",
-                 coll->name, (unsigned)coll->dims, subject, len);
-        return zv_fail_message(db, status, message);
+        snprintf(out, size, "dimension mismatch: collection %s has %u dimensions, %s has %zu", coll->name,
+                 (unsigned)coll->dims, subject, len);
+        return status;
     }
     while (i < len && zv_f32_finite(values[i])) i++;
     if (i == len) {
-        snprintf(message, sizeof(message), "%s is all zeros: cosine vectors must not be all zeros", subject);
+        snprintf(out, size, "%s is all zeros: cosine vectors must not be all zeros", subject);
     } else {
         const char *value = values[i] != values[i] ? "NaN" : values[i] > 0 ? "+inf" : "-inf";
-        snprintf(message, sizeof(message), "%s has %s at index %zu; values must be finite", subject, value, i);
+        snprintf(out, size, "%s has %s at index %zu; values must be finite", subject, value, i);
     }
-    return zv_fail_message(db, status, message);
+    return status;
+}
+
+static zova_status zv_vec_values_fail(zova_database *db, const zv_vec_collection *coll, const float *values,
+                                      size_t len, const char *subject) {
+    char message[2 * ZV_VEC_MAX_NAME + 200];
+    zova_status status = zv_vec_values_message(message, sizeof(message), coll, values, len, subject);
+    return status == ZOVA_OK ? ZOVA_OK : zv_fail_message(db, status, message);
+}
+
+zova_status zv_vec_values_refused(zv_vec_ctx *ctx, const zv_vec_collection *coll, const float *values, size_t len,
+                                  const char *subject) {
+    zova_status status = zv_vec_values_message(ctx->message, sizeof(ctx->message), coll, values, len, subject);
+    if (status != ZOVA_OK) ctx->has_message = 1;
+    return status;
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -542,7 +572,7 @@ zova_status zova_vector_collection_create(const zova_vector_collection_create_re
     if (status == ZOVA_CONSTRAINT) {
         /* c-abi 6.2: a constraint failure here means the name exists. */
         status = ZOVA_VECTOR_COLLECTION_EXISTS;
-        ctx.sqlite_failed = 0;
+        ctx.has_message = 0;
     }
     ZV_VEC_END();
 }

@@ -332,3 +332,23 @@ def test_numpy_integers_are_ints_for_vector_calls_issue14(tmp_path):
         assert [hit.id for hit in db.search_vectors("c", [1.0, 0.1], limit=np.int64(5))] == ["a", "b"]
         with pytest.raises(TypeError):
             db.search_vectors("c", [1.0, 0.1], limit=True)
+
+
+@pytest.mark.parametrize("search,words", [
+    (lambda db: db.search_vectors("c", [1.0, 2.0], 3),
+     "dimension mismatch: collection c has 3 dimensions, the query has 2"),
+    (lambda db: db.search_vectors("c", [math.nan, 1.0, 2.0], 3), "the query has NaN at index 0"),
+    (lambda db: db.search_vectors("c", [0.0, 0.0, 0.0], 3), "the query is all zeros"),
+    (lambda db: db.search_vectors("_zova_x", [1.0, 2.0, 3.0], 3), "collection name starts with the reserved prefix"),
+    (lambda db: db.search_vectors_in("c", [1.0, 2.0, 3.0], ["a", ""], 3), "candidate id 1 is empty"),
+    (lambda db: db.search_vectors_within("c", [1.0, 2.0, 3.0], math.inf, 3), "max_distance must be a finite number"),
+    (lambda db: db.search_vectors_by_id("c", "", 3), "source vector id is empty"),
+], ids=["dimensions", "nan", "zeros", "reserved", "candidate", "max_distance", "source"])
+def test_search_refusals_say_what_is_wrong_issue14(tmp_path, search, words):
+    """The searches used to answer a bare VectorInvalid / dimension mismatch."""
+    with zova.Database.create(str(tmp_path / "search_words.zova")) as db:
+        db.create_vector_collection("c", zova.VectorCollectionOptions(3, zova.VectorMetric.COSINE))
+        db.put_vector("c", "a", [1.0, 2.0, 3.0])
+        with pytest.raises(zova.VectorError) as refused:
+            search(db)
+        assert words in refused.value.message
