@@ -20,10 +20,12 @@ from .operations import *  # noqa: F401,F403
 from .operations import __all__ as _operations_all
 from .records import *  # noqa: F401,F403
 from .records import __all__ as _records_all
+from .statement import *  # noqa: F401,F403
+from .statement import __all__ as _statement_all
 from .vectors import *  # noqa: F401,F403
 from .vectors import __all__ as _vectors_all
 
 __version__ = "0.17.0"
 
 __all__ = ["__version__", *_cancel_all, *_database_all, *_enums_all, *_errors_all, *_objects_all,
-           *_operations_all, *_records_all, *_vectors_all]
+           *_operations_all, *_records_all, *_statement_all, *_vectors_all]

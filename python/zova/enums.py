@@ -8,11 +8,17 @@ __all__ = ["Step", "ColumnType", "VectorMetric", "Status"]
 
 
 class Step(IntEnum):
+    """What :meth:`zova.Statement.step` returns: ``ROW`` (a row is ready) or
+    ``DONE`` (the statement ran to its end)."""
+
     ROW = 1
     DONE = 2
 
 
 class ColumnType(IntEnum):
+    """The storage class of a result column's value, as
+    :meth:`zova.Statement.column_type` returns it."""
+
     INTEGER = 1
     FLOAT = 2
     TEXT = 3
@@ -21,6 +27,10 @@ class ColumnType(IntEnum):
 
 
 class VectorMetric(IntEnum):
+    """The distance of a vector collection (:class:`zova.VectorCollectionOptions`):
+    ``COSINE`` (1 - cosine similarity), ``L2`` (Euclidean) or ``DOT`` (negated
+    dot product); smaller is nearer for all three."""
+
     COSINE = 0
     L2 = 1
     DOT = 2

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import operator
 import os
+from typing import Any, SupportsIndex, Union
 
 from ._native import ffi, lib
 from .enums import Status
@@ -40,8 +41,14 @@ __all__ = ["ZovaError", "InvalidArgumentError", "VectorError", "OutOfMemoryError
            "Interrupted", "NotZovaDatabaseError", "AlreadyExistsError", "NameConflictError", "NotFoundError"]
 
 
+# A path argument: str, bytes or any os.PathLike such as pathlib.Path.
+PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+
 def status_name(status: int) -> str:
-    return ffi.string(lib.zova_status_name(status)).decode("ascii")
+    """The ``ZOVA_*`` name of the int ``status`` (the C core's ``zova_status_name``)."""
+    name: bytes = ffi.string(lib.zova_status_name(status))
+    return name.decode("ascii")
 
 
 class ZovaError(Exception):
@@ -54,9 +61,17 @@ class ZovaError(Exception):
     ``"<status_name>: <message>"``, or the name alone without a message.
     Constructing ``ZovaError(status, message)`` gives the subclass of the
     status's family (module docstring).
+
+    Args:
+        status: the ``zova_status`` code (an int or a :class:`zova.Status`).
+        message: the C core's diagnostic, or None.
     """
 
-    def __new__(cls, status=None, message=None, *args, **kwargs):
+    status: int
+    status_name: str
+    message: str | None
+
+    def __new__(cls, status: int | None = None, message: str | None = None, *args: Any, **kwargs: Any) -> ZovaError:
         if cls is ZovaError:
             cls = _class_for(status, message)
         return super().__new__(cls)
@@ -67,7 +82,7 @@ class ZovaError(Exception):
         self.message = message if message else None
         super().__init__(f"{self.status_name}: {message}" if message else self.status_name)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[ZovaError], tuple[int, str | None]]:
         return type(self), (self.status, self.message)
 
 
@@ -116,12 +131,16 @@ class MisuseError(ZovaError):
 
 class ClosedHandleError(MisuseError, RuntimeError):
     """A call on a database, statement or object writer that was closed: status
-    ``MISUSE``. Also a ``RuntimeError``, which it was before the hierarchy."""
+    ``MISUSE``. Also a ``RuntimeError``, which it was before the hierarchy.
+
+    Args:
+        message: what was closed (``"statement is closed"``).
+    """
 
     def __init__(self, message: str = "handle is closed") -> None:
         super().__init__(Status.MISUSE, message)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[ZovaError], tuple[str | None]]:  # type: ignore[override]  # pickles (message,), not (status, message)
         return type(self), (self.message,)
 
 
@@ -189,13 +208,13 @@ _FAMILIES: dict[int, type[ZovaError]] = {
 }
 
 
-def _class_for(status, message) -> type[ZovaError]:
+def _class_for(status: int | None, message: str | None) -> type[ZovaError]:
     """The class of the error for `status`: :class:`Interrupted` when the C core
     says the call was interrupted (status 17, message "interrupted"), else the
     status's family (ZovaError for a status without one)."""
     if status == Status.SQLITE_ERROR and message == "interrupted":
         return Interrupted
-    return _FAMILIES.get(status, ZovaError)
+    return _FAMILIES.get(status, ZovaError) if status is not None else ZovaError
 
 
 def error_for(status: int, message: str | None) -> ZovaError:
@@ -212,22 +231,22 @@ def call_error(status: int) -> ZovaError:
     if raw == ffi.NULL:
         return ZovaError(status)
     try:
-        text = ffi.string(raw).decode("utf-8", "replace")
+        text: str = ffi.string(raw).decode("utf-8", "replace")
     finally:
         lib.zv_py_free_error(raw)
     return error_for(status, text)
 
 
-def take_message(message) -> str | None:
+def take_message(message: Any) -> str | None:
     """Copies and frees an owned ``zova_message`` filled by create/open/convert/restore."""
     if message.data == ffi.NULL:
         return None
-    text = ffi.string(message.data, message.len).decode("utf-8", "replace")
+    text: str = ffi.string(message.data, message.len).decode("utf-8", "replace")
     lib.zova_message_free(message)
     return text
 
 
-def encode_path(value: str | bytes | os.PathLike, context: str) -> bytes:
+def encode_path(value: PathArg, context: str) -> bytes:
     """The file-system bytes of a path argument: a str, bytes or any
     ``os.PathLike`` such as ``pathlib.Path`` (``os.fsencode``: a name that is
     not UTF-8, as Python decodes it from ``sys.argv`` or ``os.listdir``, gets
@@ -251,7 +270,7 @@ def encode_str(value: str, context: str) -> bytes:
     return data
 
 
-def index_int(value: int, what: str) -> int:
+def index_int(value: SupportsIndex, what: str) -> int:
     """An int argument: an int or any integer type with ``__index__`` (numpy
     integers among them) as a plain int; a bool is a TypeError, as are floats."""
     if isinstance(value, bool):

@@ -16,15 +16,23 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._native import ffi, lib
 from .errors import ClosedHandleError
 
+if TYPE_CHECKING:
+    from .records import Transaction
+    from .statement import Statement
+
 
 class NativeDatabase:
+    """One reference-counted ``zova_database *`` (module docstring)."""
+
     __slots__ = ("ptr", "_refs", "_lock")
 
-    def __init__(self, ptr) -> None:
+    def __init__(self, ptr: Any) -> None:
         self.ptr = ptr
         self._refs = 1
         self._lock = threading.Lock()
@@ -49,13 +57,14 @@ class Guard:
 
     __slots__ = ("c", "_what")
 
-    def __init__(self, handle, what: str) -> None:
+    def __init__(self, handle: Any, what: str) -> None:
         self.c = ffi.new("zv_py_guard *")
         self.c.handle = handle
         self._what = what
 
     @property
-    def handle(self):
+    def handle(self) -> Any:
+        """The native handle (a cffi pointer)."""
         return self.c.handle
 
     def enter(self) -> None:
@@ -75,3 +84,30 @@ class Guard:
     @property
     def closed(self) -> bool:
         return bool(self.c.closed)
+
+
+class DatabaseCore(Protocol):
+    """For type checking only: what the Database mixins (objects.py, vectors.py,
+    operations.py, records.py) use of :class:`zova.Database`. At run time the
+    mixins derive from ``object`` (see ``MixinBase``), so the MRO is unchanged."""
+
+    _native: NativeDatabase
+    _guard: Guard
+
+    def _handle(self) -> Any: ...
+
+    def _call(self, function: Callable[..., int], *args: Any) -> None: ...
+
+    def _adopt_child(self, function: Callable[[Any], int], request: Any) -> None: ...
+
+    def exec(self, sql: str) -> None: ...
+
+    def prepare(self, sql: str) -> Statement: ...
+
+    def transaction(self, *, immediate: bool = False) -> Transaction: ...
+
+
+if TYPE_CHECKING:
+    MixinBase = DatabaseCore
+else:
+    MixinBase = object

@@ -12,6 +12,8 @@ from .errors import ClosedHandleError, ZovaError, call_error, encode_str, index_
 from .objects import _byte_view
 from .records import Cursor, encode_parameters, is_dml
 
+__all__ = ["Statement"]
+
 _INT32_MAX = 2**31 - 1
 _UINT64_MAX = 2**64 - 1
 
