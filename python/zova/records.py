@@ -23,12 +23,24 @@ import itertools
 import numbers
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, Union
 
 from ._native import ffi, lib
 from .errors import ClosedHandleError, ZovaError, encode_str, index_int
+from .handle import MixinBase
 from .objects import ObjectId
+
+if TYPE_CHECKING:
+    from .database import Database
+    from .statement import Statement
+
+# A row as a cursor returns it; the parameters of one execution; how a message names the call and row.
+Row = tuple[Any, ...]
+Params = Union[Sequence[Any], Mapping[str, Any]]
+Where = Callable[[int], str]
 
 __all__ = ["Cursor", "Transaction"]
 
@@ -74,14 +86,14 @@ class EncodedParameters:
     def __init__(self, count: int) -> None:
         self.array = ffi.new("zv_py_param_column[]", max(count, 1))
         self.count = count
-        self._keep: list = []
+        self._keep: list[Any] = []
 
-    def keep(self, value):
+    def keep(self, value: Any) -> Any:
         self._keep.append(value)
         return value
 
 
-def encode_parameters(rows: list, names: tuple, where) -> EncodedParameters:
+def encode_parameters(rows: list[Any], names: tuple[str | None, ...], where: Where) -> EncodedParameters:
     """Encodes rows of parameters (each a sequence or a mapping, as the
     statement's parameter `names` require) for zv_py_bind_parameters or
     zv_py_run_rows. where(row) names the call (and row) in error messages."""
@@ -91,7 +103,7 @@ def encode_parameters(rows: list, names: tuple, where) -> EncodedParameters:
     return encoded
 
 
-def _columns(rows: list, names: tuple, where) -> list:
+def _columns(rows: list[Any], names: tuple[str | None, ...], where: Where) -> list[Any]:
     """The values of each parameter over all rows (a tuple or list per parameter)."""
     named = [_is_named(name) for name in names]
     kinds = set(map(type, rows))
@@ -102,9 +114,9 @@ def _columns(rows: list, names: tuple, where) -> list:
                 if _is_sequence(kind):
                     raise ZovaError(lib.ZOVA_INVALID_ARGUMENT,
                                     f"{where(row)}: the statement's parameters are named "
-                                    f"({', '.join(names)}): give a mapping, not {kind.__name__}")
+                                    f"({', '.join(str(name) for name in names)}): give a mapping, not {kind.__name__}")
                 raise TypeError(f"{where(row)}: parameters must be a mapping, not {kind.__name__}")
-        return [_mapping_column(rows, index + 1, name, where) for index, name in enumerate(names)]
+        return [_mapping_column(rows, index + 1, str(name), where) for index, name in enumerate(names)]
     for kind in kinds:
         if issubclass(kind, Mapping) and names:
             index = named.index(False)
@@ -136,7 +148,7 @@ def _is_sequence(kind: type) -> bool:
         hasattr(kind, "__len__") and hasattr(kind, "__getitem__") and not issubclass(kind, _NOT_SEQUENCES))
 
 
-def _mapping_column(rows: list, index: int, name: str, where) -> list:
+def _mapping_column(rows: list[Any], index: int, name: str, where: Where) -> list[Any]:
     key = name[1:]
     try:
         return list(map(itemgetter(key), rows))
@@ -146,7 +158,8 @@ def _mapping_column(rows: list, index: int, name: str, where) -> list:
                         f"{where(row)}: {_label(index, name)} has no value: the mapping has no key {key!r}") from None
 
 
-def _encode_column(encoded: EncodedParameters, column, index: int, name: str | None, values, where) -> None:
+def _encode_column(encoded: EncodedParameters, column: Any, index: int, name: str | None, values: Sequence[Any],
+                   where: Where) -> None:
     """Fills one zv_py_param_column: one C array for a column of plain ints,
     floats, NUL-free texts or bytes, else each value's type per row."""
     column.index = index
@@ -180,8 +193,13 @@ def _encode_column(encoded: EncodedParameters, column, index: int, name: str | N
     _encode_mixed_column(encoded, column, index, name, values, where)
 
 
-def _encode_mixed_column(encoded: EncodedParameters, column, index: int, name: str | None, values, where) -> None:
-    types, ints, floats, payloads, offsets = [], [], [], [], [0]
+def _encode_mixed_column(encoded: EncodedParameters, column: Any, index: int, name: str | None,
+                         values: Sequence[Any], where: Where) -> None:
+    types: list[int] = []
+    ints: list[int | float] = []
+    floats: list[int | float] = []
+    payloads: list[bytes] = []
+    offsets = [0]
     size = 0
     for row, value in enumerate(values):
         kind, number, payload = _value(value, lambda: f"{where(row)}: {_label(index, name)}")
@@ -200,7 +218,7 @@ def _encode_mixed_column(encoded: EncodedParameters, column, index: int, name: s
     column.offsets = encoded.keep(ffi.new("size_t[]", offsets))
 
 
-def _value(value, label) -> tuple[int, int | float, bytes | None]:
+def _value(value: Any, label: Callable[[], str]) -> tuple[int, int | float, bytes | None]:
     """(type, number, payload) of one parameter value, as sqlite3 binds it."""
     if value is None:
         return _NULL, 0, None
@@ -243,12 +261,27 @@ class Cursor:
     the statement ran (for one with columns, after its first rows), None for
     an executemany of no rows. A statement without columns has run to its end
     before ``execute`` returns; one with columns has read its first batch of
-    rows. A cursor may be shared by threads: each fetch runs whole."""
+    rows. A cursor may be shared by threads: each fetch runs whole.
+    ``Cursor(...)`` raises TypeError; after :meth:`close`, fetches raise
+    :class:`zova.ClosedHandleError`."""
+
+    description: tuple[tuple[str, None, None, None, None, None, None], ...] | None
+    rowcount: int
+    lastrowid: int | None
+    arraysize: int
+    _statement: Statement | None
+    _owns_statement: bool
+    _token: object
+    _rows: list[Row]
+    _next: int
+    _at_end: bool
+    _closed: bool
+    _lock: threading.Lock
 
     __slots__ = ("description", "rowcount", "lastrowid", "arraysize", "_statement", "_owns_statement", "_token",
                  "_rows", "_next", "_at_end", "_closed", "_lock")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("Cursor has no public constructor; use Database.execute or Statement.execute")
 
     @classmethod
@@ -269,7 +302,7 @@ class Cursor:
         return self
 
     @classmethod
-    def _reading(cls, statement, token, *, owns_statement: bool) -> "Cursor":
+    def _reading(cls, statement: Statement, token: object, *, owns_statement: bool) -> "Cursor":
         """A cursor over the rows of `statement`, whose position `token` claims."""
         self = cls._finished(-1, None)
         self._statement = statement
@@ -285,6 +318,7 @@ class Cursor:
 
     def _refill(self) -> None:
         """Reads the next batch; the caller holds the lock."""
+        assert self._statement is not None
         self._rows, self._at_end = self._statement._next_rows(self._token, everything=False)
         self._next = 0
         if self._at_end:
@@ -293,7 +327,7 @@ class Cursor:
     def _let_go(self) -> None:
         """The rows are all read or unwanted: an owned statement is closed."""
         self._at_end = True
-        if self._owns_statement:
+        if self._owns_statement and self._statement is not None:
             self._statement.close()
         self._statement = None
 
@@ -301,8 +335,17 @@ class Cursor:
         if self._closed:
             raise ClosedHandleError("cursor is closed")
 
-    def fetchone(self) -> tuple | None:
-        """The next row, or None after the last."""
+    def fetchone(self) -> Row | None:
+        """The next row.
+
+        Returns:
+            The row as a tuple, or None after the last.
+
+        Raises:
+            ClosedHandleError: the cursor is closed.
+            MisuseError: another caller stepped the statement meanwhile.
+            ZovaError: SQLite's failure while stepping.
+        """
         with self._lock:
             self._check_open()
             if self._next == len(self._rows):
@@ -315,30 +358,51 @@ class Cursor:
             self._next += 1
             return row
 
-    def fetchmany(self, size: int | None = None) -> list[tuple]:
-        """Up to ``size`` next rows (default ``arraysize``, 1 unless set); fewer at the end."""
+    def fetchmany(self, size: SupportsIndex | None = None) -> list[Row]:
+        """The next rows.
+
+        Args:
+            size: how many (default ``arraysize``, 1 unless set); an int.
+
+        Returns:
+            Up to ``size`` rows; fewer at the end.
+
+        Raises:
+            TypeError: ``size`` is not an int.
+            ClosedHandleError: the cursor is closed.
+            MisuseError: another caller stepped the statement meanwhile.
+        """
         if size is None:
             size = self.arraysize
-        size = index_int(size, "size")
-        rows: list = []
+        count = index_int(size, "size")
+        rows: list[Row] = []
         with self._lock:
             self._check_open()
-            while len(rows) < size:
+            while len(rows) < count:
                 if self._next == len(self._rows):
                     if self._at_end:
                         break
                     self._refill()
-                taken = self._rows[self._next:self._next + size - len(rows)]
+                taken = self._rows[self._next:self._next + count - len(rows)]
                 self._next += len(taken)
                 rows.extend(taken)
         return rows
 
-    def fetchall(self) -> list[tuple]:
-        """All remaining rows (the rest read as one unit)."""
+    def fetchall(self) -> list[Row]:
+        """All remaining rows (the rest read as one unit).
+
+        Returns:
+            The rows as tuples.
+
+        Raises:
+            ClosedHandleError: the cursor is closed.
+            MisuseError: another caller stepped the statement meanwhile.
+        """
         with self._lock:
             self._check_open()
             rows = self._rows[self._next:]
             if not self._at_end:
+                assert self._statement is not None
                 rows.extend(self._statement._next_rows(self._token, everything=True)[0])
                 self._let_go()
             self._rows, self._next = [], 0
@@ -347,7 +411,7 @@ class Cursor:
     def __iter__(self) -> "Cursor":
         return self
 
-    def __next__(self) -> tuple:
+    def __next__(self) -> Row:
         row = self.fetchone()
         if row is None:
             raise StopIteration
@@ -355,7 +419,11 @@ class Cursor:
 
     def close(self) -> None:
         """Drops the rows not read yet (closing the statement of a
-        ``Database.execute``); later fetches raise ClosedHandleError. Idempotent."""
+        ``Database.execute``); later fetches raise ClosedHandleError. Idempotent.
+
+        Raises:
+            Nothing.
+        """
         with self._lock:
             if not self._closed:
                 self._closed = True
@@ -364,11 +432,11 @@ class Cursor:
                     self._let_go()
 
 
-def _last_insert_rowid(statement) -> int:
+def _last_insert_rowid(statement: Statement) -> int:
     out = ffi.new("int64_t *")
     request = ffi.new("zova_database_last_insert_rowid_request *", [statement._native.ptr, out])
     statement._run_checked(lambda ptr: lib.zova_database_last_insert_rowid(request))
-    return out[0]
+    return int(out[0])
 
 
 # ---- transactions ----
@@ -381,11 +449,16 @@ class Transaction:
     released at the end or rolled back to when the block raises, and
     ``immediate`` has no effect on it. A failed COMMIT rolls back and raises:
     leaving the block never leaves a transaction open. The transaction belongs
-    to the handle, not to a thread. Enter each one once."""
+    to the handle, not to a thread. Enter each one once (again: MisuseError).
+
+    Args:
+        db: the database.
+        immediate: BEGIN IMMEDIATE for the outermost transaction (TypeError if not a bool).
+    """
 
     __slots__ = ("_db", "_immediate", "_savepoint", "_state")
 
-    def __init__(self, db, immediate: bool) -> None:
+    def __init__(self, db: Database, immediate: bool) -> None:
         if not isinstance(immediate, bool):
             raise TypeError(f"immediate must be bool, not {type(immediate).__name__}")
         self._db = db
@@ -393,7 +466,7 @@ class Transaction:
         self._savepoint = f"zova_transaction_{next(_savepoint_numbers)}"
         self._state = "new"  # then "outermost" or "savepoint", then "done"
 
-    def __enter__(self):
+    def __enter__(self) -> Database:
         if self._state != "new":
             raise ZovaError(lib.ZOVA_MISUSE, "a transaction() context can be entered only once")
         name = ffi.new("char[]", encode_str(self._savepoint, "savepoint name"))
@@ -402,7 +475,8 @@ class Transaction:
         self._state = "savepoint" if nested[0] else "outermost"
         return self._db
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         db, state = self._db, self._state
         self._state = "done"
         if state == "savepoint":
@@ -424,17 +498,30 @@ class Transaction:
         return False
 
 
-class RecordMethods:
+class RecordMethods(MixinBase):
     """``execute``, ``executemany``, ``executescript``, ``transaction`` and
     ``in_transaction`` on ``Database`` (README "Records")."""
 
     __slots__ = ()
 
-    def execute(self, sql: str, params=()) -> Cursor:
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
         """Prepares the first statement of ``sql``, binds ``params`` as
-        :meth:`Statement.execute` does and runs it; returns a :class:`Cursor`
-        (the statement is closed when its rows are read or the cursor is
-        closed). Raises what ``prepare`` and ``Statement.execute`` raise."""
+        :meth:`Statement.execute` does and runs it (the statement is closed
+        when its rows are read or the cursor is closed).
+
+        Args:
+            sql: the SQL text.
+            params: a sequence for ``?``/``?NNN`` or a mapping for ``:name``, ``@name``, ``$name``.
+
+        Returns:
+            A :class:`Cursor` over the rows.
+
+        Raises:
+            SQLiteError: the SQL does not compile.
+            InvalidArgumentError: wrong parameter count or kind.
+            TypeError, OverflowError: a parameter value of the wrong type or range.
+            ZovaError: SQLite's failure running it, by family.
+        """
         statement = self.prepare(sql)
         try:
             return statement._execute(params, owns_statement=True)
@@ -442,22 +529,35 @@ class RecordMethods:
             statement.close()
             raise
 
-    def executemany(self, sql: str, rows) -> Cursor:
+    def executemany(self, sql: str, rows: Iterable[Params]) -> Cursor:
         """Runs one prepared statement once per row of parameters of
         ``rows`` (any iterable, consumed lazily; each row as for ``execute``),
         all or nothing: inside a :meth:`transaction`. The statement may not
         return rows. Returns a finished :class:`Cursor` whose ``rowcount`` is
-        the sum of the rows' changes. Raises what ``execute`` raises, with the
-        row named (counted from 0)."""
+        the sum of the rows' changes.
+
+        Args:
+            sql: the SQL text (no result columns).
+            rows: the rows of parameters.
+
+        Returns:
+            A finished :class:`Cursor` (``rowcount``, ``lastrowid``).
+
+        Raises:
+            InvalidArgumentError: the statement returns rows, or a row's
+                parameters do not fit (the row is named, counted from 0).
+            Others: what :meth:`execute` raises; the transaction is rolled back.
+        """
         with self.prepare(sql) as statement:
             if statement.column_count():
                 raise ZovaError(lib.ZOVA_INVALID_ARGUMENT,
                                 "executemany: the statement returns rows; use execute for each row")
             names, dml = statement._parameters_and_dml()
-            rows = iter(rows)
-            done, changes, lastrowid = 0, 0, None
+            pending = iter(rows)
+            done, changes = 0, 0
+            lastrowid: int | None = None
             with self.transaction():
-                while chunk := list(itertools.islice(rows, _EXECUTEMANY_CHUNK_ROWS)):
+                while chunk := list(itertools.islice(pending, _EXECUTEMANY_CHUNK_ROWS)):
                     first = done
                     columns = encode_parameters(chunk, names, lambda row: f"executemany: row {first + row}")
                     chunk_changes, lastrowid = statement._run_rows(columns, len(chunk))
@@ -466,13 +566,30 @@ class RecordMethods:
             return Cursor._finished(changes if dml else -1, lastrowid)
 
     def executescript(self, sql: str) -> None:
-        """Runs every statement of ``sql`` (no parameters), as :meth:`exec`."""
+        """Runs every statement of ``sql`` (no parameters), as :meth:`exec`.
+
+        Args:
+            sql: the SQL statements.
+
+        Raises:
+            SQLiteError and the other families: what :meth:`exec` raises.
+        """
         self.exec(sql)
 
     def transaction(self, *, immediate: bool = False) -> Transaction:
         """``with db.transaction():`` BEGIN ... COMMIT, ROLLBACK when the block
-        raises; nested, a savepoint (see :class:`Transaction`)."""
-        return Transaction(self, immediate)
+        raises; nested, a savepoint (see :class:`Transaction`).
+
+        Args:
+            immediate: BEGIN IMMEDIATE (take the write lock at once) for an outermost transaction.
+
+        Returns:
+            A :class:`Transaction`; its ``with`` block gives the database.
+
+        Raises:
+            TypeError: ``immediate`` is not a bool.
+        """
+        return Transaction(self, immediate)  # type: ignore[arg-type]  # self is the Database this mixin is part of
 
     @property
     def in_transaction(self) -> bool:
