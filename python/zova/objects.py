@@ -9,14 +9,20 @@ nothing else is accepted.
 from __future__ import annotations
 
 import bisect
+import builtins
 import hashlib
 import io
 import threading
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any, Literal, SupportsIndex, TypeVar
 
 from ._native import ffi, lib
 from .enums import Status
 from .errors import ClosedHandleError, ZovaError, call_error, index_int
-from .handle import Guard
+from .handle import Guard, MixinBase, NativeDatabase
+
+_IdT = TypeVar("_IdT", bound="_Id")
 
 __all__ = ["ObjectId", "ObjectChunkId", "ObjectManifestChunk", "ObjectManifest", "ObjectWriter", "ObjectReader",
            "object_id", "object_chunk_id"]
@@ -24,7 +30,7 @@ __all__ = ["ObjectId", "ObjectChunkId", "ObjectManifestChunk", "ObjectManifest",
 _UINT64_MAX = 2**64 - 1
 
 
-def _byte_view(data) -> memoryview:
+def _byte_view(data: Any) -> memoryview:
     """A flat memoryview of unsigned bytes over `data`: any object with the
     buffer protocol (a non-contiguous one is copied), or a list or tuple of
     ints in 0..255 (cli-and-bindings 2.3). Nothing else is coerced, as with
@@ -44,20 +50,20 @@ def _byte_view(data) -> memoryview:
     return view
 
 
-def _byte_input(data):
+def _byte_input(data: Any) -> tuple[Any, int]:
     """(cdata pointer, length) over the caller's bytes, without a copy when possible."""
     view = _byte_view(data)
     return ffi.from_buffer("uint8_t[]", view), view.nbytes
 
 
-def _uint64(value: int, what: str) -> int:
+def _uint64(value: SupportsIndex, what: str) -> int:
     value = index_int(value, what)
     if value < 0 or value > _UINT64_MAX:
         raise OverflowError(f"{what} out of range for u64")
     return value
 
 
-def _fill_buffer(size: int):
+def _fill_buffer(size: int) -> bytes | bytearray:
     """A fresh buffer of `size` bytes for C to fill in place. For size >= 2 it is
     a new bytes object (bytes(n) never shares those; nothing else can see or
     has hashed it before it is returned filled), which saves a copy of the
@@ -66,10 +72,18 @@ def _fill_buffer(size: int):
 
 
 class _Id:
+    """32 immutable bytes, compared by equality only.
+
+    Args:
+        data: exactly 32 bytes, any bytes-like object (ValueError for another
+            length, TypeError for a non-bytes-like value).
+    """
+
     __slots__ = ("_bytes",)
     _name = "ObjectId"
+    _bytes: bytes
 
-    def __init__(self, data) -> None:
+    def __init__(self, data: Any) -> None:
         try:
             raw = _byte_view(data).tobytes()
         except TypeError:
@@ -78,28 +92,34 @@ class _Id:
             raise ValueError(f"{self._name} requires exactly 32 bytes, got {len(raw)}")
         object.__setattr__(self, "_bytes", raw)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{self._name} is immutable")
 
     @property
-    def bytes(self) -> bytes:
+    def bytes(self) -> bytes:  # noqa: A003
+        """The 32 bytes."""
         return self._bytes
 
     def hex(self) -> str:
+        """The 32 bytes as 64 lowercase hex digits.
+
+        Returns:
+            The hex string.
+        """
         return self._bytes.hex()
 
-    def __bytes__(self) -> bytes:
+    def __bytes__(self) -> "builtins.bytes":
         return self._bytes
 
     def __repr__(self) -> str:
         return f"{self._name}('{self._bytes.hex()}')"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
         return self._bytes == other._bytes
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
         return self._bytes != other._bytes
@@ -107,45 +127,73 @@ class _Id:
     def __hash__(self) -> int:
         return hash((self._name, self._bytes))
 
-    def _no_order(self, other):
+    def _no_order(self, other: object) -> bool:
         raise TypeError("object ids only support equality comparisons")
 
     __lt__ = __le__ = __gt__ = __ge__ = _no_order
 
-    def _cdata(self, ctype: str):
+    def _cdata(self, ctype: str) -> Any:
         value = ffi.new(ctype + " *")
         ffi.memmove(value.bytes, self._bytes, 32)
         return value[0]
 
 
 class ObjectId(_Id):
-    """SHA-256 of an object's bytes (file-format §3)."""
+    """SHA-256 of an object's bytes (file-format §3).
+
+    Args:
+        data: the 32 bytes of the id (ValueError for another length).
+    """
     __slots__ = ()
     _name = "ObjectId"
 
 
 class ObjectChunkId(_Id):
-    """SHA-256 of one chunk's bytes (file-format §3)."""
+    """SHA-256 of one chunk's bytes (file-format §3).
+
+    Args:
+        data: the 32 bytes of the id (ValueError for another length).
+    """
     __slots__ = ()
     _name = "ObjectChunkId"
 
 
-def _require_id(value, cls):
+def _require_id(value: object, cls: type[_IdT]) -> _IdT:
     if not isinstance(value, cls):
         raise TypeError(f"expected {cls.__name__}, not {type(value).__name__}")
     return value
 
 
-def object_id(data) -> ObjectId:
-    """The ObjectId of `data`, computed by the C helper."""
+def object_id(data: Any) -> ObjectId:
+    """The ObjectId of some bytes (their SHA-256), computed by the C helper.
+
+    Args:
+        data: any bytes-like object, or a list or tuple of ints in 0..255.
+
+    Returns:
+        The :class:`ObjectId` that storing ``data`` would give.
+
+    Raises:
+        TypeError: ``data`` is not bytes-like.
+    """
     pointer, length = _byte_input(data)
     out = ffi.new("zova_object_id *")
     lib.zova_object_id_from_bytes(pointer, length, out)
     return ObjectId(ffi.buffer(out.bytes, 32)[:])
 
 
-def object_chunk_id(data) -> ObjectChunkId:
-    """The ObjectChunkId of `data`, computed by the C helper."""
+def object_chunk_id(data: Any) -> ObjectChunkId:
+    """The ObjectChunkId of one chunk's bytes (their SHA-256), computed by the C helper.
+
+    Args:
+        data: any bytes-like object, or a list or tuple of ints in 0..255.
+
+    Returns:
+        The :class:`ObjectChunkId`.
+
+    Raises:
+        TypeError: ``data`` is not bytes-like.
+    """
     pointer, length = _byte_input(data)
     out = ffi.new("zova_object_chunk_id *")
     lib.zova_object_chunk_id_from_bytes(pointer, length, out)
@@ -153,21 +201,48 @@ def object_chunk_id(data) -> ObjectChunkId:
 
 
 class ObjectManifestChunk:
-    """One manifest row: chunk `index`, its `hash`, byte `offset` and `size_bytes`."""
+    """One manifest row: chunk ``index``, its ``hash``, byte ``offset`` and ``size_bytes``.
+
+    Args:
+        index: the chunk's position in the object, from 0.
+        hash: the chunk's :class:`ObjectChunkId`.
+        offset: the chunk's first byte in the object.
+        size_bytes: the chunk's length.
+
+    Raises:
+        TypeError: ``hash`` is not an ObjectChunkId, or an int argument is not an int.
+        OverflowError: an int argument outside u64.
+    """
     __slots__ = ("_index", "_hash", "_offset", "_size_bytes")
 
-    def __init__(self, index: int, hash: ObjectChunkId, offset: int, size_bytes: int) -> None:
+    def __init__(self, index: SupportsIndex, hash: ObjectChunkId, offset: SupportsIndex,
+                 size_bytes: SupportsIndex) -> None:
         self._index = _uint64(index, "index")
         self._hash = _require_id(hash, ObjectChunkId)
         self._offset = _uint64(offset, "offset")
         self._size_bytes = _uint64(size_bytes, "size_bytes")
 
-    index = property(lambda self: self._index)
-    hash = property(lambda self: self._hash)
-    offset = property(lambda self: self._offset)
-    size_bytes = property(lambda self: self._size_bytes)
+    @property
+    def index(self) -> int:
+        """The chunk's position in the object, from 0."""
+        return self._index
 
-    def __eq__(self, other):
+    @property
+    def hash(self) -> ObjectChunkId:
+        """The chunk's id."""
+        return self._hash
+
+    @property
+    def offset(self) -> int:
+        """The chunk's first byte in the object."""
+        return self._offset
+
+    @property
+    def size_bytes(self) -> int:
+        """The chunk's length in bytes."""
+        return self._size_bytes
+
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, ObjectManifestChunk):
             return NotImplemented
         return (self._index, self._hash, self._offset, self._size_bytes) == (
@@ -182,14 +257,21 @@ class ObjectManifestChunk:
 
 
 class ObjectManifest:
-    """A verified object manifest (c-abi §4.9 ``object_manifest_get``)."""
+    """A verified object manifest (c-abi §4.9 ``object_manifest_get``), from
+    :meth:`zova.Database.object_manifest`; ``ObjectManifest(...)`` raises TypeError."""
     __slots__ = ("_object_id", "_size_bytes", "_chunk_count", "_chunker", "_chunks")
 
-    def __init__(self, *args, **kwargs) -> None:
+    _object_id: ObjectId
+    _size_bytes: int
+    _chunk_count: int
+    _chunker: str
+    _chunks: list[ObjectManifestChunk]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("ObjectManifest has no public constructor; use Database.object_manifest")
 
     @classmethod
-    def _from_native(cls, manifest) -> "ObjectManifest":
+    def _from_native(cls, manifest: Any) -> "ObjectManifest":
         self = cls.__new__(cls)
         self._object_id = ObjectId(ffi.buffer(manifest.object_id.bytes, 32)[:])
         self._size_bytes = manifest.size_bytes
@@ -202,11 +284,30 @@ class ObjectManifest:
         ]
         return self
 
-    object_id = property(lambda self: self._object_id)
-    size_bytes = property(lambda self: self._size_bytes)
-    chunk_count = property(lambda self: self._chunk_count)
-    chunker = property(lambda self: self._chunker)
-    chunks = property(lambda self: list(self._chunks))
+    @property
+    def object_id(self) -> ObjectId:
+        """The object's id."""
+        return self._object_id
+
+    @property
+    def size_bytes(self) -> int:
+        """The object's size in bytes."""
+        return self._size_bytes
+
+    @property
+    def chunk_count(self) -> int:
+        """The number of chunks."""
+        return self._chunk_count
+
+    @property
+    def chunker(self) -> str:
+        """The chunker's name (``"fastcdc-v1"``...)."""
+        return self._chunker
+
+    @property
+    def chunks(self) -> list[ObjectManifestChunk]:
+        """The chunks in order (a new list)."""
+        return list(self._chunks)
 
     def __repr__(self) -> str:
         return (f"ObjectManifest(object_id='{self._object_id.hex()}', size_bytes={self._size_bytes}, "
@@ -219,21 +320,25 @@ class ObjectWriter:
     Use it as a context manager: leaving the block without :meth:`finish`
     cancels the writer, so no partial object is ever stored. A writer belongs to
     the process that created it: after ``os.fork()`` the child's copy raises
-    ``ZOVA_MISUSE`` and closing it leaves the parent's stream alone."""
+    ``ZOVA_MISUSE`` and closing it leaves the parent's stream alone.
+    ``ObjectWriter(...)`` raises TypeError: use :meth:`zova.Database.object_writer`."""
 
     __slots__ = ("_native", "_guard", "__weakref__")
 
-    def __init__(self, *args, **kwargs) -> None:
+    _native: NativeDatabase
+    _guard: Guard
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("ObjectWriter has no public constructor; use Database.object_writer")
 
     @classmethod
-    def _wrap(cls, native, ptr) -> "ObjectWriter":
+    def _wrap(cls, native: NativeDatabase, ptr: Any) -> "ObjectWriter":
         self = cls.__new__(cls)
         self._native = native
         self._guard = Guard(ptr, "object writer")
         return self
 
-    def _run(self, function, request) -> None:
+    def _run(self, function: Callable[[Any], int], request: Any) -> None:
         guard = self._guard
         guard.enter()
         try:
@@ -243,7 +348,7 @@ class ObjectWriter:
         if status:
             raise call_error(status)
 
-    def _run_closing(self, function, request) -> None:
+    def _run_closing(self, function: Callable[[Any], int], request: Any) -> None:
         """finish and cancel: the writer is closed (and destroyed, once the calls
         in flight on other threads are done) whatever the call returned."""
         try:
@@ -251,8 +356,18 @@ class ObjectWriter:
         finally:
             self.close()
 
-    def write(self, data) -> None:
-        """Appends bytes (any bytes-like object) to the stream."""
+    def write(self, data: Any) -> None:
+        """Appends bytes to the stream.
+
+        Args:
+            data: any bytes-like object, or a list or tuple of ints in 0..255.
+
+        Raises:
+            TypeError: ``data`` is not bytes-like.
+            ClosedHandleError: the writer is finished, cancelled or closed.
+            MisuseError: used in a forked child.
+            ZovaError: the C core's failure storing chunks (BusyError, ReadOnlyError...).
+        """
         pointer, length = _byte_input(data)
         request = ffi.new("zova_object_writer_write_request *", [self._guard.handle, pointer, length])
         self._run(lib.zova_object_writer_write, request)
@@ -260,19 +375,35 @@ class ObjectWriter:
     def finish(self) -> ObjectId:
         """Stores the object and returns its id. The writer is closed afterwards,
         even when finishing failed (it is then cancelled). A write racing with
-        finish on another thread either lands before it or fails."""
+        finish on another thread either lands before it or fails.
+
+        Returns:
+            The new object's :class:`ObjectId`.
+
+        Raises:
+            ClosedHandleError: the writer was already finished, cancelled or closed.
+            ZovaError: the C core's failure storing the object.
+        """
         out = ffi.new("zova_object_id *")
         request = ffi.new("zova_object_writer_finish_request *", [self._guard.handle, out])
         self._run_closing(lib.zova_object_writer_finish, request)
         return ObjectId(ffi.buffer(out.bytes, 32)[:])
 
     def cancel(self) -> None:
-        """Discards what was written (chunks only this writer stored are deleted)."""
+        """Discards what was written (chunks only this writer stored are deleted).
+
+        Raises:
+            ClosedHandleError: the writer was already finished, cancelled or closed.
+        """
         request = ffi.new("zova_object_writer_cancel_request *", [self._guard.handle])
         self._run_closing(lib.zova_object_writer_cancel, request)
 
     def close(self) -> None:
-        """Cancels an unfinished writer; idempotent."""
+        """Cancels an unfinished writer; idempotent.
+
+        Raises:
+            Nothing.
+        """
         guard = getattr(self, "_guard", None)
         if guard is not None and guard.close():
             lib.zova_object_writer_destroy(guard.handle)
@@ -284,7 +415,8 @@ class ObjectWriter:
     def __enter__(self) -> "ObjectWriter":
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         self.close()
         return False
 
@@ -305,13 +437,30 @@ class ObjectReader(io.RawIOBase):
     ``Database.close()``; it may be used from several threads (one call at a
     time). If the object is deleted while it is read, a read that needs a
     chunk that went with it raises :class:`zova.NotFoundError`.
+    ``ObjectReader(...)`` raises TypeError.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    _native: NativeDatabase
+    _guard: Guard
+    _lock: threading.Lock
+    _id: ObjectId
+    _size: int
+    _manifest: bytes
+    _record: int
+    _hash_at: int
+    _offsets: memoryview
+    _sizes: memoryview
+    _position: int
+    _cached_index: int
+    _cached_chunk: bytes
+    _hasher: Any  # hashlib's sha256 object
+    _hashed_to: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("ObjectReader has no public constructor; use Database.open_object")
 
     @classmethod
-    def _wrap(cls, native, id: "ObjectId", manifest) -> "ObjectReader":
+    def _wrap(cls, native: NativeDatabase, id: "ObjectId", manifest: Any) -> "ObjectReader":
         self = cls.__new__(cls)
         self._native = native
         self._guard = Guard(native.ptr, "object reader")
@@ -345,10 +494,26 @@ class ObjectReader(io.RawIOBase):
         return self._size
 
     def readable(self) -> bool:
+        """True: a reader reads.
+
+        Returns:
+            True.
+
+        Raises:
+            ValueError: the reader is closed.
+        """
         self._check_open()
         return True
 
     def seekable(self) -> bool:
+        """True: a reader seeks.
+
+        Returns:
+            True.
+
+        Raises:
+            ValueError: the reader is closed.
+        """
         self._check_open()
         return True
 
@@ -357,34 +522,64 @@ class ObjectReader(io.RawIOBase):
             raise ValueError("I/O operation on closed object reader")
 
     def tell(self) -> int:
-        """The current position (may be past the end after a seek)."""
+        """The current position (may be past the end after a seek).
+
+        Returns:
+            The offset from the start.
+
+        Raises:
+            ValueError: the reader is closed.
+        """
         self._check_open()
         return self._position
 
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+    def seek(self, offset: SupportsIndex, whence: SupportsIndex = io.SEEK_SET) -> int:
         """Moves to `offset` from the start (SEEK_SET), the current position
         (SEEK_CUR) or the end (SEEK_END) and returns the new position; a
-        position before the start is a ValueError, one past the end reads b""."""
-        offset = index_int(offset, "offset")
-        whence = index_int(whence, "whence")
+        position before the start is a ValueError, one past the end reads b"".
+
+        Args:
+            offset: the distance, an int.
+            whence: ``io.SEEK_SET``, ``io.SEEK_CUR`` or ``io.SEEK_END``.
+
+        Returns:
+            The new position.
+
+        Raises:
+            ValueError: a bad ``whence``, a negative position, or the reader is closed.
+            TypeError: ``offset`` or ``whence`` is not an int.
+        """
+        distance = index_int(offset, "offset")
+        origin = index_int(whence, "whence")
         with self._lock:
             self._check_open()
-            if whence == io.SEEK_SET:
-                target = offset
-            elif whence == io.SEEK_CUR:
-                target = self._position + offset
-            elif whence == io.SEEK_END:
-                target = self._size + offset
+            if origin == io.SEEK_SET:
+                target = distance
+            elif origin == io.SEEK_CUR:
+                target = self._position + distance
+            elif origin == io.SEEK_END:
+                target = self._size + distance
             else:
-                raise ValueError(f"invalid whence ({whence}, should be 0, 1 or 2)")
+                raise ValueError(f"invalid whence ({origin}, should be 0, 1 or 2)")
             if target < 0:
                 raise ValueError(f"negative seek position {target}")
             self._position = target
             return target
 
-    def readinto(self, buffer) -> int:
-        """Fills `buffer` from the current position and returns the number of
-        bytes read (0 at the end of the object)."""
+    def readinto(self, buffer: Any) -> int:
+        """Fills ``buffer`` from the current position.
+
+        Args:
+            buffer: a writable bytes-like object.
+
+        Returns:
+            The number of bytes read (0 at the end of the object).
+
+        Raises:
+            CorruptError: a chunk, or the whole object, fails its SHA-256.
+            NotFoundError: the object was deleted while it was read.
+            ValueError: the reader is closed.
+        """
         view = memoryview(buffer).cast("B")
         with self._lock:
             self._check_open()
@@ -402,9 +597,18 @@ class ObjectReader(io.RawIOBase):
             return filled
 
     def readall(self) -> bytes:
-        """The bytes from the current position to the end of the object."""
+        """The bytes from the current position to the end of the object.
+
+        Returns:
+            The bytes (b"" at or past the end).
+
+        Raises:
+            CorruptError, NotFoundError, ValueError: as :meth:`readinto`.
+        """
         self._check_open()
-        return self.read(max(self._size - self._position, 0))
+        data = self.read(max(self._size - self._position, 0))
+        assert data is not None  # a blocking reader always returns bytes
+        return data
 
     def _hash_in_order(self, piece: memoryview) -> None:
         """Hashes bytes read in order from the start; at the end of the object
@@ -431,7 +635,7 @@ class ObjectReader(io.RawIOBase):
         if status:
             raise call_error(status)
         try:
-            chunk = ffi.buffer(out.data, out.len)[:]
+            chunk: bytes = ffi.buffer(out.data, out.len)[:]
         finally:
             lib.zova_buffer_free(out)
         expected = self._sizes[index]
@@ -451,7 +655,7 @@ class ObjectReader(io.RawIOBase):
             return ZovaError(Status.OBJECT_NOT_FOUND, "object was deleted while it was read")
         return ZovaError(Status.OBJECT_CORRUPT, f"chunk {index} of the object is missing")
 
-    def _run(self, function, request) -> int:
+    def _run(self, function: Callable[[Any], int], request: Any) -> int:
         guard = self._guard
         try:
             guard.enter()
@@ -464,29 +668,57 @@ class ObjectReader(io.RawIOBase):
 
     def close(self) -> None:
         """Closes the reader (after the read another thread is making on it);
-        idempotent."""
+        idempotent.
+
+        Raises:
+            Nothing.
+        """
         guard = getattr(self, "_guard", None)
         if guard is not None and guard.close():
             self._native.release()
         super().close()
 
 
-class ObjectMethods:
+class ObjectMethods(MixinBase):
     """The object methods of :class:`~zova.Database`."""
 
     __slots__ = ()
 
-    def put_object(self, data) -> ObjectId:
-        """Stores `data` as one content-addressed object; storing existing bytes is a no-op."""
+    def put_object(self, data: Any) -> ObjectId:
+        """Stores bytes as one content-addressed object; storing existing bytes is a no-op.
+
+        Args:
+            data: any bytes-like object, or a list or tuple of ints in 0..255.
+
+        Returns:
+            The object's :class:`ObjectId` (SHA-256 of ``data``).
+
+        Raises:
+            TypeError: ``data`` is not bytes-like.
+            MisuseError: called inside a transaction (``OBJECT_TRANSACTION_ACTIVE``).
+            InvalidArgumentError: the object is too large.
+            ReadOnlyError, BusyError: the handle cannot write now.
+        """
         pointer, length = _byte_input(data)
         out = ffi.new("zova_object_id *")
         request = ffi.new("zova_object_put_request *", [self._handle(), pointer, length, out])
         self._call(lib.zova_object_put, request)
         return ObjectId(ffi.buffer(out.bytes, 32)[:])
 
-    def put_objects(self, items) -> list[ObjectId]:
-        """Stores every item of the iterable as an object in ONE transaction (all or
-        nothing) and returns their ids in order (addition: ``zova_object_put_many``)."""
+    def put_objects(self, items: Iterable[Any]) -> list[ObjectId]:
+        """Stores every item as an object in ONE transaction, all or nothing
+        (addition: ``zova_object_put_many``).
+
+        Args:
+            items: an iterable of bytes-like objects.
+
+        Returns:
+            Their ids, in order.
+
+        Raises:
+            TypeError: an item is not bytes-like.
+            ZovaError: what :meth:`put_object` raises; nothing is stored then.
+        """
         inputs = [_byte_input(item) for item in items]
         count = len(inputs)
         pointers = ffi.new("const uint8_t *[]", [pointer for pointer, _ in inputs] or 1)
@@ -498,7 +730,19 @@ class ObjectMethods:
 
     def get_object(self, id: ObjectId) -> bytes:
         """The object's bytes, every chunk and the whole object verified. Peak
-        memory is the object's size: C fills the returned bytes in place."""
+        memory is the object's size: C fills the returned bytes in place.
+
+        Args:
+            id: the object's id.
+
+        Returns:
+            The bytes.
+
+        Raises:
+            TypeError: ``id`` is not an :class:`ObjectId`.
+            NotFoundError: no object has this id.
+            CorruptError: stored bytes fail their checks.
+        """
         size = self.object_size(id)
         if size == 0:
             return self._get_small_object(id)
@@ -508,7 +752,7 @@ class ObjectMethods:
         copied = self._read_range_into(id, 0, buffer)
         if copied != size:
             raise ZovaError(lib.ZOVA_OBJECT_CORRUPT, "object changed while it was read")
-        return bytes(buffer) if isinstance(buffer, bytearray) else buffer
+        return builtins.bytes(buffer) if isinstance(buffer, bytearray) else buffer
 
     def _get_small_object(self, id: ObjectId) -> bytes:
         """zova_object_get: verifies the object id even when there are no bytes
@@ -517,33 +761,61 @@ class ObjectMethods:
         request = ffi.new("zova_object_get_request *", [self._handle(), id._cdata("zova_object_id"), out])
         self._call(lib.zova_object_get, request)
         try:
-            return ffi.buffer(out.data, out.len)[:] if out.len else b""
+            data: bytes = ffi.buffer(out.data, out.len)[:] if out.len else b""
+            return data
         finally:
             lib.zova_buffer_free(out)
 
-    def read_object_range(self, id: ObjectId, offset: int, size: int) -> bytes:
-        """Up to `size` bytes from `offset` (fewer at the end of the object);
-        `offset` equal to the object size gives b"". Only the bytes that exist
-        are allocated, however large `size` is."""
-        offset = _uint64(offset, "offset")
-        size = _uint64(size, "size")
-        size = max(0, min(size, self.object_size(id) - offset))
-        buffer = _fill_buffer(size)
-        copied = self._read_range_into(id, offset, buffer)
-        if copied == size and not isinstance(buffer, bytearray):
-            return buffer
-        return bytes(memoryview(buffer)[:copied])
+    def read_object_range(self, id: ObjectId, offset: SupportsIndex, size: SupportsIndex) -> bytes:
+        """Up to ``size`` bytes from ``offset`` (fewer at the end of the object);
+        ``offset`` equal to the object size gives b"". Only the bytes that exist
+        are allocated, however large ``size`` is.
 
-    def _read_range_into(self, id: ObjectId, offset: int, buffer) -> int:
+        Args:
+            id: the object's id.
+            offset: the first byte, an int in u64.
+            size: the most bytes to read, an int in u64.
+
+        Returns:
+            The bytes read.
+
+        Raises:
+            TypeError: ``id`` is not an :class:`ObjectId`.
+            NotFoundError: no object has this id.
+            CorruptError: stored bytes fail their checks.
+            InvalidArgumentError: ``offset`` past the end (``OBJECT_RANGE_INVALID``).
+            OverflowError: ``offset`` or ``size`` outside u64.
+        """
+        start = _uint64(offset, "offset")
+        wanted = _uint64(size, "size")
+        wanted = max(0, min(wanted, self.object_size(id) - start))
+        buffer = _fill_buffer(wanted)
+        copied = self._read_range_into(id, start, buffer)
+        if copied == wanted and not isinstance(buffer, bytearray):
+            return buffer
+        return builtins.bytes(memoryview(buffer)[:copied])
+
+    def _read_range_into(self, id: ObjectId, offset: int, buffer: bytes | bytearray) -> int:
         _require_id(id, ObjectId)
         copied = ffi.new("size_t *")
         target = ffi.from_buffer("uint8_t[]", buffer) if len(buffer) else ffi.NULL
         request = ffi.new("zova_object_read_range_request *",
                           [self._handle(), id._cdata("zova_object_id"), offset, target, len(buffer), copied])
         self._call(lib.zova_object_read_range, request)
-        return copied[0]
+        return int(copied[0])
 
     def has_object(self, id: ObjectId) -> bool:
+        """Whether an object with this id is stored.
+
+        Args:
+            id: the object's id.
+
+        Returns:
+            True if it is.
+
+        Raises:
+            TypeError: ``id`` is not an :class:`ObjectId`.
+        """
         _require_id(id, ObjectId)
         out = ffi.new("uint8_t *")
         request = ffi.new("zova_object_exists_request *", [self._handle(), id._cdata("zova_object_id"), out])
@@ -551,25 +823,74 @@ class ObjectMethods:
         return bool(out[0])
 
     def object_size(self, id: ObjectId) -> int:
+        """The object's size in bytes.
+
+        Args:
+            id: the object's id.
+
+        Returns:
+            The size.
+
+        Raises:
+            TypeError: ``id`` is not an :class:`ObjectId`.
+            NotFoundError: no object has this id.
+            CorruptError: stored bytes fail their checks.
+        """
         _require_id(id, ObjectId)
         out = ffi.new("uint64_t *")
         request = ffi.new("zova_object_size_request *", [self._handle(), id._cdata("zova_object_id"), out])
         self._call(lib.zova_object_size, request)
-        return out[0]
+        return int(out[0])
 
     def object_chunk_count(self, id: ObjectId) -> int:
+        """The number of chunks the object is stored in.
+
+        Args:
+            id: the object's id.
+
+        Returns:
+            The count.
+
+        Raises:
+            TypeError: ``id`` is not an :class:`ObjectId`.
+            NotFoundError: no object has this id.
+            CorruptError: stored bytes fail their checks.
+        """
         _require_id(id, ObjectId)
         out = ffi.new("uint64_t *")
         request = ffi.new("zova_object_chunk_count_request *", [self._handle(), id._cdata("zova_object_id"), out])
         self._call(lib.zova_object_chunk_count, request)
-        return out[0]
+        return int(out[0])
 
     def delete_object(self, id: ObjectId) -> None:
+        """Deletes the object (and the chunks no other object uses).
+
+        Args:
+            id: the object's id.
+
+        Raises:
+            TypeError: ``id`` is not an :class:`ObjectId`.
+            NotFoundError: no object has this id.
+            MisuseError: called inside a transaction.
+        """
         _require_id(id, ObjectId)
         request = ffi.new("zova_object_delete_request *", [self._handle(), id._cdata("zova_object_id")])
         self._call(lib.zova_object_delete, request)
 
     def object_manifest(self, id: ObjectId) -> ObjectManifest:
+        """The object's verified manifest (its chunks).
+
+        Args:
+            id: the object's id.
+
+        Returns:
+            The :class:`ObjectManifest`.
+
+        Raises:
+            TypeError: ``id`` is not an :class:`ObjectId`.
+            NotFoundError: no object has this id.
+            CorruptError: stored bytes fail their checks.
+        """
         _require_id(id, ObjectId)
         out = ffi.new("zova_object_manifest *")
         request = ffi.new("zova_object_manifest_get_request *", [self._handle(), id._cdata("zova_object_id"), out])
@@ -580,18 +901,43 @@ class ObjectMethods:
             lib.zova_object_manifest_free(out)
 
     def get_object_chunk(self, hash: ObjectChunkId) -> bytes:
+        """One stored chunk's bytes, verified against its hash.
+
+        Args:
+            hash: the chunk's id.
+
+        Returns:
+            The bytes.
+
+        Raises:
+            TypeError: ``hash`` is not an :class:`ObjectChunkId`.
+            NotFoundError: no such chunk.
+            CorruptError: the bytes do not match the hash.
+        """
         _require_id(hash, ObjectChunkId)
         out = ffi.new("zova_buffer *")
         request = ffi.new("zova_object_chunk_get_request *",
                           [self._handle(), hash._cdata("zova_object_chunk_id"), out])
         self._call(lib.zova_object_chunk_get, request)
         try:
-            return ffi.buffer(out.data, out.len)[:]
+            data: bytes = ffi.buffer(out.data, out.len)[:]
+            return data
         finally:
             lib.zova_buffer_free(out)
 
     def has_object_chunk(self, hash: ObjectChunkId) -> bool:
-        """Reads and verifies the chunk; a missing chunk is False, a damaged one raises."""
+        """Reads and verifies the chunk; a missing chunk is False, a damaged one raises.
+
+        Args:
+            hash: the chunk's id.
+
+        Returns:
+            True if the chunk is stored and verifies.
+
+        Raises:
+            TypeError: ``hash`` is not an :class:`ObjectChunkId`.
+            CorruptError: the chunk's bytes do not match its hash.
+        """
         try:
             self.get_object_chunk(hash)
         except ZovaError as error:
@@ -600,7 +946,17 @@ class ObjectMethods:
             raise
         return True
 
-    def put_object_chunk(self, expected_hash: ObjectChunkId, data) -> None:
+    def put_object_chunk(self, expected_hash: ObjectChunkId, data: Any) -> None:
+        """Stores one chunk (for :meth:`assemble_object_from_chunks`).
+
+        Args:
+            expected_hash: the chunk's id, checked against ``data``.
+            data: the chunk's bytes (bytes-like).
+
+        Raises:
+            TypeError: ``expected_hash`` is not an ObjectChunkId, or ``data`` not bytes-like.
+            CorruptError: ``data`` does not hash to ``expected_hash`` (``OBJECT_CHUNK_HASH_MISMATCH``).
+        """
         _require_id(expected_hash, ObjectChunkId)
         pointer, length = _byte_input(data)
         request = ffi.new("zova_object_chunk_put_request *",
@@ -608,7 +964,17 @@ class ObjectMethods:
         self._call(lib.zova_object_chunk_put, request)
 
     def delete_object_chunk(self, hash: ObjectChunkId) -> bool:
-        """Deletes a chunk no manifest references; False when missing or still referenced."""
+        """Deletes a chunk no manifest references.
+
+        Args:
+            hash: the chunk's id.
+
+        Returns:
+            True if deleted; False when missing or still referenced.
+
+        Raises:
+            TypeError: ``hash`` is not an :class:`ObjectChunkId`.
+        """
         _require_id(hash, ObjectChunkId)
         out = ffi.new("uint8_t *")
         request = ffi.new("zova_object_chunk_delete_request *",
@@ -616,10 +982,24 @@ class ObjectMethods:
         self._call(lib.zova_object_chunk_delete, request)
         return bool(out[0])
 
-    def assemble_object_from_chunks(self, id: ObjectId, size_bytes: int, chunks) -> None:
-        """Records an object made of chunks already stored (any boundaries)."""
+    def assemble_object_from_chunks(self, id: ObjectId, size_bytes: SupportsIndex,
+                                    chunks: Iterable[ObjectManifestChunk]) -> None:
+        """Records an object made of chunks already stored (any boundaries).
+
+        Args:
+            id: the object's id (SHA-256 of the whole, verified).
+            size_bytes: the object's size.
+            chunks: its :class:`ObjectManifestChunk` rows in order.
+
+        Raises:
+            TypeError: ``id`` is not an ObjectId, or a chunk not an ObjectManifestChunk.
+            InvalidArgumentError: the chunks do not make the object (``OBJECT_MANIFEST_INVALID``).
+            NotFoundError: a chunk is not stored.
+            AlreadyExistsError: the object exists.
+            OverflowError: ``size_bytes`` outside u64.
+        """
         _require_id(id, ObjectId)
-        size_bytes = _uint64(size_bytes, "size_bytes")
+        total = _uint64(size_bytes, "size_bytes")
         items = list(chunks)
         for item in items:
             if not isinstance(item, ObjectManifestChunk):
@@ -631,10 +1011,18 @@ class ObjectMethods:
             slot.offset = item.offset
             slot.size_bytes = item.size_bytes
         request = ffi.new("zova_object_assemble_from_chunks_request *",
-                          [self._handle(), id._cdata("zova_object_id"), size_bytes, array, len(items)])
+                          [self._handle(), id._cdata("zova_object_id"), total, array, len(items)])
         self._call(lib.zova_object_assemble_from_chunks, request)
 
     def object_writer(self) -> ObjectWriter:
+        """A streaming writer for one new object (use it in a ``with`` block).
+
+        Returns:
+            An :class:`ObjectWriter`.
+
+        Raises:
+            MisuseError: called inside a transaction.
+        """
         out = ffi.new("zova_object_writer **")
         request = ffi.new("zova_object_writer_create_request *", [self._handle(), out])
         self._adopt_child(lib.zova_object_writer_create, request)
@@ -644,8 +1032,18 @@ class ObjectMethods:
         """A read-only binary file (:class:`ObjectReader`, an ``io.RawIOBase``)
         over the object `id`, verified chunk by chunk as it is read: stream an
         object of any size with ``shutil.copyfileobj`` in bounded memory.
-        Raises NotFoundError if there is no such object, CorruptError if its
-        manifest is damaged."""
+
+        Args:
+            id: the object's id.
+
+        Returns:
+            An :class:`ObjectReader`.
+
+        Raises:
+            TypeError: ``id`` is not an :class:`ObjectId`.
+            NotFoundError: there is no such object.
+            CorruptError: its manifest is damaged.
+        """
         _require_id(id, ObjectId)
         out = ffi.new("zova_object_manifest *")
         request = ffi.new("zova_object_manifest_get_request *", [self._handle(), id._cdata("zova_object_id"), out])
@@ -667,22 +1065,36 @@ class ObjectMethods:
         finally:
             lib.zova_object_manifest_free(out)
 
-    def list_objects(self, *, limit: int | None = None, after: ObjectId | None = None) -> list[ObjectId]:
+    def list_objects(self, *, limit: SupportsIndex | None = None, after: ObjectId | None = None) -> list[ObjectId]:
         """The ids of stored objects in id order (bytewise, as ``ObjectId.hex()``
         sorts), at most `limit` of them, starting after the id `after`: pass the
         last id of one page as `after` to get the next. Sizes:
-        :meth:`object_size`."""
+        :meth:`object_size`.
+
+        Args:
+            limit: the most ids to return (None: all), an int >= 0.
+            after: return only ids after this one.
+
+        Returns:
+            The ids, in order.
+
+        Raises:
+            ValueError: ``limit`` is negative. TypeError: ``limit`` not an int,
+                or ``after`` not an ObjectId.
+            CorruptError: a stored id is not 32 bytes.
+        """
+        count: int | None = None
         if limit is not None:
-            limit = index_int(limit, "limit")
-            if limit < 0:
-                raise ValueError(f"limit must be >= 0, got {limit}")
+            count = index_int(limit, "limit")
+            if count < 0:
+                raise ValueError(f"limit must be >= 0, got {count}")
         if after is not None:
             _require_id(after, ObjectId)
         with self.prepare("select object_id from _zova_objects where object_id > ?1 order by object_id limit ?2") as page:
             page.bind_blob(1, after.bytes if after is not None else b"")
-            page.bind_int(2, -1 if limit is None else limit)
+            page.bind_int(2, -1 if count is None else count)
             rows = page.fetchall()
-        ids = []
+        ids: list[ObjectId] = []
         for (raw,) in rows:
             if not isinstance(raw, bytes) or len(raw) != 32:
                 raise ZovaError(Status.CORRUPT, "an object row's id is not 32 bytes")
