@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, cast, overload
 
 from ._native import ffi, lib
 from .errors import ZovaError, encode_str, index_int
+from .handle import MixinBase
 
 __all__ = ["VectorCollectionOptions", "VectorCollectionInfo", "VectorInput", "Vector", "VectorSearchResult",
            "encode_f32_le"]
@@ -31,40 +32,38 @@ class _LazyNumpy:
 
     __slots__ = ()
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         import numpy
 
         globals()["np"] = numpy
         return getattr(numpy, name)
 
 
-np = _LazyNumpy()
-
 if TYPE_CHECKING:
-    import numpy
-
-    # A search's hits, or with as_arrays=True its (ids, distances) arrays.
-    _Hits = Union[list["VectorSearchResult"], tuple[numpy.ndarray, numpy.ndarray]]
+    import numpy as np
+    import numpy.typing as npt
+else:
+    np = _LazyNumpy()
 
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
 
 
-def _uint(value, maximum: int, what: str) -> int:
+def _uint(value: SupportsIndex, maximum: int, what: str) -> int:
     value = index_int(value, what)   # numpy integers too; never bool
     if value < 0 or value > maximum:
         raise OverflowError(f"{what} out of range")
     return value
 
 
-def _require_real(array: np.ndarray, what: str) -> None:
+def _require_real(array: npt.NDArray[Any], what: str) -> None:
     """Only real numbers convert to float32: a complex array would lose its
     imaginary part, and bool, string and object arrays are not numbers."""
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{what} must be real numbers, not a numpy array of dtype {array.dtype}")
 
 
-def _f32_array(values, what: str = "vector values") -> np.ndarray:
+def _f32_array(values: Any, what: str = "vector values") -> npt.NDArray[np.float32]:
     """A 1-D float32 view or copy of values (no copy for a contiguous float32 array)."""
     if isinstance(values, np.ndarray):
         if values.dtype == np.float32 and values.ndim == 1 and values.flags.c_contiguous:
@@ -84,8 +83,18 @@ def _f32_array(values, what: str = "vector values") -> np.ndarray:
         return np.asarray(values, dtype=np.float64).astype(np.float32) if values else np.zeros(0, np.float32)
 
 
-def encode_f32_le(values) -> bytes:
-    """The little-endian f32 bytes of values (the SQL helpers' query blob)."""
+def encode_f32_le(values: Any) -> bytes:
+    """The little-endian f32 bytes of some values (the SQL helpers' query blob).
+
+    Args:
+        values: a sequence of numbers or a 1-D numpy array of real numbers.
+
+    Returns:
+        4 bytes per value.
+
+    Raises:
+        TypeError: not numbers. ValueError: not 1-D, or a value is not finite in f32.
+    """
     array = _f32_array(values)
     if not np.all(np.isfinite(array)):
         raise ValueError("vector query values must be finite f32 values")
@@ -93,11 +102,21 @@ def encode_f32_le(values) -> bytes:
 
 
 class VectorCollectionOptions:
-    """Dimensions and metric of a new collection (metric 0 cosine, 1 l2, 2 dot)."""
+    """Dimensions and metric of a new collection.
+
+    Args:
+        dimensions: the length of every vector, an int in u32 (the C core
+            refuses 0 at creation with VectorError).
+        metric: a :class:`zova.VectorMetric` (0 cosine, 1 l2, 2 dot).
+
+    Raises:
+        ValueError: another metric. OverflowError: ``dimensions`` outside u32.
+        TypeError: an argument is not an int.
+    """
 
     __slots__ = ("_dimensions", "_metric")
 
-    def __init__(self, dimensions: int, metric: int) -> None:
+    def __init__(self, dimensions: SupportsIndex, metric: SupportsIndex) -> None:
         self._dimensions = _uint(dimensions, _U32_MAX, "dimensions")
         metric = index_int(metric, "metric")
         if metric not in (0, 1, 2):
@@ -106,10 +125,12 @@ class VectorCollectionOptions:
 
     @property
     def dimensions(self) -> int:
+        """The length of every vector."""
         return self._dimensions
 
     @property
     def metric(self) -> int:
+        """The metric, a :class:`zova.VectorMetric` value as an int."""
         return self._metric
 
     def __repr__(self) -> str:
@@ -117,13 +138,21 @@ class VectorCollectionOptions:
 
 
 class VectorCollectionInfo:
+    """A collection's name, dimensions, metric and vector count, from
+    :meth:`zova.Database.vector_collection_info`; ``VectorCollectionInfo(...)`` raises TypeError."""
+
     __slots__ = ("_name", "_dimensions", "_metric", "_vector_count")
 
-    def __init__(self, *args, **kwargs) -> None:
+    _name: str
+    _dimensions: int
+    _metric: int
+    _vector_count: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("VectorCollectionInfo has no public constructor")
 
     @classmethod
-    def _from_c(cls, info) -> "VectorCollectionInfo":
+    def _from_c(cls, info: Any) -> "VectorCollectionInfo":
         self = cls.__new__(cls)
         self._name = _decode_id(info.name, info.name_len)
         self._dimensions = int(info.dimensions)
@@ -131,10 +160,25 @@ class VectorCollectionInfo:
         self._vector_count = int(info.vector_count)
         return self
 
-    name = property(lambda self: self._name)
-    dimensions = property(lambda self: self._dimensions)
-    metric = property(lambda self: self._metric)
-    vector_count = property(lambda self: self._vector_count)
+    @property
+    def name(self) -> str:
+        """The collection's name."""
+        return self._name
+
+    @property
+    def dimensions(self) -> int:
+        """The length of every vector."""
+        return self._dimensions
+
+    @property
+    def metric(self) -> int:
+        """The metric, a :class:`zova.VectorMetric` value as an int."""
+        return self._metric
+
+    @property
+    def vector_count(self) -> int:
+        """The number of vectors."""
+        return self._vector_count
 
     def __repr__(self) -> str:
         return (f"VectorCollectionInfo(name={self._name!r}, dimensions={self._dimensions}, "
@@ -142,11 +186,22 @@ class VectorCollectionInfo:
 
 
 class VectorInput:
-    """One row for :meth:`put_vectors`."""
+    """One row for :meth:`zova.Database.put_vectors`.
+
+    Args:
+        id: the vector's id (a str).
+        values: a sequence of numbers or a 1-D numpy array of real numbers.
+
+    Raises:
+        TypeError: ``id`` not a str, or ``values`` not numbers. ValueError: not 1-D.
+    """
 
     __slots__ = ("_id", "_array")
 
-    def __init__(self, id: str, values) -> None:
+    _id: str
+    _array: npt.NDArray[np.float32]
+
+    def __init__(self, id: str, values: Any) -> None:
         if not isinstance(id, str):
             raise TypeError(f"vector id must be str, not {type(id).__name__}")
         self._id = id
@@ -154,47 +209,72 @@ class VectorInput:
 
     @property
     def id(self) -> str:
+        """The vector's id."""
         return self._id
 
     @property
     def values(self) -> list[float]:
-        return self._array.tolist()
+        """The values as floats (a new list)."""
+        values: list[float] = self._array.tolist()
+        return values
 
     def __repr__(self) -> str:
         return f"VectorInput(id={self._id!r}, values_len={len(self._array)})"
 
 
 class Vector:
+    """One stored vector, from :meth:`zova.Database.get_vector`; ``Vector(...)`` raises TypeError."""
+
     __slots__ = ("_id", "_array")
 
-    def __init__(self, *args, **kwargs) -> None:
+    _id: str
+    _array: npt.NDArray[np.float32]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("Vector has no public constructor")
 
     @property
     def id(self) -> str:
+        """The vector's id."""
         return self._id
 
     @property
     def values(self) -> list[float]:
-        return self._array.tolist()
+        """The values as floats (a new list)."""
+        values: list[float] = self._array.tolist()
+        return values
 
     @property
-    def array(self) -> np.ndarray:
+    def array(self) -> npt.NDArray[np.float32]:
         """The values as a float32 numpy array (a copy)."""
-        return self._array.copy()
+        array: npt.NDArray[np.float32] = self._array.copy()
+        return array
 
     def __repr__(self) -> str:
         return f"Vector(id={self._id!r}, values_len={len(self._array)})"
 
 
 class VectorSearchResult:
+    """One hit of a search: the vector's ``id`` and its ``distance`` to the
+    query (smaller is nearer). ``VectorSearchResult(...)`` raises TypeError."""
+
     __slots__ = ("_id", "_distance")
 
-    def __init__(self, *args, **kwargs) -> None:
+    _id: str
+    _distance: float
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("VectorSearchResult has no public constructor")
 
-    id = property(lambda self: self._id)
-    distance = property(lambda self: self._distance)
+    @property
+    def id(self) -> str:
+        """The vector's id."""
+        return self._id
+
+    @property
+    def distance(self) -> float:
+        """The distance to the query."""
+        return self._distance
 
     def __repr__(self) -> str:
         return f"VectorSearchResult(id={self._id!r}, distance={self._distance!r})"
@@ -207,14 +287,15 @@ def _result(id_: str, distance: float) -> VectorSearchResult:
     return result
 
 
-def _decode_id(data, length) -> str:
+def _decode_id(data: Any, length: int) -> str:
     try:
-        return ffi.unpack(data, length).decode("utf-8")
+        raw: bytes = ffi.unpack(data, length)
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError("SQL text column is not valid UTF-8") from None
 
 
-def _count(value, what: str) -> int:
+def _count(value: Any, what: str) -> int:
     """A non-negative int (numpy integers included, bool refused)."""
     if isinstance(value, bool):
         raise TypeError(f"{what} must be int, not bool")
@@ -229,11 +310,11 @@ def _count(value, what: str) -> int:
     return number
 
 
-def _query_matrix(queries) -> np.ndarray:
+def _query_matrix(queries: Any) -> npt.NDArray[np.float32]:
     """A C-contiguous float32 (n, d) matrix of queries (no copy when it already is one)."""
     if isinstance(queries, (str, bytes, bytearray, memoryview)):
         raise TypeError(f"queries must be a 2-D array of numbers, not {type(queries).__name__}")
-    matrix = queries if isinstance(queries, np.ndarray) else np.asarray(queries)
+    matrix: npt.NDArray[Any] = queries if isinstance(queries, np.ndarray) else np.asarray(queries)
     _require_real(matrix, "queries")
     if matrix.ndim != 2:
         raise ValueError(f"queries must be a 2-D array of shape (n_queries, dimensions), not {matrix.ndim}-D "
@@ -244,7 +325,7 @@ def _query_matrix(queries) -> np.ndarray:
     return matrix
 
 
-def _results_arrays(out) -> tuple:
+def _results_arrays(out: Any) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
     """The (ids, distances) arrays of one zova_vector_search_results."""
     ids = np.empty(out.len, dtype=object)
     distances = np.empty(out.len, dtype=np.float64)
@@ -255,14 +336,14 @@ def _results_arrays(out) -> tuple:
     return ids, distances
 
 
-def _candidates(candidate_ids):
+def _candidates(candidate_ids: Sequence[str]) -> tuple[list[Any], Any, int]:
     if isinstance(candidate_ids, (str, bytes)):
         raise TypeError("candidate_ids must be a sequence of str, not a single str")
     keep = [ffi.new("char[]", encode_str(c, "candidate id")) for c in candidate_ids]
     return keep, (ffi.new("char *[]", keep) if keep else ffi.NULL), len(keep)
 
 
-class VectorMethods:
+class VectorMethods(MixinBase):
     """Database mixin: the vector API of cli-and-bindings §2.3."""
 
     __slots__ = ()
@@ -270,6 +351,17 @@ class VectorMethods:
     # ---- collections ----
 
     def create_vector_collection(self, name: str, options: VectorCollectionOptions) -> None:
+        """Creates an empty vector collection.
+
+        Args:
+            name: the collection's name.
+            options: its dimensions and metric.
+
+        Raises:
+            AlreadyExistsError: the collection exists.
+            VectorError: a bad name or 0 dimensions (the message says which).
+            TypeError: ``options`` is not a :class:`VectorCollectionOptions`.
+        """
         if not isinstance(options, VectorCollectionOptions):
             raise TypeError("options must be a VectorCollectionOptions")
         encoded = ffi.new("char[]", encode_str(name, "collection name"))
@@ -281,6 +373,17 @@ class VectorMethods:
         self._call(lib.zova_vector_collection_create, request)
 
     def has_vector_collection(self, name: str) -> bool:
+        """Whether the collection exists.
+
+        Args:
+            name: the collection's name.
+
+        Returns:
+            True if it does.
+
+        Raises:
+            TypeError, ValueError: ``name`` not a str, or with a NUL.
+        """
         encoded = ffi.new("char[]", encode_str(name, "collection name"))
         out = ffi.new("uint8_t *")
         request = ffi.new("zova_vector_collection_exists_request *", [self._handle(), encoded, out])
@@ -288,6 +391,17 @@ class VectorMethods:
         return bool(out[0])
 
     def vector_collection_info(self, name: str) -> VectorCollectionInfo:
+        """The collection's dimensions, metric and vector count.
+
+        Args:
+            name: the collection's name.
+
+        Returns:
+            A :class:`VectorCollectionInfo`.
+
+        Raises:
+            NotFoundError: no such collection.
+        """
         encoded = ffi.new("char[]", encode_str(name, "collection name"))
         out = ffi.new("zova_vector_collection_info *")
         request = ffi.new("zova_vector_collection_info_get_request *", [self._handle(), encoded, out])
@@ -298,6 +412,14 @@ class VectorMethods:
             lib.zova_vector_collection_info_free(out)
 
     def list_vector_collections(self) -> list[VectorCollectionInfo]:
+        """Every collection, by name.
+
+        Returns:
+            A :class:`VectorCollectionInfo` per collection.
+
+        Raises:
+            CorruptError: a collection's row is damaged.
+        """
         out = ffi.new("zova_vector_collection_list *")
         request = ffi.new("zova_vector_collections_list_request *", [self._handle(), out])
         self._call(lib.zova_vector_collections_list, request)
@@ -307,13 +429,34 @@ class VectorMethods:
             lib.zova_vector_collection_list_free(out)
 
     def delete_vector_collection(self, name: str) -> None:
+        """Deletes the collection and its vectors.
+
+        Args:
+            name: the collection's name.
+
+        Raises:
+            NotFoundError: no such collection.
+        """
         encoded = ffi.new("char[]", encode_str(name, "collection name"))
         request = ffi.new("zova_vector_collection_delete_request *", [self._handle(), encoded])
         self._call(lib.zova_vector_collection_delete, request)
 
     # ---- rows ----
 
-    def put_vector(self, collection_name: str, vector_id: str, values) -> None:
+    def put_vector(self, collection_name: str, vector_id: str, values: Any) -> None:
+        """Inserts or replaces one vector.
+
+        Args:
+            collection_name: the collection.
+            vector_id: the vector's id.
+            values: a sequence of numbers or a 1-D array (a C-contiguous float32 array is not copied).
+
+        Raises:
+            NotFoundError: no such collection.
+            VectorError: wrong dimensions (the message names both), NaN or
+                infinity, all zeros for cosine, a bad id.
+            TypeError, ValueError: values not numbers or not 1-D; a NUL in a name.
+        """
         collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
         vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
         array = _f32_array(values)
@@ -325,18 +468,31 @@ class VectorMethods:
         request.values_len = len(array)
         self._call(lib.zova_vector_put, request)
 
-    def put_vectors(self, collection_name: str, vectors, values=None) -> None:
+    def put_vectors(self, collection_name: str, vectors: Iterable[VectorInput] | Sequence[str],
+                    values: Any = None) -> None:
         """Upserts many vectors in one call; the last duplicate id wins.
 
         ``put_vectors(name, [VectorInput(...), ...])``, or the batch form
         ``put_vectors(name, ids, matrix)`` with a 2-D ``(len(ids), dimensions)``
         array (a C-contiguous float32 matrix is not copied).
+
+        Args:
+            collection_name: the collection.
+            vectors: :class:`VectorInput` items, or (with ``values``) the ids.
+            values: None, or the ``(len(ids), dimensions)`` matrix of values.
+
+        Raises:
+            NotFoundError: no such collection.
+            VectorError: a row of the wrong dimensions, not finite, all zeros
+                for cosine, or a bad id; nothing is stored then.
+            TypeError, ValueError: items not VectorInput, ids not str, a
+                matrix of the wrong shape or not real numbers.
         """
         collection = encode_str(collection_name, "collection name")
         if values is None:
             if isinstance(vectors, (str, bytes)):
                 raise TypeError("vectors must be an iterable of VectorInput")
-            items = list(vectors)
+            items: list[VectorInput] = list(vectors)  # type: ignore[arg-type]  # checked item by item below
             for item in items:
                 if not isinstance(item, VectorInput):
                     raise TypeError(f"vectors must contain VectorInput, not {type(item).__name__}")
@@ -350,7 +506,7 @@ class VectorMethods:
         else:
             if isinstance(vectors, (str, bytes)):
                 raise TypeError("ids must be a sequence of str, not a single str")
-            ids = list(vectors)
+            ids = list(vectors)  # type: ignore[arg-type]  # str checked by _pack_ids
             matrix = values
             if not isinstance(matrix, np.ndarray):
                 if isinstance(matrix, (str, bytes, bytearray, memoryview)):
@@ -369,7 +525,7 @@ class VectorMethods:
                    ffi.from_buffer("float[]", matrix), matrix.shape[1])
 
     @staticmethod
-    def _pack_ids(ids: list) -> bytes:
+    def _pack_ids(ids: list[Any]) -> bytes:
         for vid in ids:
             if not isinstance(vid, str):
                 raise TypeError(f"vector id must be str, not {type(vid).__name__}")
@@ -378,7 +534,7 @@ class VectorMethods:
             raise ValueError("vector id contains an interior NUL byte")
         return packed
 
-    def _put_rows(self, collection: bytes, ids: list, arrays: list) -> None:
+    def _put_rows(self, collection: bytes, ids: list[str], arrays: list[npt.NDArray[np.float32]]) -> None:
         keep = []
         inputs = ffi.new("zova_vector_input[]", len(arrays))
         for i, (vid, array) in enumerate(zip(ids, arrays)):
@@ -393,6 +549,19 @@ class VectorMethods:
         self._call(lib.zova_vector_put_many, request)
 
     def get_vector(self, collection_name: str, vector_id: str) -> Vector:
+        """One stored vector.
+
+        Args:
+            collection_name: the collection.
+            vector_id: the vector's id.
+
+        Returns:
+            The :class:`Vector`.
+
+        Raises:
+            NotFoundError: no such collection or vector.
+            CorruptError: the stored row does not verify.
+        """
         collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
         vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
         out = ffi.new("zova_vector *")
@@ -407,6 +576,18 @@ class VectorMethods:
             lib.zova_vector_free(out)
 
     def has_vector(self, collection_name: str, vector_id: str) -> bool:
+        """Whether the vector is stored.
+
+        Args:
+            collection_name: the collection.
+            vector_id: the vector's id.
+
+        Returns:
+            True if it is.
+
+        Raises:
+            NotFoundError: no such collection.
+        """
         collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
         vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
         out = ffi.new("uint8_t *")
@@ -415,6 +596,15 @@ class VectorMethods:
         return bool(out[0])
 
     def delete_vector(self, collection_name: str, vector_id: str) -> None:
+        """Deletes one vector.
+
+        Args:
+            collection_name: the collection.
+            vector_id: the vector's id.
+
+        Raises:
+            NotFoundError: no such collection or vector.
+        """
         collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
         vid = ffi.new("char[]", encode_str(vector_id, "vector id"))
         request = ffi.new("zova_vector_delete_request *", [self._handle(), collection, vid])
@@ -422,7 +612,8 @@ class VectorMethods:
 
     # ---- search (8 variants) ----
 
-    def _search(self, function, request_type: str, fields: dict, as_arrays: bool = False):
+    def _search(self, function: Any, request_type: str, fields: dict[str, Any],
+                as_arrays: bool = False) -> list[VectorSearchResult] | tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
         out = ffi.new("zova_vector_search_results *")
         request = ffi.new(request_type)
         request.db = self._handle()
@@ -439,7 +630,7 @@ class VectorMethods:
             lib.zova_vector_search_results_free(out)
 
     @staticmethod
-    def _query_fields(collection_name: str, query, limit) -> tuple[dict, list]:
+    def _query_fields(collection_name: str, query: Any, limit: SupportsIndex) -> tuple[dict[str, Any], list[Any]]:
         collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
         array = _f32_array(query, "vector query")
         buf = ffi.from_buffer("float[]", array)
@@ -448,7 +639,8 @@ class VectorMethods:
         return fields, [collection, array, buf]
 
     @staticmethod
-    def _by_id_fields(collection_name: str, source_vector_id: str, limit) -> tuple[dict, list]:
+    def _by_id_fields(collection_name: str, source_vector_id: str,
+                      limit: SupportsIndex) -> tuple[dict[str, Any], list[Any]]:
         collection = ffi.new("char[]", encode_str(collection_name, "collection name"))
         source = ffi.new("char[]", encode_str(source_vector_id, "vector id"))
         fields = {"collection_name": collection, "source_vector_id": source,
@@ -456,66 +648,281 @@ class VectorMethods:
         return fields, [collection, source]
 
     @staticmethod
-    def _add_candidates(fields: dict, keep: list, candidate_ids) -> None:
+    def _add_candidates(fields: dict[str, Any], keep: list[Any], candidate_ids: Sequence[str]) -> None:
         held, array, count = _candidates(candidate_ids)
         keep.append((held, array))
         fields["candidate_ids"] = array
         fields["candidate_count"] = count
 
     @staticmethod
-    def _add_max(fields: dict, max_distance) -> None:
+    def _add_max(fields: dict[str, Any], max_distance: float) -> None:
         if not isinstance(max_distance, (int, float)) or isinstance(max_distance, bool):
             raise TypeError(f"max_distance must be a number, not {type(max_distance).__name__}")
         fields["max_distance"] = float(max_distance)
 
-    def search_vectors(self, collection_name: str, query, limit: int, *,
-                       as_arrays: bool = False) -> _Hits:
+    @overload
+    def search_vectors(self, collection_name: str, query: Any, limit: SupportsIndex, *,
+               as_arrays: Literal[False] = False) -> list[VectorSearchResult]: ...
+
+    @overload
+    def search_vectors(self, collection_name: str, query: Any, limit: SupportsIndex, *,
+               as_arrays: Literal[True]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]: ...
+
+    def search_vectors(self, collection_name: str, query: Any, limit: SupportsIndex, *,
+               as_arrays: bool = False) -> list[VectorSearchResult] | tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """The ``limit`` nearest vectors of a collection to ``query``.
+
+        Args:
+            collection_name: the collection.
+            query: the query values (a sequence of numbers or a 1-D array), of the collection's dimensions.
+            limit: the most hits, an int >= 0.
+            as_arrays: return ``(ids, distances)`` numpy arrays (object and
+                float64) instead of a list of :class:`VectorSearchResult`.
+
+        Returns:
+            The hits ordered by (distance, id).
+
+        Raises:
+            NotFoundError: no such collection.
+            VectorError: ``query`` has the wrong dimensions (the message names both),
+                NaN or infinity, or is all zeros for cosine.
+            TypeError, OverflowError: an argument of the wrong type or range.
+            Interrupted: a bound :class:`zova.Cancel` was cancelled.
+        """
         fields, keep = self._query_fields(collection_name, query, limit)
         return self._search(lib.zova_vector_search, "zova_vector_search_request *", fields, as_arrays)
 
-    def search_vectors_in(self, collection_name: str, query, candidate_ids: Sequence[str],
-                          limit: int, *, as_arrays: bool = False) -> _Hits:
+    @overload
+    def search_vectors_in(self, collection_name: str, query: Any, candidate_ids: Sequence[str], limit: SupportsIndex, *,
+               as_arrays: Literal[False] = False) -> list[VectorSearchResult]: ...
+
+    @overload
+    def search_vectors_in(self, collection_name: str, query: Any, candidate_ids: Sequence[str], limit: SupportsIndex, *,
+               as_arrays: Literal[True]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]: ...
+
+    def search_vectors_in(self, collection_name: str, query: Any, candidate_ids: Sequence[str], limit: SupportsIndex, *,
+               as_arrays: bool = False) -> list[VectorSearchResult] | tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """The ``limit`` nearest vectors to ``query`` among ``candidate_ids``.
+
+        Args:
+            collection_name: the collection.
+            query: the query values (a sequence of numbers or a 1-D array), of the collection's dimensions.
+            candidate_ids: the ids to search among (ids not in the collection are ignored).
+            limit: the most hits, an int >= 0.
+            as_arrays: return ``(ids, distances)`` numpy arrays (object and
+                float64) instead of a list of :class:`VectorSearchResult`.
+
+        Returns:
+            The hits ordered by (distance, id).
+
+        Raises:
+            NotFoundError: no such collection.
+            VectorError: ``query`` has the wrong dimensions (the message names both),
+                NaN or infinity, or is all zeros for cosine.
+            TypeError, OverflowError: an argument of the wrong type or range.
+            Interrupted: a bound :class:`zova.Cancel` was cancelled.
+        """
         fields, keep = self._query_fields(collection_name, query, limit)
         self._add_candidates(fields, keep, candidate_ids)
         return self._search(lib.zova_vector_search_in, "zova_vector_search_in_request *", fields, as_arrays)
 
-    def search_vectors_within(self, collection_name: str, query, max_distance: float,
-                              limit: int, *, as_arrays: bool = False) -> _Hits:
+    @overload
+    def search_vectors_within(self, collection_name: str, query: Any, max_distance: float, limit: SupportsIndex, *,
+               as_arrays: Literal[False] = False) -> list[VectorSearchResult]: ...
+
+    @overload
+    def search_vectors_within(self, collection_name: str, query: Any, max_distance: float, limit: SupportsIndex, *,
+               as_arrays: Literal[True]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]: ...
+
+    def search_vectors_within(self, collection_name: str, query: Any, max_distance: float, limit: SupportsIndex, *,
+               as_arrays: bool = False) -> list[VectorSearchResult] | tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """The ``limit`` nearest vectors to ``query`` with distance <= ``max_distance``.
+
+        Args:
+            collection_name: the collection.
+            query: the query values (a sequence of numbers or a 1-D array), of the collection's dimensions.
+            max_distance: only hits with distance <= this (a finite number).
+            limit: the most hits, an int >= 0.
+            as_arrays: return ``(ids, distances)`` numpy arrays (object and
+                float64) instead of a list of :class:`VectorSearchResult`.
+
+        Returns:
+            The hits ordered by (distance, id).
+
+        Raises:
+            NotFoundError: no such collection.
+            VectorError: ``query`` has the wrong dimensions (the message names both),
+                NaN or infinity, or is all zeros for cosine.
+            TypeError, OverflowError: an argument of the wrong type or range.
+            Interrupted: a bound :class:`zova.Cancel` was cancelled.
+        """
         fields, keep = self._query_fields(collection_name, query, limit)
         self._add_max(fields, max_distance)
         return self._search(lib.zova_vector_search_within, "zova_vector_search_within_request *", fields,
                             as_arrays)
 
-    def search_vectors_in_within(self, collection_name: str, query, candidate_ids: Sequence[str],
-                                 max_distance: float, limit: int, *, as_arrays: bool = False) -> _Hits:
+    @overload
+    def search_vectors_in_within(self, collection_name: str, query: Any, candidate_ids: Sequence[str], max_distance: float, limit: SupportsIndex, *,
+               as_arrays: Literal[False] = False) -> list[VectorSearchResult]: ...
+
+    @overload
+    def search_vectors_in_within(self, collection_name: str, query: Any, candidate_ids: Sequence[str], max_distance: float, limit: SupportsIndex, *,
+               as_arrays: Literal[True]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]: ...
+
+    def search_vectors_in_within(self, collection_name: str, query: Any, candidate_ids: Sequence[str], max_distance: float, limit: SupportsIndex, *,
+               as_arrays: bool = False) -> list[VectorSearchResult] | tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """The ``limit`` nearest vectors to ``query`` among ``candidate_ids`` with distance <= ``max_distance``.
+
+        Args:
+            collection_name: the collection.
+            query: the query values (a sequence of numbers or a 1-D array), of the collection's dimensions.
+            candidate_ids: the ids to search among (ids not in the collection are ignored).
+            max_distance: only hits with distance <= this (a finite number).
+            limit: the most hits, an int >= 0.
+            as_arrays: return ``(ids, distances)`` numpy arrays (object and
+                float64) instead of a list of :class:`VectorSearchResult`.
+
+        Returns:
+            The hits ordered by (distance, id).
+
+        Raises:
+            NotFoundError: no such collection.
+            VectorError: ``query`` has the wrong dimensions (the message names both),
+                NaN or infinity, or is all zeros for cosine.
+            TypeError, OverflowError: an argument of the wrong type or range.
+            Interrupted: a bound :class:`zova.Cancel` was cancelled.
+        """
         fields, keep = self._query_fields(collection_name, query, limit)
         self._add_candidates(fields, keep, candidate_ids)
         self._add_max(fields, max_distance)
         return self._search(lib.zova_vector_search_in_within, "zova_vector_search_in_within_request *", fields,
                             as_arrays)
 
-    def search_vectors_by_id(self, collection_name: str, source_vector_id: str,
-                             limit: int, *, as_arrays: bool = False) -> _Hits:
+    @overload
+    def search_vectors_by_id(self, collection_name: str, source_vector_id: str, limit: SupportsIndex, *,
+               as_arrays: Literal[False] = False) -> list[VectorSearchResult]: ...
+
+    @overload
+    def search_vectors_by_id(self, collection_name: str, source_vector_id: str, limit: SupportsIndex, *,
+               as_arrays: Literal[True]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]: ...
+
+    def search_vectors_by_id(self, collection_name: str, source_vector_id: str, limit: SupportsIndex, *,
+               as_arrays: bool = False) -> list[VectorSearchResult] | tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """The ``limit`` nearest vectors to the stored vector ``source_vector_id`` (itself left out).
+
+        Args:
+            collection_name: the collection.
+            source_vector_id: the id of the stored vector to search from.
+            limit: the most hits, an int >= 0.
+            as_arrays: return ``(ids, distances)`` numpy arrays (object and
+                float64) instead of a list of :class:`VectorSearchResult`.
+
+        Returns:
+            The hits ordered by (distance, id).
+
+        Raises:
+            NotFoundError: no such collection, or no vector ``source_vector_id``.
+            TypeError, OverflowError: an argument of the wrong type or range.
+            Interrupted: a bound :class:`zova.Cancel` was cancelled.
+        """
         fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
         return self._search(lib.zova_vector_search_by_id, "zova_vector_search_by_id_request *", fields, as_arrays)
 
-    def search_vectors_by_id_in(self, collection_name: str, source_vector_id: str, candidate_ids: Sequence[str],
-                                limit: int, *, as_arrays: bool = False) -> _Hits:
+    @overload
+    def search_vectors_by_id_in(self, collection_name: str, source_vector_id: str, candidate_ids: Sequence[str], limit: SupportsIndex, *,
+               as_arrays: Literal[False] = False) -> list[VectorSearchResult]: ...
+
+    @overload
+    def search_vectors_by_id_in(self, collection_name: str, source_vector_id: str, candidate_ids: Sequence[str], limit: SupportsIndex, *,
+               as_arrays: Literal[True]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]: ...
+
+    def search_vectors_by_id_in(self, collection_name: str, source_vector_id: str, candidate_ids: Sequence[str], limit: SupportsIndex, *,
+               as_arrays: bool = False) -> list[VectorSearchResult] | tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """As :meth:`search_vectors_by_id`, among ``candidate_ids``.
+
+        Args:
+            collection_name: the collection.
+            source_vector_id: the id of the stored vector to search from.
+            candidate_ids: the ids to search among (ids not in the collection are ignored).
+            limit: the most hits, an int >= 0.
+            as_arrays: return ``(ids, distances)`` numpy arrays (object and
+                float64) instead of a list of :class:`VectorSearchResult`.
+
+        Returns:
+            The hits ordered by (distance, id).
+
+        Raises:
+            NotFoundError: no such collection, or no vector ``source_vector_id``.
+            TypeError, OverflowError: an argument of the wrong type or range.
+            Interrupted: a bound :class:`zova.Cancel` was cancelled.
+        """
         fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
         self._add_candidates(fields, keep, candidate_ids)
         return self._search(lib.zova_vector_search_by_id_in, "zova_vector_search_by_id_in_request *", fields,
                             as_arrays)
 
-    def search_vectors_by_id_within(self, collection_name: str, source_vector_id: str, max_distance: float,
-                                    limit: int, *, as_arrays: bool = False) -> _Hits:
+    @overload
+    def search_vectors_by_id_within(self, collection_name: str, source_vector_id: str, max_distance: float, limit: SupportsIndex, *,
+               as_arrays: Literal[False] = False) -> list[VectorSearchResult]: ...
+
+    @overload
+    def search_vectors_by_id_within(self, collection_name: str, source_vector_id: str, max_distance: float, limit: SupportsIndex, *,
+               as_arrays: Literal[True]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]: ...
+
+    def search_vectors_by_id_within(self, collection_name: str, source_vector_id: str, max_distance: float, limit: SupportsIndex, *,
+               as_arrays: bool = False) -> list[VectorSearchResult] | tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """As :meth:`search_vectors_by_id`, with distance <= ``max_distance``.
+
+        Args:
+            collection_name: the collection.
+            source_vector_id: the id of the stored vector to search from.
+            max_distance: only hits with distance <= this (a finite number).
+            limit: the most hits, an int >= 0.
+            as_arrays: return ``(ids, distances)`` numpy arrays (object and
+                float64) instead of a list of :class:`VectorSearchResult`.
+
+        Returns:
+            The hits ordered by (distance, id).
+
+        Raises:
+            NotFoundError: no such collection, or no vector ``source_vector_id``.
+            TypeError, OverflowError: an argument of the wrong type or range.
+            Interrupted: a bound :class:`zova.Cancel` was cancelled.
+        """
         fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
         self._add_max(fields, max_distance)
         return self._search(lib.zova_vector_search_by_id_within, "zova_vector_search_by_id_within_request *",
                             fields, as_arrays)
 
-    def search_vectors_by_id_in_within(self, collection_name: str, source_vector_id: str,
-                                       candidate_ids: Sequence[str], max_distance: float,
-                                       limit: int, *, as_arrays: bool = False) -> _Hits:
+    @overload
+    def search_vectors_by_id_in_within(self, collection_name: str, source_vector_id: str, candidate_ids: Sequence[str], max_distance: float, limit: SupportsIndex, *,
+               as_arrays: Literal[False] = False) -> list[VectorSearchResult]: ...
+
+    @overload
+    def search_vectors_by_id_in_within(self, collection_name: str, source_vector_id: str, candidate_ids: Sequence[str], max_distance: float, limit: SupportsIndex, *,
+               as_arrays: Literal[True]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]: ...
+
+    def search_vectors_by_id_in_within(self, collection_name: str, source_vector_id: str, candidate_ids: Sequence[str], max_distance: float, limit: SupportsIndex, *,
+               as_arrays: bool = False) -> list[VectorSearchResult] | tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """As :meth:`search_vectors_by_id`, among ``candidate_ids`` with distance <= ``max_distance``.
+
+        Args:
+            collection_name: the collection.
+            source_vector_id: the id of the stored vector to search from.
+            candidate_ids: the ids to search among (ids not in the collection are ignored).
+            max_distance: only hits with distance <= this (a finite number).
+            limit: the most hits, an int >= 0.
+            as_arrays: return ``(ids, distances)`` numpy arrays (object and
+                float64) instead of a list of :class:`VectorSearchResult`.
+
+        Returns:
+            The hits ordered by (distance, id).
+
+        Raises:
+            NotFoundError: no such collection, or no vector ``source_vector_id``.
+            TypeError, OverflowError: an argument of the wrong type or range.
+            Interrupted: a bound :class:`zova.Cancel` was cancelled.
+        """
         fields, keep = self._by_id_fields(collection_name, source_vector_id, limit)
         self._add_candidates(fields, keep, candidate_ids)
         self._add_max(fields, max_distance)
@@ -524,9 +931,9 @@ class VectorMethods:
 
     # ---- arrays (additions to upstream) ----
 
-    def search_vectors_batch(self, collection_name: str, queries, k: int, *,
+    def search_vectors_batch(self, collection_name: str, queries: Any, k: SupportsIndex, *,
                              candidate_ids: Sequence[str] | None = None, max_distance: float | None = None,
-                             exclude_ids: Sequence[str | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                             exclude_ids: Sequence[str | None] | None = None) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
         """Searches every row of ``queries`` in one call (include/zova.h,
         ``zova_vector_search_batch``): a blocked scan of all queries against
         the collection's rows, with exactly the hits, order and ties that
@@ -608,7 +1015,7 @@ class VectorMethods:
                 lib.zova_vector_search_results_free(ffi.addressof(out, q))
         return ids, distances
 
-    def get_vectors(self, collection_name: str, ids: Sequence[str]) -> np.ndarray:
+    def get_vectors(self, collection_name: str, ids: Sequence[str]) -> npt.NDArray[Any]:
         """The values of ``ids`` as one ``(len(ids), dimensions)`` float32
         array, row i for ids[i] (each row is read by its own call, as
         :meth:`get_vector` does).
@@ -670,14 +1077,14 @@ class VectorMethods:
             statement.bind_text(1, collection_name)
             statement.bind_text(2, after if after is not None else "")
             statement.bind_int(3, count)
-            found = []
+            found: list[str] = []
             while statement.step() == lib.ZOVA_STEP_ROW:
-                found.append(statement.column_text(0))
+                found.append(cast(str, statement.column_text(0)))  # vector_id is NOT NULL TEXT
             return found
         finally:
             statement.close()
 
-    def _vector_cache_stats(self) -> dict:
+    def _vector_cache_stats(self) -> dict[str, int]:
         """Search-cache counters of this handle: bytes held, matrices built, patched."""
         out = ffi.new("uint64_t[3]")
         self._guard.enter()
@@ -688,7 +1095,11 @@ class VectorMethods:
         return {"bytes": int(out[0]), "builds": int(out[1]), "patches": int(out[2])}
 
     def vector_cache_bytes(self) -> int:
-        """Bytes held by this handle's search matrix cache (an addition to upstream)."""
+        """Bytes held by this handle's search matrix cache (an addition to upstream).
+
+        Returns:
+            The byte count.
+        """
         self._guard.enter()
         try:
             return int(lib.zv_py_vector_cache_bytes(self._handle()))
