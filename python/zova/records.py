@@ -335,7 +335,7 @@ class Cursor:
         if self._closed:
             raise ClosedHandleError("cursor is closed")
 
-    def fetchone(self) -> Row | None:
+    def fetchone(self) -> tuple[Any, ...] | None:
         """The next row.
 
         Returns:
@@ -358,7 +358,7 @@ class Cursor:
             self._next += 1
             return row
 
-    def fetchmany(self, size: SupportsIndex | None = None) -> list[Row]:
+    def fetchmany(self, size: SupportsIndex | None = None) -> list[tuple[Any, ...]]:
         """The next rows.
 
         Args:
@@ -388,7 +388,7 @@ class Cursor:
                 rows.extend(taken)
         return rows
 
-    def fetchall(self) -> list[Row]:
+    def fetchall(self) -> list[tuple[Any, ...]]:
         """All remaining rows (the rest read as one unit).
 
         Returns:
@@ -411,7 +411,7 @@ class Cursor:
     def __iter__(self) -> "Cursor":
         return self
 
-    def __next__(self) -> Row:
+    def __next__(self) -> tuple[Any, ...]:
         row = self.fetchone()
         if row is None:
             raise StopIteration

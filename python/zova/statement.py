@@ -432,7 +432,7 @@ class Statement:
             rows = self._fetch_batch(token)
             return rows, len(rows) < _BATCH_ROWS
 
-    def _fetch_rest(self, cursor: object) -> list[Row]:
+    def _fetch_rest(self, cursor: object) -> list[tuple[Any, ...]]:
         """All remaining rows for the iteration `cursor`; the caller holds the rows lock."""
         rows: list[Row] = []
         while True:
@@ -441,7 +441,7 @@ class Statement:
             if len(batch) < _BATCH_ROWS:
                 return rows
 
-    def _fetch_batch(self, cursor: object) -> list[Row]:
+    def _fetch_batch(self, cursor: object) -> list[tuple[Any, ...]]:
         """The next batch of rows as tuples ([] at the end) for the iteration
         `cursor`, which must still own the statement's position. The caller
         holds the rows lock."""
@@ -474,7 +474,7 @@ class Statement:
             self._cursor = None
         return values
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
         """Steps to the end, yielding each row as a tuple of Python values
         (int, float, str, bytes or None). Rows are fetched in batches.
 
@@ -489,7 +489,7 @@ class Statement:
             if at_end:
                 return
 
-    def fetchall(self) -> list[Row]:
+    def fetchall(self) -> list[tuple[Any, ...]]:
         """All remaining rows as a list of tuples. An iteration or reset from
         another thread waits until it is done.
 
