@@ -44,9 +44,9 @@ def main() -> None:
             with db.prepare("select title, body_object from docs where id = ?") as select:
                 select.bind_int(1, int(result.id))
                 select.step()
-                title, body_id = select.column_text(0), zova.ObjectId(select.column_blob(1))
+                found, body_id = select.column_text(0), zova.ObjectId(select.column_blob(1))
             body = db.get_object(body_id).decode()
-            print(f"  {result.distance:.4f}  {title}: {body}")
+            print(f"  {result.distance:.4f}  {found}: {body}")
 
         # ...and the same search in SQL, joined to the table and filtered there.
         sql = ("select d.title, s.distance from zova_vector_search s join docs d on d.id = s.vector_id "

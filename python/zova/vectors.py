@@ -939,30 +939,36 @@ class VectorMethods(MixinBase):
         the collection's rows, with exactly the hits, order and ties that
         :meth:`search_vectors` gives each row.
 
-        :param collection_name: the collection to search.
-        :param queries: a 2-D ``(n_queries, dimensions)`` array of real
-            numbers (a C-contiguous float32 array is not copied).
-        :param k: hits per query, an int >= 0 (numpy integers too).
-        :param candidate_ids: search only among these ids (one list for every
-            query; ids not in the collection are ignored), as
-            :meth:`search_vectors_in`.
-        :param max_distance: only hits with distance <= max_distance, as
-            :meth:`search_vectors_within`.
-        :param exclude_ids: ``n_queries`` ids (or None): query i never
-            returns ``exclude_ids[i]``, as the by_id searches leave out their
-            source (an id not in the collection excludes nothing).
-        :returns: ``(ids, distances)`` of shape ``(n_queries, k)``: ``ids`` an
-            object array of str, ``distances`` float64, each row ordered by
+        Args:
+            collection_name: the collection to search.
+            queries: a 2-D ``(n_queries, dimensions)`` array of real numbers
+                (a C-contiguous float32 array is not copied).
+            k: hits per query, an int >= 0 (numpy integers too).
+            candidate_ids: search only among these ids (one list for every
+                query; ids not in the collection are ignored), as
+                :meth:`search_vectors_in`.
+            max_distance: only hits with distance <= max_distance, as
+                :meth:`search_vectors_within`.
+            exclude_ids: ``n_queries`` ids (or None): query i never returns
+                ``exclude_ids[i]``, as the by_id searches leave out their
+                source (an id not in the collection excludes nothing).
+
+        Returns:
+            ``(ids, distances)`` of shape ``(n_queries, k)``: ``ids`` an object
+            array of str, ``distances`` float64, each row ordered by
             (distance, id). Where a query has fewer than k hits its row is
             padded with id ``None`` and distance ``inf``.
-        :raises TypeError: queries not real numbers, k not an int.
-        :raises ValueError: queries not 2-D, k negative, exclude_ids of the
-            wrong length.
-        :raises ZovaError: VECTOR_COLLECTION_NOT_FOUND, VECTOR_DIMENSION_MISMATCH
-            (the message names both dimensions), VECTOR_INVALID (NaN or
-            infinity in a query, an all-zero cosine query, a bad name,
-            max_distance not finite; the message names the query), Interrupted
-            (a bound :class:`zova.Cancel`).
+
+        Raises:
+            TypeError: queries not real numbers, k not an int.
+            ValueError: queries not 2-D, k negative, exclude_ids of the wrong
+                length.
+            NotFoundError: the collection does not exist.
+            VectorError: a dimension mismatch (the message names both
+                dimensions), NaN or infinity in a query, an all-zero cosine
+                query, a bad name, max_distance not finite (the message names
+                the query).
+            Interrupted: a bound :class:`zova.Cancel` was cancelled.
         """
         matrix = _query_matrix(queries)
         count, dims = matrix.shape
@@ -1020,8 +1026,17 @@ class VectorMethods(MixinBase):
         array, row i for ids[i] (each row is read by its own call, as
         :meth:`get_vector` does).
 
-        :raises NotFoundError: the collection does not exist, or one of the
-            ids is not in it (the message names the id).
+        Args:
+            collection_name: the collection to read.
+            ids: the vector ids, in the order of the rows wanted.
+
+        Returns:
+            A float32 array of shape ``(len(ids), dimensions)``.
+
+        Raises:
+            TypeError: ids is a single str.
+            NotFoundError: the collection does not exist, or one of the ids is
+                not in it (the message names the id).
         """
         if isinstance(ids, (str, bytes)):
             raise TypeError("ids must be a sequence of str, not a single str")
@@ -1060,7 +1075,18 @@ class VectorMethods(MixinBase):
         ties use), a page at a time: at most ``limit`` ids (all when None),
         starting after ``after`` (the last id of the previous page).
 
-        :raises NotFoundError: the collection does not exist.
+        Args:
+            collection_name: the collection to list.
+            limit: the most ids to return (numpy integers too); None for all.
+            after: return only ids after this one (bytewise); None to start
+                at the first.
+
+        Returns:
+            The ids, in bytewise order.
+
+        Raises:
+            TypeError: after is not a str or None, limit not an int.
+            NotFoundError: the collection does not exist.
         """
         encode_str(collection_name, "collection name")
         if after is not None and not isinstance(after, str):
