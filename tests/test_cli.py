@@ -9,7 +9,6 @@ import select
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,19 +19,7 @@ import zova
 import zova_fixtures as fx
 
 
-def _zova_command() -> str:
-    """The console script next to this interpreter (the venv), else on PATH."""
-    candidate = Path(sys.executable).parent / "zova"
-    if candidate.is_file() and os.access(candidate, os.X_OK):
-        return str(candidate)
-    found = shutil.which("zova")
-    if not found:
-        pytest.fail("the installed `zova` command was not found next to sys.executable or on PATH; "
-                    "install the package (pip install .) before running the CLI tests")
-    return found
-
-
-ZOVA = _zova_command()
+ZOVA = fx.installed_zova()
 
 SECRETS = ["hello object", "streamed object", "hidden chunk bytes", "7.25", "secret blob value",
            fx.SECRET_ROW, "create table", "CREATE TABLE", "hello.txt", "private body should not be printed"]

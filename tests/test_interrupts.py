@@ -7,30 +7,20 @@ destination that passed check --deep; backup took effect after the copy."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 import zova
+from zova_fixtures import installed_zova
 
 LATENCY = 0.5   # seconds from the signal to the exit
 
 
-def _zova() -> str:
-    candidate = Path(sys.executable).parent / "zova"
-    found = str(candidate) if candidate.is_file() else shutil.which("zova")
-    if not found:
-        pytest.fail("the installed `zova` command was not found; install the package (pip install .) first")
-    return found
-
-
-ZOVA = _zova()
+ZOVA = installed_zova()
 
 
 @pytest.fixture(scope="module")

@@ -9,27 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import zova
+from zova_fixtures import installed_zova
 from zova import diagnostics
 
 
-def _zova() -> str:
-    candidate = Path(sys.executable).parent / "zova"
-    found = str(candidate) if candidate.is_file() else shutil.which("zova")
-    if not found:
-        pytest.fail("the installed `zova` command was not found; install the package (pip install .) first")
-    return found
-
-
-ZOVA = _zova()
+ZOVA = installed_zova()
 
 
 def salvage_json(source: str, destination: str, *extra: str) -> tuple[int, dict]:

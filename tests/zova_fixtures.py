@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import struct
+import sys
+from pathlib import Path
+
+import pytest
 
 import zova
 
@@ -19,6 +24,19 @@ SECRET_ROW = "generated-secret-row-value"
 OBJECT_A = b"hello object " * 1000          # 13000 bytes, 3 chunks of <= 6000
 OBJECT_B = b"streamed object " * 20          # 320 bytes, 1 chunk
 LOOSE = b"hidden chunk bytes"
+
+
+def installed_zova() -> str:
+    """The installed ``zova`` console script: the one next to this interpreter
+    (the venv), else the one on PATH; the CLI tests fail without it."""
+    candidate = Path(sys.executable).parent / "zova"
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return str(candidate)
+    found = shutil.which("zova")
+    if not found:
+        pytest.fail("the installed `zova` command was not found next to sys.executable or on PATH; "
+                    "install the package (pip install .) before running the CLI tests")
+    return found
 
 
 def sha(data: bytes) -> bytes:
