@@ -1,4 +1,4 @@
-"""The ``zova`` command line (cli-and-bindings §1): inspection, diagnosis and
+"""The ``zova`` command line (docs/cli.md §1): inspection, diagnosis and
 operational copies. It never mutates a source, never overwrites a destination
 and never prints payloads (object/chunk bytes, vector values, user row values,
 schema SQL).
@@ -6,10 +6,10 @@ schema SQL).
 Each subcommand is a click command: ``zova <command> --help`` describes it,
 ``--limit=3`` and ``--limit 3`` both work, and ``--`` ends the options (``zova
 info -- -x.zova``). Before click binds the values, :func:`check_arguments`
-applies the §1 rules click has no words for: the first bad argument decides
-the message (``duplicate --json``, ``invalid --limit``, ``unknown flag``...),
-and info, stats and check report a usage error as JSON only when ``--json``
-came before it.
+applies the rules of docs/cli.md §1 that click has no words for: the first bad
+argument decides the message (``duplicate --json``, ``invalid --limit``,
+``unknown flag``...), and info, stats and check report a usage error as JSON
+only when ``--json`` came before it.
 
 A failure keeps the first line (and the JSON ``error``) that scripts read
 (``info open failed: NotZovaDatabase``) and adds what is wrong in words, found
@@ -235,7 +235,7 @@ def _json_inline(value) -> str:
 
 
 def to_json(value, indent: int = 0) -> str:
-    """Hand pretty-printing of §1.8: 2-space objects, arrays written inline."""
+    """Hand pretty-printing of docs/cli.md §1.8: 2-space objects, arrays written inline."""
     if isinstance(value, dict):
         if not value:
             return "{}"
@@ -317,7 +317,7 @@ def _fail(command: str, as_json: bool, code: int, kind: str, error: str, text: s
 
 
 # ---------------------------------------------------------------------------
-# arguments (§1.1, §1.2)
+# arguments (docs/cli.md §1.1, §1.2)
 
 
 class Args:
@@ -356,7 +356,7 @@ POSITIONALS = {
     "backup": "<source.zova> <destination.zova>", "compact": "<source.zova> <destination.zova>",
     "restore": "<backup.zova> <destination.zova>", "convert": "<source.sqlite> <destination.zova>",
 }
-# info, stats and check take one path and say so at the second one (§1.2).
+# info, stats and check take one path and say so at the second one (docs/cli.md §1.2).
 _POSITIONAL_LIMIT = {"info": 1, "stats": 1, "check": 1}
 _EXTRA_MESSAGE = {
     "info": "info accepts only [--json] <file.zova>",
@@ -366,7 +366,7 @@ _EXTRA_MESSAGE = {
 
 
 def _parse_limit(value: str) -> int:
-    """§1.1: decimal digits only (leading zeros allowed), 0 to MAX_LIMIT."""
+    """docs/cli.md §1.1: decimal digits only (leading zeros allowed), 0 to MAX_LIMIT."""
     if not value or not value.isascii() or not value.isdigit():
         raise ValueError
     number = int(value)
@@ -388,8 +388,9 @@ class _LimitType(click.ParamType):
 
 
 def check_arguments(command: str, argv: list[str]) -> None:
-    """Raises :class:`Usage` for the first argument that breaks §1's rules,
-    reading ``argv`` as click does (``--opt value``, ``--opt=value``, ``--``).
+    """Raises :class:`Usage` for the first argument that breaks the rules of
+    docs/cli.md §1, reading ``argv`` as click does (``--opt value``,
+    ``--opt=value``, ``--``).
 
     ``--limit`` always takes the next argument as its value, even ``--json``.
     A usage error is JSON when ``--json`` is among the options, except for
@@ -502,7 +503,7 @@ def _collection_name_valid(name: str) -> bool:
 
 
 def _usage_error(command: str, usage: Usage) -> None:
-    """§1.1's usage-error forms, on stderr."""
+    """The usage-error forms of docs/cli.md §1.1, on stderr."""
     if usage.as_json:
         _write(sys.stderr, to_json({"cli_json_version": JSON_VERSION, "status": "error", "command": command,
                                     "kind": "error", "error": usage.message}) + "\n")
@@ -890,7 +891,7 @@ def _copy_poll(source: str, destination: str, label_after: str):
 
 
 # ---------------------------------------------------------------------------
-# opening and the inspection commands (§1.4)
+# opening and the inspection commands (docs/cli.md §1.4)
 
 
 def _open(args: Args, path: str, read_only: bool = False) -> Database:
@@ -966,7 +967,7 @@ def _num(value) -> int | float:
 
 
 # ---------------------------------------------------------------------------
-# inspection commands (§1.4)
+# inspection commands (docs/cli.md §1.4)
 
 
 def _info_pairs(s: dict) -> list[tuple[str, object]]:
@@ -1041,7 +1042,7 @@ def _collection_item(c: dict) -> str:
 
 
 # Ids are listed in blob order, which is their hex order (a byte compares like its
-# two hex digits), so the primary-key indexes give the §1.4 orderings without a sort.
+# two hex digits), so the primary-key indexes give the docs/cli.md §1.4 orderings without a sort.
 _REFERENCES = ("(select chunk_hash, count(*) as n from _zova_object_chunks group by chunk_hash)")
 
 
@@ -1271,7 +1272,7 @@ def cmd_tables(args: Args) -> None:
 
 
 # ---------------------------------------------------------------------------
-# check, doctor, salvage (§1.6)
+# check, doctor, salvage (docs/cli.md §1.6)
 
 
 def _issue_line(issue: dict) -> str:
@@ -1305,11 +1306,11 @@ def _actions_block(actions: list[str]) -> list[str]:
 
 
 def _deep_check_actions(actions: list[str], path: str | None) -> list[str]:
-    """The §1.6 four actions of a deep check that found issues (``actions``,
-    with the ``<file.zova>`` placeholder), the one that would run the same
-    check again replaced by doctor, which adds the summary counts and up to 100
-    issue examples (issue 13 item 8: advice leads on); ``path`` fills the
-    placeholder for text."""
+    """The four actions (docs/cli.md §1.6) of a deep check that found issues
+    (``actions``, with the ``<file.zova>`` placeholder), the one that would run
+    the same check again replaced by doctor, which adds the summary counts and
+    up to 100 issue examples (issue 13 item 8: advice leads on); ``path`` fills
+    the placeholder for text."""
     actions = ["run zova doctor <file.zova>" if "check --deep" in action else action for action in actions]
     return actions if path is None else [action.replace("<file.zova>", path) for action in actions]
 
@@ -1477,7 +1478,7 @@ def cmd_salvage(args: Args) -> None:
 
 
 # ---------------------------------------------------------------------------
-# backup, compact, restore, convert (§1.7)
+# backup, compact, restore, convert (docs/cli.md §1.7)
 
 _VERIFICATION_ERRORS = {"Corrupt", "ObjectCorrupt", "ObjectNotFound", "ObjectChunkNotFound", "VectorCorrupt",
                         "VectorCollectionNotFound", "VectorNotFound"}
@@ -1665,8 +1666,8 @@ def _interrupted(name: str, destination: str | None) -> int:
 
 class ZovaCommand(click.Command):
     """One subcommand: its options, a ``positionals`` argument (their count and
-    form are checked with §1's messages), ``--help`` from §1's synopsis lines,
-    the description and an example."""
+    form are checked with the messages of docs/cli.md §1), ``--help`` from its
+    synopsis lines, the description and an example."""
 
     def __init__(self, name: str) -> None:
         summary = dict(COMMAND_HELP)[name]

@@ -1,4 +1,4 @@
-"""Health checks and recovery for ``.zova`` files (cli-and-bindings §1.6), as a
+"""Health checks and recovery for ``.zova`` files (docs/cli.md §1.6), as a
 library: ``check``, ``check(deep=True)``, ``doctor``, ``salvage_plan`` (the dry
 run) and ``salvage``. Each returns a report object with ``ok``, ``exit_code``
 and ``to_dict()`` (the JSON document of the ``zova`` CLI without its

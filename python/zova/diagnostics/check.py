@@ -1,5 +1,5 @@
 """``zova check`` and ``zova check --deep``: SQLite's own checks, then (deep)
-the diagnostics walk with an issue cap of 10 (cli-and-bindings §1.6)."""
+the diagnostics walk with an issue cap of 10 (docs/cli.md §1.6)."""
 from __future__ import annotations
 
 import os

@@ -1,6 +1,6 @@
 """What check, doctor and salvage share: limits, upstream error names, issues
 and their counters, small SQL helpers, ``quick_check`` and the ``summary``
-counts (cli-and-bindings §1.4), and the rules a private row must meet to read
+counts (docs/cli.md §1.4), and the rules a private row must meet to read
 back (as the C core reads it), used both by the walk and by salvage."""
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ MAX_CHUNK = 65536
 AREAS = ("sqlite", "object", "chunk", "vector")
 SEVERITIES = ("info", "warning", "error", "fatal")
 
-# Upstream (Zig) error names for statuses (cli-and-bindings §1.3).
+# Upstream (Zig) error names for statuses (docs/cli.md §1.3).
 _ERROR_NAMES = {
     1: "InvalidArgument", 2: "OutOfMemory", 10: "Busy", 11: "Locked", 12: "Constraint", 13: "CantOpen",
     14: "ReadOnly", 15: "Corrupt", 16: "Misuse", 17: "SqliteError", 30: "NotZovaPath", 31: "NotZovaDatabase",
@@ -286,7 +286,7 @@ def _user_table_names(db: Database) -> list[str | None]:
 
 def summary(db: Database, path: str, *, count_rows: bool = True) -> dict:
     """The counts of ``zova info`` plus what doctor and salvage plans need
-    (cli-and-bindings §1.4 definitions). ``count_rows=False`` skips the
+    (docs/cli.md §1.4 definitions). ``count_rows=False`` skips the
     ``user_rows`` count (a scan of every user table), which info and stats do not show."""
     objects = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_objects")[0]
     chunks = _rows(db, "select count(*), coalesce(sum(size_bytes), 0) from _zova_chunks")[0]
@@ -330,7 +330,7 @@ def summary(db: Database, path: str, *, count_rows: bool = True) -> dict:
 
 
 def _name_valid(raw) -> bool:
-    """c-abi §2.4: 1-255 bytes of valid UTF-8, not starting with _zova_ (any case).
+    """docs/c-api.md §2.4: 1-255 bytes of valid UTF-8, not starting with _zova_ (any case).
     A NUL byte cannot pass through the C ABI's NUL-terminated names, so a stored
     name holding one can never be read or deleted: invalid too."""
     if not isinstance(raw, bytes) or not 0 < len(raw) <= 255 or b"\0" in raw:

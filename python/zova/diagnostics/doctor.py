@@ -1,5 +1,5 @@
 """``zova doctor``: quick_check, the summary counts and the diagnostics walk,
-reported with the next action to take (cli-and-bindings §1.6). Never writes."""
+reported with the next action to take (docs/cli.md §1.6). Never writes."""
 from __future__ import annotations
 
 import os

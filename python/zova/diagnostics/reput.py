@@ -1,6 +1,6 @@
 """How objects enter a salvage destination: through Zova's own put, so every
 copied object is re-chunked with FastCDC-v1 whatever layout it had in the
-source (as upstream's salvage does, cli-and-bindings §1.6 step 3), and it
+source (as upstream's salvage does, docs/cli.md §1.6 step 3), and it
 counts as copied only when the id the destination computes equals the
 source's id. Small objects go in batches (one transaction per batch), large
 ones stream through an object writer from verified range reads."""

@@ -3,7 +3,7 @@ the source is opened read-only and never modified, the destination is a new
 file that is verified at the end and removed unless it verifies. A healthy
 source is copied through its indexes here; a source with damaged SQLite pages
 is rescued by table scans (rescue.py); user tables are copied by
-user_tables.py (cli-and-bindings §1.6)."""
+user_tables.py (docs/cli.md §1.6)."""
 from __future__ import annotations
 
 import hashlib

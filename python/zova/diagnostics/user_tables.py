@@ -90,7 +90,7 @@ def _count_rows(src: Database, name: str) -> int:
 def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]:
     """Copies the rows of one table; returns (copied, skipped). A table with a
     generated column has all its rows skipped, as upstream's salvage does (its
-    INSERT naming every column cannot be prepared, cli-and-bindings §1.6 step 2)."""
+    INSERT naming every column cannot be prepared, docs/cli.md §1.6 step 2)."""
     try:
         columns = [(row[0], row[1]) for row in _rows(src, "select name, hidden from pragma_table_xinfo(?)", name)]
     except (ZovaError, ValueError):

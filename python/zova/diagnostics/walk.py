@@ -1,5 +1,5 @@
 """The diagnostics walk shared by ``check --deep``, doctor and salvage
-(cli-and-bindings §1.6): foreign schema objects on private tables, objects
+(docs/cli.md §1.6): foreign schema objects on private tables, objects
 (manifests, chunks, whole-object hashes), orphan manifest rows, loose chunks,
 then vectors. Healthy objects are confirmed by a C fast path (csrc/deep_check.c:
 one pass per object that applies every manifest rule and re-hashes every chunk
