@@ -1,89 +1,71 @@
-//! Finds (or builds) the static `libzova_c.a` and links it (cli-and-bindings §4.2).
+//! Builds (or finds) the static `libzova_c.a` and links it (docs/rust.md §4.2).
 //!
-//! * `DOCS_RS` set: link nothing.
-//! * `ZOVA_INCLUDE_DIR` set: exported to dependents as `DEP_ZOVA_INCLUDE`.
-//! * `ZOVA_LIB_DIR` set: that directory is used as is (no build, no existence check).
-//! * Otherwise the library is built from source by running the project's
-//!   `build.py lib` (with `ZOVA_PYTHON`, default `python3`) in the source root:
-//!   `ZOVA_SOURCE_DIR`, or the repository three directories up. The result,
-//!   `<root>/build/lib/libzova_c.a`, must exist afterwards.
+//! * `DOCS_RS` set: build and link nothing.
+//! * `ZOVA_LIB_DIR` set: that directory's `libzova_c.a` is linked as is (no
+//!   build, no existence check: a missing archive fails at link time).
+//! * Otherwise the crate's own copy of the C sources is compiled with the `cc`
+//!   crate: `csrc/bundle.c` is the whole library as one translation unit (the
+//!   SQLite amalgamation with internal linkage, then the C core), so only a C
+//!   compiler is needed. `csrc/` is refreshed from the repository by
+//!   `python3 build.py sync-bindings`; this script never runs Python.
+//!
+//! Dependents get the header directory as `DEP_ZOVA_INCLUDE` (`cargo:include`):
+//! `ZOVA_INCLUDE_DIR` when set, otherwise the crate's `csrc/`, whose `zova.h`
+//! is the header these declarations match.
 //!
 //! Links `static=zova_c` plus `pthread`, `dl` and `m` on Linux.
 use std::env;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::fs;
+use std::path::PathBuf;
 
-fn is_source_root(dir: &Path) -> bool {
-    dir.join("build.py").is_file() && dir.join("include").join("zova.h").is_file() && dir.join("csrc").is_dir()
-}
-
-fn source_root() -> PathBuf {
-    if let Some(dir) = env::var_os("ZOVA_SOURCE_DIR") {
-        let dir = PathBuf::from(dir);
-        if !is_source_root(&dir) {
-            panic!("ZOVA_SOURCE_DIR={} has no build.py, include/zova.h and csrc/", dir.display());
-        }
-        return dir;
+fn build_bundled(csrc: &PathBuf) {
+    let mut names: Vec<String> = fs::read_dir(csrc)
+        .unwrap_or_else(|err| panic!("cannot read the bundled C sources in {}: {err}", csrc.display()))
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    // The directory itself too, so an added or removed file reruns the script.
+    println!("cargo:rerun-if-changed=csrc");
+    for name in &names {
+        println!("cargo:rerun-if-changed=csrc/{name}");
     }
-    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let repo = manifest.join("..").join("..").join("..");
-    if is_source_root(&repo) {
-        return repo.canonicalize().unwrap_or(repo);
+    if !names.iter().any(|name| name == "bundle.c") {
+        panic!("{} has no bundle.c (run `python3 build.py sync-bindings` in the repository)", csrc.display());
     }
-    panic!(
-        "cannot find the Zova C sources (looked at {}); set ZOVA_LIB_DIR to a directory holding \
-         libzova_c.a, or ZOVA_SOURCE_DIR to the repository root",
-        repo.display()
-    );
-}
-
-fn build_from_source() -> PathBuf {
-    let root = source_root();
-    for watched in ["build.py", "csrc", "include/zova.h", "vendor"] {
-        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    let mut build = cc::Build::new();
+    build.file(csrc.join("bundle.c")).include(csrc).warnings(false).extra_warnings(false);
+    if !build.get_compiler().is_like_msvc() {
+        // The flags of the library's own build (build.py lib), less -O2: the
+        // optimization level follows cargo's profile. Only the zova_* functions
+        // of zova.h have default visibility.
+        build.std("c99").flag("-fvisibility=hidden");
     }
-    let python = env::var("ZOVA_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let status = Command::new(&python)
-        .arg("build.py")
-        .arg("lib")
-        .current_dir(&root)
-        .status()
-        .unwrap_or_else(|err| panic!("cannot run `{python} build.py lib` in {}: {err}", root.display()));
-    if !status.success() {
-        panic!("`{python} build.py lib` failed in {} ({status})", root.display());
-    }
-    let lib_dir = root.join("build").join("lib");
-    let archive = lib_dir.join("libzova_c.a");
-    if !archive.is_file() {
-        panic!("`{python} build.py lib` did not produce {}", archive.display());
-    }
-    // No rerun-if-changed on the archive itself: build.py rewrites it on every
-    // run, which would make every cargo invocation rebuild. The sources are watched.
-    lib_dir
+    build.compile("zova_c");
 }
 
 fn main() {
-    for var in ["ZOVA_LIB_DIR", "ZOVA_INCLUDE_DIR", "ZOVA_SOURCE_DIR", "ZOVA_PYTHON", "DOCS_RS"] {
+    for var in ["ZOVA_LIB_DIR", "ZOVA_INCLUDE_DIR", "DOCS_RS"] {
         println!("cargo:rerun-if-env-changed={var}");
     }
     println!("cargo:rerun-if-changed=build.rs");
     if env::var_os("DOCS_RS").is_some() {
         return;
     }
-    if let Some(dir) = env::var_os("ZOVA_INCLUDE_DIR") {
-        println!("cargo:include={}", PathBuf::from(dir).display());
-    }
-    let lib_dir = match env::var_os("ZOVA_LIB_DIR") {
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let csrc = manifest.join("csrc");
+    let include = env::var_os("ZOVA_INCLUDE_DIR").map(PathBuf::from).unwrap_or_else(|| csrc.clone());
+    println!("cargo:include={}", include.display());
+    match env::var_os("ZOVA_LIB_DIR") {
         Some(dir) => {
             let dir = PathBuf::from(dir);
             println!("cargo:rerun-if-changed={}", dir.join("libzova_c.a").display());
-            dir
+            println!("cargo:lib_dir={}", dir.display());
+            println!("cargo:rustc-link-search=native={}", dir.display());
+            println!("cargo:rustc-link-lib=static=zova_c");
         }
-        None => build_from_source(),
-    };
-    println!("cargo:lib_dir={}", lib_dir.display());
-    println!("cargo:rustc-link-search=native={}", lib_dir.display());
-    println!("cargo:rustc-link-lib=static=zova_c");
+        // cc prints the link-search and `static=zova_c` lines itself.
+        None => build_bundled(&csrc),
+    }
     if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         for lib in ["pthread", "dl", "m"] {
             println!("cargo:rustc-link-lib=dylib={lib}");

@@ -1,5 +1,5 @@
 //! Raw FFI declarations for the Zova C ABI, matching `include/zova.h` exactly
-//! (c-abi.md §2-§4; cli-and-bindings.md §4.1).
+//! (docs/c-api.md §2-§4; docs/rust.md §4.1).
 //!
 //! Hand-written (no bindgen, no libc crate): 3 opaque handles, 77 value and
 //! request structs with the header's LP64 layout, the `zova_status`,
@@ -11,7 +11,9 @@
 //!
 //! Every struct implements `Default` as all-zero bytes (NULL pointers, zero
 //! lengths), which is the required initial state of every output container.
-//! The build script links `libzova_c.a` statically (see `build.rs`).
+//! The build script compiles the bundled C sources (`csrc/`, SQLite included)
+//! with the `cc` crate, or links a prebuilt `libzova_c.a` from `ZOVA_LIB_DIR`,
+//! statically either way (see `build.rs`).
 #![no_std]
 #![allow(non_camel_case_types)]
 
@@ -29,7 +31,7 @@ macro_rules! opaque {
 }
 opaque!(zova_database, zova_statement, zova_object_writer);
 
-// ---- enums (c-abi §2.1, §2.2) and flags (§2.3) ----
+// ---- enums (docs/c-api.md §2.1, §2.2) and flags (§2.3) ----
 
 pub type zova_status = c_int;
 pub type zova_vector_metric = c_int;
@@ -84,7 +86,7 @@ pub const ZOVA_BACKUP_NO_VERIFY: u32 = 1;
 pub const ZOVA_COMPACT_NO_VERIFY: u32 = 1;
 pub const ZOVA_RESTORE_NO_VERIFY: u32 = 1;
 
-// ---- value and request structs (c-abi §3.2, §3.3) ----
+// ---- value and request structs (docs/c-api.md §3.2, §3.3) ----
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -745,7 +747,7 @@ zeroed_default!(
     zova_vector_search_by_id_in_within_request,
 );
 
-// ---- the 91 functions of upstream 0.17.0 (c-abi §4) ----
+// ---- the 91 functions of upstream 0.17.0 (docs/c-api.md §4) ----
 
 extern "C" {
     pub fn zova_abi_version_major() -> u32;
