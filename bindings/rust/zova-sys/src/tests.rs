@@ -1,6 +1,6 @@
-//! ABI checks: struct layout against tests/abi_layout.json (c-abi §3.2, §3.3,
+//! ABI checks: struct layout against tests/abi_layout.json (docs/c-api.md §3.2, §3.3,
 //! measured from the upstream header) and the function list against
-//! include/zova.h (c-abi §4).
+//! include/zova.h (docs/c-api.md §4).
 extern crate std;
 
 use super::*;
@@ -156,16 +156,67 @@ fn struct_layout_matches_c_abi_section_3() {
     assert_eq!(align_of::<zova_object_manifest>(), 8);
 }
 
+/// C text with its `/* */` and `//` comments removed (newlines inside a block
+/// comment are kept, so each declaration stays on its own line).
+fn strip_c_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let block = rest.find("/*");
+        let line = rest.find("//");
+        match (block, line) {
+            (Some(b), Some(l)) if l < b => {
+                out.push_str(&rest[..l]);
+                rest = &rest[rest[l..].find('\n').map_or(rest.len(), |e| l + e)..];
+            }
+            (Some(b), _) => {
+                out.push_str(&rest[..b]);
+                let end = rest[b + 2..].find("*/").map_or(rest.len(), |e| b + 2 + e + 2);
+                out.extend(rest[b..end].chars().filter(|&c| c == '\n'));
+                rest = &rest[end..];
+            }
+            (None, Some(l)) => {
+                out.push_str(&rest[..l]);
+                rest = &rest[rest[l..].find('\n').map_or(rest.len(), |e| l + e)..];
+            }
+            (None, None) => {
+                out.push_str(rest);
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
+/// Names of the functions the header declares: a declaration starts in column 0
+/// and ends with `);` on the same line, once comments are removed.
 fn header_functions() -> Vec<String> {
-    HEADER
+    functions_declared_in(HEADER)
+}
+
+fn functions_declared_in(header: &str) -> Vec<String> {
+    strip_c_comments(header)
         .lines()
-        .filter(|line| !line.starts_with(' ') && line.ends_with(");"))
+        .map(str::trim_end)
+        .filter(|line| !line.starts_with([' ', '\t']) && line.ends_with(");"))
         .filter_map(|line| {
             let before_paren = &line[..line.find('(')?];
             let name = before_paren.rsplit([' ', '*']).next()?;
             name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_').then(|| name.to_string())
         })
         .collect()
+}
+
+#[test]
+fn header_parser_ignores_comments() {
+    let header = "/* zova_status zova_in_block(void);\n\
+                  zova_status zova_in_block_line_two(int x);\n*/\n\
+                  zova_status zova_kept(const zova_database_open_request *request); /* trailing */\n\
+                  // zova_status zova_in_line_comment(void);\n\
+                  /** Doc, // not a line comment. */\n\
+                  zova_status zova_after_doc(void); // trailing\n\
+                  zova_status zova_split(int a, /* first */\n    int b);\n";
+    assert_eq!(functions_declared_in(header), ["zova_kept", "zova_after_doc"]);
 }
 
 #[test]
@@ -199,7 +250,7 @@ fn linked_library_reports_abi_0_17_0_c_abi_section_4_1() {
         assert_eq!(version.to_str().unwrap(), "0.17.0");
         let name = core::ffi::CStr::from_ptr(zova_status_name(ZOVA_OBJECT_NOT_FOUND));
         assert_eq!(name.to_str().unwrap(), "ZOVA_OBJECT_NOT_FOUND");
-        // c-abi §5.8: close(NULL) is INVALID_ARGUMENT; free functions are NULL-safe.
+        // docs/c-api.md §5.8: close(NULL) is INVALID_ARGUMENT; free functions are NULL-safe.
         assert_eq!(zova_database_close(core::ptr::null_mut()), ZOVA_INVALID_ARGUMENT);
         zova_buffer_free(core::ptr::null_mut());
         let mut buffer = zova_buffer::default();

@@ -1,5 +1,5 @@
 //! `Database`, options, and the method set that `Database`, `SharedDatabase`
-//! and `SharedDatabaseGuard` share (cli-and-bindings §4.3).
+//! and `SharedDatabaseGuard` share (docs/rust.md §4.3).
 use std::path::Path;
 use std::rc::Rc;
 

@@ -1,4 +1,4 @@
-//! Errors and statuses (cli-and-bindings §4.3 "Errors", c-abi §2.1, §5.5).
+//! Errors and statuses (docs/rust.md §4.3 "Errors", docs/c-api.md §2.1, §5.5).
 use std::borrow::Cow;
 use std::ffi::CStr;
 use std::fmt;

@@ -1,6 +1,6 @@
 //! The owned `zova_database *` and every call made through it. `Database`,
 //! `SharedDatabase` and `SharedDatabaseGuard` all delegate here, so each C call
-//! and the copy of its error message happen in one place (c-abi §5.5).
+//! and the copy of its error message happen in one place (docs/c-api.md §5.5).
 use std::ffi::{c_char, CStr, CString};
 use std::path::Path;
 use std::ptr::{self, NonNull};
@@ -252,7 +252,7 @@ pub(crate) struct Handle {
 }
 
 // SAFETY: the C library serializes every call on a handle with its own mutex
-// (c-abi §5.7), so the pointer may move to and be used from any thread. The
+// (docs/c-api.md §5.7), so the pointer may move to and be used from any thread. The
 // bindings add a Rust Mutex where a call and its error message must be atomic.
 unsafe impl Send for Handle {}
 
@@ -268,7 +268,7 @@ impl Handle {
         self.db.as_ptr()
     }
 
-    /// The handle's last-error message, copied (c-abi §5.5).
+    /// The handle's last-error message, copied (docs/c-api.md §5.5).
     pub(crate) fn last_error(&self) -> Option<String> {
         // SAFETY: live handle; the result is NULL or a NUL-terminated string valid until the next call.
         let text = unsafe { sys::zova_database_last_error_message(self.raw()) };

@@ -1,5 +1,5 @@
 //! Safe Rust API for Zova: records (SQLite), content-addressed objects and
-//! vector collections in one local `.zova` file (cli-and-bindings §4.3).
+//! vector collections in one local `.zova` file (docs/rust.md §4.3).
 //!
 //! Built on [`zova_sys`], the raw declarations of `include/zova.h`, which links
 //! `libzova_c.a` statically.

@@ -1,4 +1,4 @@
-//! Object and chunk ids and manifests (cli-and-bindings §4.3 "Objects", c-abi §3.2, §4.8).
+//! Object and chunk ids and manifests (docs/rust.md §4.3 "Objects", docs/c-api.md §3.2, §4.8).
 use std::fmt;
 
 use zova_sys as sys;

@@ -1,4 +1,4 @@
-//! `SharedDatabase`: a `Clone + Send + Sync` database (cli-and-bindings §4.3).
+//! `SharedDatabase`: a `Clone + Send + Sync` database (docs/rust.md §4.3).
 //! The handle sits in an `Arc` next to a Rust `Mutex`; each call holds the lock
 //! for the C call and the copy of its error message, so messages never mix
 //! between threads. `with_exclusive`/`transaction*` hold it across a whole
@@ -14,7 +14,7 @@
 //! locked may make them. Shared with other threads (say through
 //! `std::thread::scope`), their calls would interleave between another call
 //! and the copy of its message, which the next call replaces or frees
-//! (c-abi §5.5).
+//! (docs/c-api.md §5.5).
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -37,7 +37,7 @@ pub(crate) struct SharedHandle {
     owner: AtomicUsize,
 }
 
-// SAFETY: the C library serializes calls on one handle itself (c-abi §5.7);
+// SAFETY: the C library serializes calls on one handle itself (docs/c-api.md §5.7);
 // every Rust access goes through `lock`, so calls and error-message copies are
 // also serialized among threads.
 unsafe impl Sync for SharedHandle {}

@@ -1,4 +1,4 @@
-//! Prepared statements (cli-and-bindings §4.3 "Statement API", c-abi §4.7).
+//! Prepared statements (docs/rust.md §4.3 "Statement API", docs/c-api.md §4.7).
 //!
 //! Three owners share one method set: [`Statement`] borrows its database,
 //! [`OwnedStatement`] keeps a `Database` handle alive, [`SharedStatement`]
@@ -80,7 +80,7 @@ pub(crate) struct StatementRef<'a> {
 
 impl StatementRef<'_> {
     pub(crate) fn finalize(&self) {
-        // SAFETY: live statement; finalize always succeeds (c-abi §0.2 item 9).
+        // SAFETY: live statement; finalize always succeeds (docs/c-api.md §0.2 item 9).
         unsafe { sys::zova_statement_finalize(self.statement) };
     }
 
@@ -199,7 +199,7 @@ impl StatementRef<'_> {
     fn column_text(&self, index: usize) -> Result<Option<String>> {
         let index = column_index(index)?;
         let request = |out_text| sys::zova_statement_column_text_request { statement: self.statement, index, out_text };
-        // data == NULL means SQL NULL (c-abi §0.2 item 2).
+        // data == NULL means SQL NULL (docs/c-api.md §0.2 item 2).
         let read = |text: &sys::zova_text| match text.data.is_null() {
             true => Ok(None),
             // SAFETY: library-owned (data, len).

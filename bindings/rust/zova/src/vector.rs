@@ -1,4 +1,4 @@
-//! Vector value types (cli-and-bindings §4.3 "Vectors", c-abi §3.2).
+//! Vector value types (docs/rust.md §4.3 "Vectors", docs/c-api.md §3.2).
 use zova_sys as sys;
 
 /// The distance metric of a vector collection.

@@ -1,4 +1,4 @@
-//! Streaming object writers (cli-and-bindings §2.3 `ObjectWriter`, §4.3; c-abi §4.10).
+//! Streaming object writers (docs/python.md §2.3 `ObjectWriter`, docs/rust.md §4.3; docs/c-api.md §4.10).
 //!
 //! `finish` and `cancel` close the writer whatever their outcome: the native
 //! writer is taken out first and destroyed afterwards (destroy cancels an

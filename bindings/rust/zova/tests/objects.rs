@@ -1,5 +1,5 @@
 //! Objects, chunks, manifests and object writers through the safe API
-//! (cli-and-bindings §4.3 "Objects", §2.3 `ObjectWriter`; c-abi §7.6, §7.7, §5.9).
+//! (docs/rust.md §4.3 "Objects", docs/python.md §2.3 `ObjectWriter`; docs/c-api.md §7.6, §7.7, §5.9).
 mod common;
 
 use std::collections::HashSet;

@@ -1,5 +1,5 @@
 //! Operational copies through the safe API: backup, compact, restore and
-//! conversion (cli-and-bindings §4.3 "Lifecycle"; c-abi §7.4, §5.12).
+//! conversion (docs/rust.md §4.3 "Lifecycle"; docs/c-api.md §7.4, §5.12).
 mod common;
 
 use common::{count, error_of, status_of, TempDir};

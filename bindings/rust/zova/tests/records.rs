@@ -1,5 +1,5 @@
 //! Records through the safe API: lifecycle, SQL, statements, transactions,
-//! savepoints, operational copies and errors (cli-and-bindings §4.3; c-abi §7.2-§7.5).
+//! savepoints, operational copies and errors (docs/rust.md §4.3; docs/c-api.md §7.2-§7.5).
 mod common;
 
 use common::{count, error_of, status_of, TempDir};
@@ -129,7 +129,7 @@ fn statement_binds_and_columns_section_4_3() {
     assert_eq!(db.last_insert_rowid().unwrap(), 1);
     assert_eq!(db.changes().unwrap(), 1);
     insert.reset().unwrap();
-    // c-abi §0.2 item 1: empty text and empty blob are values, not NULL.
+    // docs/c-api.md §0.2 item 1: empty text and empty blob are values, not NULL.
     insert.bind_text(1, "").unwrap();
     insert.bind_null(2).unwrap();
     insert.bind_blob(3, &[]).unwrap();
@@ -140,7 +140,7 @@ fn statement_binds_and_columns_section_4_3() {
     insert.bind_i64(2, 7).unwrap();
     assert_eq!(insert.step().unwrap(), Step::Done);
     drop(insert);
-    // total_changes also counts Zova's own statements (c-abi §5.11): compare deltas.
+    // total_changes also counts Zova's own statements (docs/c-api.md §5.11): compare deltas.
     assert_eq!(db.total_changes().unwrap() - total_before, 3);
 
     let mut query = db.prepare("SELECT id, name, score, photo FROM people ORDER BY id").unwrap();

@@ -1,4 +1,4 @@
-//! `SharedDatabase` across threads (cli-and-bindings §4.3 "SharedDatabase"; c-abi §5.7).
+//! `SharedDatabase` across threads (docs/rust.md §4.3 "SharedDatabase"; docs/c-api.md §5.7).
 mod common;
 
 use std::sync::Arc;
@@ -178,7 +178,7 @@ fn statements_move_and_share_between_threads_section_4_3() {
     .join()
     .unwrap();
     assert_eq!(sum, 60);
-    // One statement read from several threads at once (c-abi §5.7: 8 threads on column_name).
+    // One statement read from several threads at once (docs/c-api.md §5.7: 8 threads on column_name).
     let statement = Arc::new(db.prepare("SELECT thread, n FROM log").unwrap());
     let handles: Vec<_> = (0..8)
         .map(|_| {

@@ -1,5 +1,5 @@
 //! Handles shared between threads while they are closed, and the messages of
-//! concurrent failing calls (c-abi §5.5, §5.7; cli-and-bindings §4.3).
+//! concurrent failing calls (docs/c-api.md §5.5, §5.7; docs/rust.md §4.3).
 //!
 //! What the types allow: only `SharedDatabase`, `SharedStatement` and
 //! `SharedObjectWriter` cross threads (`Database` and its borrowed or owned

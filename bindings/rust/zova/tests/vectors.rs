@@ -1,5 +1,5 @@
 //! Vector collections, rows and the eight search variants through the safe API
-//! (cli-and-bindings §4.3 "Vectors"; c-abi §7.8, §7.9, Appendix B).
+//! (docs/rust.md §4.3 "Vectors"; docs/c-api.md §7.8, §7.9, Appendix B).
 mod common;
 
 use std::thread;
