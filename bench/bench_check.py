@@ -5,7 +5,7 @@ same run. Prints times, throughput and the ratio.
 
 Target: the deep check at least 3x faster than the get_object re-read.
 
-A third figure bounds what any deep check can reach: cli-and-bindings 1.6 makes
+A third figure bounds what any deep check can reach: docs/cli.md §1.6 makes
 it do a full verified object read of every object, i.e. SHA-256 over every
 object's bytes, which is also what get_object spends most of its time on. The
 floor is hashlib.sha256 over the objects' bytes already in memory, spread over

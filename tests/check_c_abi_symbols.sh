@@ -1,5 +1,5 @@
 #!/bin/sh
-# check_c_abi_symbols.sh <libzova_c.a> - the symbol contract of c-abi §9.1.
+# check_c_abi_symbols.sh <libzova_c.a> - the symbol contract of docs/c-api.md §9.1.
 # Runs `nm -g` on the archive and fails (exit 1) unless
 #  * each required function is a defined global (optional leading `_`), and
 #  * every global symbol token matching _?(Zova|zova)[A-Za-z0-9_]* matches _?zova_...

@@ -103,7 +103,7 @@ def _read_rows(db, rows: dict) -> dict:
 
 def _cli(damaged: str, backup: str) -> dict:
     """Exit codes of the inspection, check and copy commands on the damaged file
-    (cli-and-bindings 1.3: 0, or 3 open/operation failure, or 4 integrity).
+    (docs/cli.md §1.3: 0, or 3 open/operation failure, or 4 integrity).
     Run in process; an exception escaping a command is a bug and ends the probe."""
     import io
     import os

@@ -33,7 +33,7 @@ DIMENSIONS = 16
 KINDS = ("obj", "objs", "stream", "vec", "vec1", "sql")
 # "del" deletes the object the same child stored in its previous op. Only a
 # lone child uses it: next to another writer a delete may legitimately make
-# that writer's finish fail with 52 (c-abi 7.7, chunk deleted by another handle).
+# that writer's finish fail with 52 (docs/c-api.md §7.7, chunk deleted by another handle).
 CRASH_KINDS = KINDS + ("del",)
 SCHEMA = ("create table if not exists crash_rows (batch text not null, i integer not null, total integer not null, "
           "payload blob not null, primary key (batch, i))")
@@ -109,7 +109,7 @@ def plan(seed: int, n: int, kinds=KINDS) -> dict:
         # A stream of more than the writer stages before a flush (128 MiB,
         # csrc/object_writer.c; writes are at most 2 MiB, so one follows)
         # commits chunks before finish: a kill then leaves loose chunks (valid,
-        # file-format 3; the deep check verifies them).
+        # docs/file-format.md §3; the deep check verifies them).
         op["size"] = int(rng.integers(WRITER_FLUSH + 2 * _MIB + 1, WRITER_FLUSH + 3 * _MIB)) if rng.random() < 0.15 \
             else int(rng.integers(1, 400_000))
         op["common"] = int(rng.integers(0, 8)) if rng.random() < 0.3 else -1
@@ -190,7 +190,7 @@ def run_op(db, seed: int, op: dict, busy: dict, retryable: tuple) -> dict:
                     object_id = writer.finish()
                 except zova.ZovaError as error:
                     # Python closes the writer after a failed finish
-                    # (cli-and-bindings 2.3): stream again from the start.
+                    # (docs/python.md §2.3): stream again from the start.
                     if error.status not in retryable:
                         raise
                     busy[str(error.status)] = busy.get(str(error.status), 0) + 1

@@ -1,5 +1,5 @@
 """The C ABI contract: header, struct layout, symbols, versions and the C test
-program linked against libzova_c.a (c-abi §1, §2, §3, §9)."""
+program linked against libzova_c.a (docs/c-api.md §1, §2, §3, §9)."""
 from __future__ import annotations
 
 import json
@@ -17,7 +17,7 @@ LIB_DIR = ROOT / "build" / "lib"
 ARCHIVE = LIB_DIR / "libzova_c.a"
 LAYOUT = json.loads((Path(__file__).parent / "abi_layout.json").read_text())
 
-# c-abi §0.1: the 91 functions of upstream 0.17.0.
+# docs/c-api.md §0.1: the 91 functions of upstream 0.17.0.
 ABI_FUNCTIONS = re.findall(r"^(?:zova_status|void|const char \*|uint32_t) ?\*?(zova_\w+)\(", HEADER.read_text(),
                            flags=re.M)
 
@@ -95,7 +95,7 @@ def _nm_symbols(archive: Path) -> list[tuple[str, str]]:
 
 
 def test_archive_exports_every_function_and_only_zova_prefixed_names():
-    """c-abi §9.1: every symbol matching _?(Zova|zova)... must be _?zova_..."""
+    """docs/c-api.md §9.1: every symbol matching _?(Zova|zova)... must be _?zova_..."""
     symbols = _nm_symbols(require_archive())
     defined = {name for kind, name in symbols if kind in "TDBR"}
     for function in ABI_FUNCTIONS:

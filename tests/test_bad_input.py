@@ -1,8 +1,8 @@
 """Table-driven bad-input tests over every function of include/zova.h, called
 through cffi: NULL request, NULL handle, each required NULL pointer, NULL
-pointer with a non-zero length, huge lengths the spec rejects before reading,
+pointer with a non-zero length, huge lengths the C API rejects before reading,
 invalid UTF-8 / NUL-containing / reserved strings, and the child-handle close
-rules. Statuses are those of c-abi §5.1 (pointer and length rules), §5.2
+rules. Statuses are those of docs/c-api.md §5.1 (pointer and length rules), §5.2
 (output protocols), §5.5 (last error), §6.3 (check order) and §7 (per-function
 tables). The table must name every function declared in the header.
 """
@@ -58,7 +58,7 @@ def R(request: str, handle: str = "db", required=(), pairs=()) -> Row:
 SEARCH_Q = [("query", "query_len")]
 SEARCH_IN = [("query", "query_len"), ("candidate_ids", "candidate_count")]
 
-# c-abi §7, one row per exported function (91 + zova_object_put_many + zova_vector_search_batch).
+# docs/c-api.md §7, one row per exported function (91 + zova_object_put_many + zova_vector_search_batch).
 TABLE: dict[str, Row] = {
     # §7.1
     "zova_abi_version_major": Row("static"),
@@ -652,7 +652,7 @@ def test_metric_out_of_range_is_invalid_argument_7_8(env):
                         options={"dimensions": dims, "metric": 0}) == lib.ZOVA_VECTOR_INVALID
 
 
-# ---- huge lengths the spec rejects before reading the bytes ----
+# ---- huge lengths the C API rejects before reading the bytes (docs/c-api.md §5.1) ----
 
 def test_huge_lengths_rejected_before_reading_7(env):
     one = env.b(b"x")
@@ -975,7 +975,7 @@ def test_float_struct_helpers_are_native_order_5_1(env):
 @pytest.mark.parametrize("name", REQUEST_ROWS)
 def test_last_error_cleared_on_success_and_set_on_failure_5_5(env, name):
     """Every call that resolves its handle either succeeds and clears the last
-    error to "" or fails and replaces it (c-abi 5.5), children included."""
+    error to "" or fails and replaces it (docs/c-api.md §5.5), children included."""
     env.set_sentinel_error()
     request = env.build(name)
     status = getattr(lib, name)(request)

@@ -1,4 +1,4 @@
-"""C and C++ consumers of libzova_c (issue 6; c-abi §1): one program per area,
+"""C and C++ consumers of libzova_c (issue 6; docs/c-api.md §1): one program per area,
 compiled as C99 -pedantic (and one as C++17) against include/zova.h and
 build/lib/libzova_c.a with only -lpthread -ldl -lm, then run; and the
 documented install command (`python build.py install --prefix DIR`) used the
@@ -46,7 +46,7 @@ def test_c99_program(tmp_path, name):
 
 
 def test_c99_operations_program(tmp_path):
-    # The archive exports the vendored SQLite API too (c-abi §1); the program
+    # The archive exports the vendored SQLite API too (docs/c-api.md §1); the program
     # uses it only to make a plain SQLite file to convert.
     build_and_run(tmp_path, [tool("gcc"), *C99], SOURCES / "operations_test.c",
                   [f"-I{ROOT / 'vendor' / 'sqlite-3.53.2'}"])

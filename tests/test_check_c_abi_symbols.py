@@ -1,4 +1,4 @@
-"""tests/check_c_abi_symbols.sh (c-abi §9.1): passes on the real archive, and
+"""tests/check_c_abi_symbols.sh (docs/c-api.md §9.1): passes on the real archive, and
 fails on archives that miss a required symbol or export a badly prefixed one."""
 from __future__ import annotations
 

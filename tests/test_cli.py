@@ -1,5 +1,5 @@
 """The installed ``zova`` command, driven as a user would (subprocess), for every
-subcommand in text and JSON on healthy and damaged files (cli-and-bindings §1)."""
+subcommand in text and JSON on healthy and damaged files (docs/cli.md §1)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Corruption (issue 7; file-format §3 "reads verify", cli-and-bindings §1.6
+"""Corruption (issue 7; docs/file-format.md §3 "reads verify", docs/cli.md §1.6
 deep check and salvage).
 
 A file holding user records, objects (shared chunks, a loose chunk, the empty
@@ -46,10 +46,10 @@ COLLECTION = "emb"
 DIMENSIONS = 32
 TARGETS = ("any", "_zova_chunks", "_zova_object_chunks", "_zova_objects", "_zova_vectors", "records",
            "sqlite_master", "index")
-# Statuses a damaged object read may fail with: the object checks of c-abi §4.9
+# Statuses a damaged object read may fail with: the object checks of docs/c-api.md §4.9
 # (50 not found when the row itself is gone, 52/53/54/55) and SQLite's own
 # corruption report (15) when a b-tree page is unreadable, or its I/O error
-# (17, c-abi §6.2: IOERR maps to SQLITE_ERROR) when a WAL file's pages lie past
+# (17, docs/c-api.md §6.2: IOERR maps to SQLITE_ERROR) when a WAL file's pages lie past
 # the end of a truncated database file.
 OBJECT_STATUSES = {15, 17, 50, 52, 53, 54, 55}
 

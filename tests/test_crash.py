@@ -1,4 +1,4 @@
-"""Crash safety (issue 7; c-abi §4.8-§4.13 atomicity, cli-and-bindings §1.6 deep check).
+"""Crash safety (issue 7; docs/c-api.md §4.8-§4.13 atomicity, docs/cli.md §1.6 deep check).
 
 A child process (tests/crash_worker.py) runs object puts, put_objects batches,
 writer streams (some longer than the writer's 8 MiB buffer, so chunks commit
@@ -9,13 +9,13 @@ fsyncs it after each call RETURNS. After every kill the file must open,
 write must be present and intact (objects byte-identical, vectors equal, SQL
 rows present), the op cut off by the kill must be all or nothing, and nothing
 nobody wrote may be visible. Loose chunks left by a killed writer stream are
-valid (file-format §3: loose chunks are kept; the deep check verifies them).
+valid (docs/file-format.md §3: loose chunks are kept; the deep check verifies them).
 
 CI: 20 kills per journal mode. ``ZOVA_LONG=1``: 200 kills per mode. A second
 test kills one of two writers on the same file while the other keeps writing
 (so a live process meets the dead one's hot journal or WAL), then the other.
 The default rollback journal and WAL (set by the application, as Zova sets no
-PRAGMA, file-format §1) are both covered.
+PRAGMA, docs/file-format.md §1) are both covered.
 """
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def crash_campaign(tmp_path, wal: bool, kills: int, seed: int) -> dict:
     if wal:
         with zova.Database.open(path) as db:
             assert db.prepare("pragma journal_mode").fetchall() == [("wal",)]
-    # The CLI agrees on the last file (cli-and-bindings 1.6: exit 0, deep_check ok).
+    # The CLI agrees on the last file (docs/cli.md §1.6: exit 0, deep_check ok).
     cli = os.path.join(os.path.dirname(sys.executable), "zova")
     result = subprocess.run([cli, "check", "--deep", "--json", path], capture_output=True, timeout=300)
     assert result.returncode == 0, result.stderr.decode()

@@ -1,5 +1,5 @@
 """The zova.diagnostics library: check, check --deep, doctor, salvage dry run and
-salvage (cli-and-bindings §1.6), on healthy files and on each kind of damage."""
+salvage (docs/cli.md §1.6), on healthy files and on each kind of damage."""
 from __future__ import annotations
 
 import importlib

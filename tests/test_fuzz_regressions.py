@@ -78,7 +78,7 @@ def test_bounded_fuzz_run(tmp_path, target):
 def test_bug_bind_length_over_int64_max_read_as_nul_terminated(tmp_path):
     """Bug 1 (csrc/statement.c): bind_text/bind_blob passed len > INT64_MAX to
     SQLite's *64 binders, which take it as a negative i64 and read the bytes up
-    to a NUL (a heap over-read past a 1-byte buffer). Now 17 (TOOBIG, c-abi 6.2)
+    to a NUL (a heap over-read past a 1-byte buffer). Now 17 (TOOBIG, docs/c-api.md §6.2)
     without reading."""
     from conftest import NativeDb
     native = NativeDb(str(tmp_path / "bind.zova"))

@@ -42,7 +42,7 @@ def test_object_id_refuses_what_is_not_bytes_issue12_13(value):
 
 
 def test_byte_sequences_upstream_accepts_still_work(db):
-    """cli-and-bindings 2.3: bytes, bytearray, memoryview (also non-contiguous)
+    """docs/python.md §2.3: bytes, bytearray, memoryview (also non-contiguous)
     and a list of ints."""
     data = bytes(range(200))
     for value in (data, bytearray(data), memoryview(data), list(data), tuple(data),
@@ -114,7 +114,7 @@ def test_column_index_out_of_range_is_an_error_issue12_15(db, method):
 
 def test_stored_zero_cosine_vector_is_corrupt_for_get_too_issue12_15(path):
     """get_vector returned a stored vector that every search rejects as corrupt
-    (file-format 4: a cosine vector must not have zero norm)."""
+    (docs/file-format.md §4: a cosine vector must not have zero norm)."""
     with zova.Database.create(path) as db:
         db.create_vector_collection("c", COSINE)
         db.put_vector("c", "a", [1.0, 2.0])

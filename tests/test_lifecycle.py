@@ -1,5 +1,5 @@
-"""Create, open and close: file identity and validation (file-format §1–§2,
-c-abi §4.3, §5.10, §7.2), and the Python Database lifecycle (bindings §2.3–§2.5)."""
+"""Create, open and close: file identity and validation (docs/file-format.md §1–§2,
+docs/c-api.md §4.3, §5.10, §7.2), and the Python Database lifecycle (docs/python.md §2.3–§2.5)."""
 from __future__ import annotations
 
 import os
@@ -13,7 +13,7 @@ from zova._native import ffi, lib
 
 from conftest import NativeDb
 
-# file-format §2, exactly as sqlite_master stores the DDL Zova creates.
+# docs/file-format.md §2, exactly as sqlite_master stores the DDL Zova creates.
 CANONICAL_DDL = {
     "_zova_meta": "CREATE TABLE _zova_meta (\n  key text primary key,\n  value text not null\n)",
     "_zova_objects": (
@@ -70,7 +70,7 @@ def test_created_file_is_exactly_format_3(path):
         pragmas = [plain.execute(f"pragma {name}").fetchone()[0] for name in ("application_id", "user_version")]
         journal = plain.execute("pragma journal_mode").fetchone()[0]
     assert tables == CANONICAL_DDL
-    assert list(tables) == list(CANONICAL_DDL)  # created in the spec's order
+    assert list(tables) == list(CANONICAL_DDL)  # created in the order of docs/file-format.md §2
     assert meta == [("format_version", "3"), ("magic", "zova")]
     assert others == []
     assert pragmas == [0, 0]
@@ -207,7 +207,7 @@ def test_open_options_flags_and_busy_timeout_validation(path):
 
 
 def test_open_and_create_null_arguments_c_abi_5_1(path):
-    """c-abi §7.2 check order: NULL request touches nothing; out_db before path."""
+    """docs/c-api.md §7.2 check order: NULL request touches nothing; out_db before path."""
     assert lib.zova_database_create(ffi.NULL) == lib.ZOVA_INVALID_ARGUMENT
     assert lib.zova_database_open(ffi.NULL) == lib.ZOVA_INVALID_ARGUMENT
     assert lib.zova_database_open_with_options(ffi.NULL) == lib.ZOVA_INVALID_ARGUMENT
@@ -248,7 +248,7 @@ def test_python_path_is_str_bytes_or_path_like(tmp_path):
 
 
 def test_close_with_live_children_is_16_and_handle_stays_usable(native):
-    """c-abi §5.8 / §0.2 item 11."""
+    """docs/c-api.md §5.8 / §0.2 item 11."""
     status, statement = native.prepare("select 1")
     assert status == 0
     assert native.close() == lib.ZOVA_MISUSE

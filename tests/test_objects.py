@@ -1,5 +1,5 @@
 """Objects: ids, FastCDC-v1, put/get/ranges/manifests/chunks/assembly/writer
-(file-format §3, c-abi §4.8-§4.10, §5.9, §7.6-§7.7, cli-and-bindings §2.3)."""
+(docs/file-format.md §3, docs/c-api.md §4.8-§4.10, §5.9, §7.6-§7.7, docs/python.md §2.3)."""
 from __future__ import annotations
 
 import hashlib
@@ -39,7 +39,7 @@ GEAR = _gear_table()
 
 
 def reference_chunk_sizes(data: bytes) -> list[int]:
-    """file-format §3.1 written out in Python, independently of the C code.
+    """docs/file-format.md §3.1 written out in Python, independently of the C code.
     (The PyPI fastcdc package is a right-shift FastCDC variant, so swapping in
     this gear table and these masks does not make it FastCDC-v1.)"""
     sizes, start = [], 0
@@ -108,7 +108,7 @@ def write_in_pieces(db, data: bytes, piece_sizes) -> ObjectId:
         return writer.finish()
 
 
-# ---- ids (c-abi §4.8) ----
+# ---- ids (docs/c-api.md §4.8) ----
 
 @pytest.mark.parametrize("length", [0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 1000, 65536, 1 << 20])
 def test_id_helpers_equal_hashlib(length):
@@ -155,7 +155,7 @@ def test_object_id_value_semantics():
         ObjectChunkId(raw + b"x")
 
 
-# ---- FastCDC-v1 (file-format §3.1, §3.2) ----
+# ---- FastCDC-v1 (docs/file-format.md §3.1, §3.2) ----
 
 def test_vector_a_one_call(db):
     data = vector_a()
@@ -221,7 +221,7 @@ def test_chunker_matches_reference(db, seed, size, kind):
     assert db.get_object(oid) == data
 
 
-# ---- put / get / sizes (c-abi §4.9, §7.6) ----
+# ---- put / get / sizes (docs/c-api.md §4.9, §7.6) ----
 
 @pytest.mark.parametrize("size", [0, 1, 2, 2048, 2049, 8192, 65536, 65537, 1 << 20])
 def test_put_get_round_trip(db, size):
@@ -311,7 +311,7 @@ def test_not_found_statuses(db):
     assert "ObjectNotFound" in str(pytest.raises(ZovaError, db.get_object, missing).value)
 
 
-# ---- range reads (c-abi §7.6 read_range) ----
+# ---- range reads (docs/c-api.md §7.6 read_range) ----
 
 def test_range_reads_at_every_edge(db):
     data = vector_a()
@@ -457,7 +457,7 @@ def test_assemble_rejections(db):
         db.assemble_object_from_chunks(oid, len(data), [("not", "a chunk")])
 
 
-# ---- the "transaction active" rule (c-abi §5.9) ----
+# ---- the "transaction active" rule (docs/c-api.md §5.9) ----
 
 def test_transaction_active_rule(db):
     oid = db.put_object(b"x" * 5000)
@@ -483,11 +483,11 @@ def test_transaction_active_rule(db):
     statement.close()
 
 
-# ---- corruption is detected on read (file-format §3: 53/54/55) ----
+# ---- corruption is detected on read (docs/file-format.md §3: 53/54/55) ----
 
 def test_altered_chunk_bytes_are_detected(db):
     """A chunk altered on disk is detected on every read and never returned.
-    Its status is 54: issue 3 and file-format §3 say 53, but c-abi §7.6 (the
+    Its status is 54: issue 3 and docs/file-format.md §3 say 53, but docs/c-api.md §7.6 (the
     per-function statuses that upstream programs check) gives 54 for a stored
     chunk that fails verification, and 53 only for bytes a caller supplies
     with the wrong hash (chunk_put, tested in test_chunk_put_rejections)."""
@@ -550,7 +550,7 @@ def test_swapped_manifest_rows_fail_the_object_hash(db):
     assert b.size_bytes > 0
 
 
-# ---- object writer (c-abi §4.10, §7.7; bindings §2.3 ObjectWriter) ----
+# ---- object writer (docs/c-api.md §4.10, §7.7; docs/python.md §2.3 ObjectWriter) ----
 
 def test_writer_cancel_leaves_nothing(db):
     kept = os.urandom(9000)
@@ -585,7 +585,7 @@ FLUSH = 129 << 20  # more than the writer stages before the next write stores ch
 
 @pytest.mark.parametrize("how", ["other handle, SQL", "other handle, chunk_delete", "same handle"])
 def test_finish_after_flushed_chunks_were_deleted_is_52(path, how):
-    """c-abi §7.7: a chunk stored by an earlier flush and deleted since (it is
+    """docs/c-api.md §7.7: a chunk stored by an earlier flush and deleted since (it is
     loose until finish) makes finish fail with 52, whoever deleted it."""
     db = zova.Database.create(path)
     other = zova.Database.open(path)
@@ -609,7 +609,7 @@ def test_finish_after_flushed_chunks_were_deleted_is_52(path, how):
 
 
 def test_flush_and_finish_that_fail_midway_can_be_sent_again(path):
-    """c-abi §7.7: a flush, and a finish, that fail after storing part of their
+    """docs/c-api.md §7.7: a flush, and a finish, that fail after storing part of their
     chunks (the file reaches max_page_count) roll back and leave the writer as
     before; the same call sent again stores everything, and the object is
     exactly the bytes written. The writer's cutter, which had cut ahead, starts
@@ -763,7 +763,7 @@ def test_writer_counts_as_live_child(native):
 
 
 def test_failed_finish_can_be_retried_but_not_written_to(path):
-    """c-abi §7.7: after a failed finish the writer is not closed; write is 59."""
+    """docs/c-api.md §7.7: after a failed finish the writer is not closed; write is 59."""
     holder = NativeDb(path)
     native = NativeDb(path, create=False)
     out = ffi.new("zova_object_writer **")
@@ -938,7 +938,7 @@ def test_writer_streams_more_than_1_gib(db):
 
 
 def test_writer_cancel_after_flushes_deletes_only_its_unreferenced_chunks(path):
-    """c-abi §4.10 cancel: chunks the writer stored (over 2,048, so several
+    """docs/c-api.md §4.10 cancel: chunks the writer stored (over 2,048, so several
     cleanup batches) go, except those another handle's object came to
     reference meanwhile; pre-existing chunks stay."""
     db = zova.Database.create(path)
@@ -999,7 +999,7 @@ def test_put_many_bad_inputs(native):
     assert lib.zova_object_put_many(request) == 0
 
 
-# ---- read-only handles (c-abi §5.11) ----
+# ---- read-only handles (docs/c-api.md §5.11) ----
 
 def test_read_only_handle(path):
     with zova.Database.create(path) as db:
@@ -1021,7 +1021,7 @@ def test_read_only_handle(path):
         assert reader.get_object(oid) == b"stored before"
 
 
-# ---- NULL requests and outputs (c-abi §5.1, §6.3) ----
+# ---- NULL requests and outputs (docs/c-api.md §5.1, §6.3) ----
 
 @pytest.mark.parametrize("function,request_type,out_field", [
     ("zova_object_put", "zova_object_put_request", "out_id"),

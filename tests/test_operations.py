@@ -1,5 +1,5 @@
 """Operational copies and conversion: backup, compact, restore, convert, vacuum
-(c-abi §4.6, §5.10, §5.12, §7.4; cli-and-bindings §1.7, §2.3)."""
+(docs/c-api.md §4.6, §5.10, §5.12, §7.4; docs/cli.md §1.7, docs/python.md §2.3)."""
 from __future__ import annotations
 
 import hashlib
@@ -43,7 +43,7 @@ def _status(excinfo) -> int:
     return excinfo.value.status
 
 
-# ---- backup (c-abi §4.6, §7.4) ----
+# ---- backup (docs/c-api.md §4.6, §7.4) ----
 
 def test_backup_copies_everything_and_verifies_c_abi_4_6(source, tmp_path):
     destination = str(tmp_path / "copy.zova")
@@ -166,7 +166,7 @@ def test_backup_python_argument_types_cli_bindings_2_3(source, tmp_path):
         db.backup_to(str(tmp_path / "copy.zova"))
 
 
-# ---- compact (c-abi §4.6, §7.4) ----
+# ---- compact (docs/c-api.md §4.6, §7.4) ----
 
 def test_compact_shrinks_and_leaves_source_unchanged_c_abi_4_6(source, tmp_path):
     with zova.Database.open(source) as db:
@@ -222,7 +222,7 @@ def test_compact_failed_verification_leaves_no_file_c_abi_5_12(source, tmp_path)
     assert destination.exists()
 
 
-# ---- restore (c-abi §4.6, §7.4) ----
+# ---- restore (docs/c-api.md §4.6, §7.4) ----
 
 def test_restore_roundtrip_c_abi_4_6(source, tmp_path):
     backup = str(tmp_path / "backup.zova")
@@ -252,7 +252,7 @@ def test_restore_source_and_destination_errors_c_abi_7_4(source, tmp_path):
         with pytest.raises(zova.ZovaError) as excinfo:
             zova.restore_backup(src, dst)
         assert _status(excinfo) == expected, (src, dst)
-        assert excinfo.value.message  # c-abi 5.6: a non-empty diagnostic
+        assert excinfo.value.message  # docs/c-api.md §5.6: a non-empty diagnostic
     for name in ("r1.zova", "r2.zova", "r3.zova", "r4.sqlite"):
         assert not (tmp_path / name).exists()
 
@@ -297,7 +297,7 @@ def test_restore_null_and_flag_checks_c_abi_7_4(source, tmp_path):
     assert message.data == ffi.NULL
 
 
-# ---- convert (c-abi §4.6, §7.4) ----
+# ---- convert (docs/c-api.md §4.6, §7.4) ----
 
 def _plain_sqlite(path, statements: list[str]) -> None:
     connection = sqlite3.connect(path)
@@ -390,7 +390,7 @@ def test_convert_empty_sqlite_file_c_abi_4_6(tmp_path):
     assert empty.read_bytes() == b""
 
 
-# ---- vacuum (c-abi §4.6, §7.3) ----
+# ---- vacuum (docs/c-api.md §4.6, §7.3) ----
 
 def test_vacuum_in_place_and_refused_in_transaction_c_abi_7_3(source):
     with zova.Database.open(source) as db:
@@ -409,7 +409,7 @@ def test_vacuum_in_place_and_refused_in_transaction_c_abi_7_3(source):
         assert _status(excinfo) in (14, 17)
 
 
-# ---- copies of files holding objects (verification reads every object and chunk, c-abi §5.12) ----
+# ---- copies of files holding objects (verification reads every object and chunk, docs/c-api.md §5.12) ----
 
 def _objects_file(path: str) -> list:
     with zova.Database.create(path) as db:

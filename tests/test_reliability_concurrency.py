@@ -1,5 +1,5 @@
-"""Concurrency (issue 7; c-abi §3 "a handle serialises its calls", busy timeout
-of ``open_with_options``, cli-and-bindings §2.5).
+"""Concurrency (issue 7; docs/c-api.md §5.7 "a handle serialises its calls", busy timeout
+of ``open_with_options``, docs/python.md §2.5).
 
 * 8 threads share one handle: every call is serialised, none fails, and every
   object, stream, vector and row they wrote is present afterwards.
@@ -72,7 +72,7 @@ def _finish(processes, logs, timeout: float = 300) -> list[dict]:
 
 
 def test_eight_threads_share_one_handle_without_errors_c_abi_3(path):
-    """c-abi §3: one handle is safe from many threads; its calls are serialised."""
+    """docs/c-api.md §5.7: one handle is safe from many threads; its calls are serialised."""
     _new_file(path, wal=False)
     db = zova.Database.open(path)
     db.exec("create table thread_rows (thread integer, i integer, payload blob, primary key (thread, i))")
@@ -227,7 +227,7 @@ def test_readers_see_every_returned_write_during_a_writer_in_wal_mode_issue7(tmp
 
 
 def _distances(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Cosine distance in double precision (file-format §4)."""
+    """Cosine distance in double precision (docs/file-format.md §4)."""
     a = matrix.astype(np.float64)
     q = query.astype(np.float64)
     return 1.0 - (a @ q) / (np.linalg.norm(a, axis=1) * np.linalg.norm(q))

@@ -1,4 +1,4 @@
-"""Prepared statements and exec (c-abi §4.4, §4.7, §7.3, §7.5; bindings §2.3 Statement)."""
+"""Prepared statements and exec (docs/c-api.md §4.4, §4.7, §7.3, §7.5; docs/python.md §2.3 Statement)."""
 from __future__ import annotations
 
 import threading
@@ -48,7 +48,7 @@ def test_error_message_survives_later_successful_calls(table):
 
 @pytest.mark.parametrize("sql", ["", "   ", "\n\t", "-- comment only", "/* block */", ";"])
 def test_prepare_of_no_statement_is_invalid_argument(table, sql):
-    """c-abi §10: upstream crashes here; we return 1 with out_statement NULL."""
+    """docs/c-api.md §10: upstream crashes here; we return 1 with out_statement NULL."""
     error = pytest.raises(ZovaError, table.prepare, sql).value
     assert error.status == lib.ZOVA_INVALID_ARGUMENT
     assert error.message
@@ -87,7 +87,7 @@ def test_bind_and_read_every_type(table):
 
 
 def test_empty_text_and_blob_are_not_null(table):
-    """c-abi §0.2 items 1–2."""
+    """docs/c-api.md §0.2 items 1–2."""
     table.exec("create table strict_values (a text not null, b blob not null)")
     with table.prepare("insert into strict_values values (?, ?)") as insert:
         insert.bind_text(1, "")
@@ -101,7 +101,7 @@ def test_empty_text_and_blob_are_not_null(table):
 
 
 def test_empty_binds_through_the_c_abi_with_null_pointers(native):
-    """(NULL, 0) binds '' / zero-length blob, never SQL NULL (c-abi §7.5)."""
+    """(NULL, 0) binds '' / zero-length blob, never SQL NULL (docs/c-api.md §7.5)."""
     assert native.exec("create table s (a text not null, b blob not null)") == 0
     status, statement = native.prepare("insert into s values (?1, ?2)")
     assert status == 0
@@ -308,7 +308,7 @@ def test_connection_helpers_null_outputs(native):
 
 
 def test_null_requests_and_handles_have_no_side_effects(native):
-    """c-abi §5.1: early exits touch nothing, not even the last error."""
+    """docs/c-api.md §5.1: early exits touch nothing, not even the last error."""
     native.exec("select * from missing_table")
     message = native.last_error()
     for function in (lib.zova_database_exec, lib.zova_database_prepare, lib.zova_database_begin,
@@ -337,7 +337,7 @@ def test_interior_nul_in_sql_is_value_error(table):
 
 
 def test_too_big_text_and_blob_are_17(native):
-    """Over SQLite's length limit (1,000,000,000 bytes) ⇒ TOOBIG ⇒ 17 (c-abi §6.2)."""
+    """Over SQLite's length limit (1,000,000,000 bytes) ⇒ TOOBIG ⇒ 17 (docs/c-api.md §6.2)."""
     status, statement = native.prepare("select ?1")
     size = 1_000_000_001
     data = ffi.new("uint8_t[]", size)  # zero-filled pages are mapped lazily
@@ -349,7 +349,7 @@ def test_too_big_text_and_blob_are_17(native):
 
 
 def test_threads_share_one_handle_serialised(table):
-    """c-abi §5.7: 8 threads on one handle, every call serialised, no errors."""
+    """docs/c-api.md §5.7: 8 threads on one handle, every call serialised, no errors."""
     errors = []
 
     def worker(worker_id: int) -> None:

@@ -1,5 +1,5 @@
 """Handles shared between threads (issue 12 items 1-4 and 6; README "Threads";
-c-abi 5.5 and 5.7): closing a database, statement or object writer while other
+docs/c-api.md §5.5 and §5.7): closing a database, statement or object writer while other
 threads are inside calls on it, per-call error messages, and one statement read
 from several threads. Before the fixes these crashed the interpreter (SIGABRT,
 SIGSEGV), hung, or returned wrong rows and other calls' messages, so each case

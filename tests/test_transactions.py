@@ -1,4 +1,4 @@
-"""Transactions, savepoints, vacuum and busy handling (c-abi §4.5, §7.3, §2.4;
+"""Transactions, savepoints, vacuum and busy handling (docs/c-api.md §4.5, §7.3, §2.4;
 bindings §2.4 savepoint_context)."""
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def test_savepoints_nest_and_roll_back(table):
 @pytest.mark.parametrize("name", ["", "1abc", "has space", "semi;colon", "a-b", "x" * 65, "_zova_x", "_ZOVA_x",
                                   "_Zova_", "é"])
 def test_bad_savepoint_names_are_invalid_argument(table, name):
-    """c-abi §2.4: 1–64 bytes of [A-Za-z_][A-Za-z0-9_]*, not starting with _zova_."""
+    """docs/c-api.md §2.4: 1–64 bytes of [A-Za-z_][A-Za-z0-9_]*, not starting with _zova_."""
     for call in (table.savepoint, table.rollback_to_savepoint, table.release_savepoint):
         error = pytest.raises(ZovaError, call, name).value
         assert error.status == lib.ZOVA_INVALID_ARGUMENT
@@ -140,7 +140,7 @@ def test_savepoint_context_bad_name_raises_before_body(table):
 
 
 def test_busy_between_handles(path):
-    """c-abi §7.3: BEGIN IMMEDIATE against another writer ⇒ 10 (or 11) after the busy timeout."""
+    """docs/c-api.md §7.3: BEGIN IMMEDIATE against another writer ⇒ 10 (or 11) after the busy timeout."""
     writer = zova.Database.create(path)
     writer.exec("create table t (a)")
     other = zova.Database.open(path, busy_timeout_ms=50)

@@ -1,4 +1,4 @@
-"""Memory checks of the C test programs (issue 7; c-abi §5.3 ownership, "never
+"""Memory checks of the C test programs (issue 7; docs/c-api.md §5.3 ownership, "never
 leak"): every program in tests/c runs under valgrind memcheck with
 --leak-check=full --error-exitcode=1 against build/lib/libzova_c.a, and under
 AddressSanitizer + UndefinedBehaviorSanitizer with leak detection through

@@ -1,5 +1,5 @@
-"""Vector collections and rows: c-abi §4.11-§4.12 and the exact statuses of §7.8,
-through the Python API (cli-and-bindings §2.3) and the raw C ABI for NULL checks."""
+"""Vector collections and rows: docs/c-api.md §4.11-§4.12 and the exact statuses of §7.8,
+through the Python API (docs/python.md §2.3) and the raw C ABI for NULL checks."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""The search matrix cache stays correct (c-abi §4.13 results are always those of a
+"""The search matrix cache stays correct (docs/c-api.md §4.13 results are always those of a
 fresh exact scan) across writes from this handle, from other handles, from another
 process, inside transactions and savepoints, and through raw SQL on the private
 tables. Also: the cache holds at most 1.1x the raw float32 bytes."""

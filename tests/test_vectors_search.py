@@ -1,4 +1,4 @@
-"""Vector search: the 8 variants of c-abi §4.13 with the statuses of §7.9, and
+"""Vector search: the 8 variants of docs/c-api.md §4.13 with the statuses of §7.9, and
 results equal to a numpy brute-force reference (Appendix B distances accumulated in
 double in index order, ties by bytewise id) for all three metrics (hypothesis)."""
 from __future__ import annotations
@@ -331,7 +331,7 @@ def test_portable_kernel_gives_the_same_results(tmp_path):
 
 
 def test_concurrent_searches_share_a_handle_and_use_their_own(db, path):
-    """c-abi §5.7: calls on one handle serialize; separate handles run in parallel."""
+    """docs/c-api.md §5.7: calls on one handle serialize; separate handles run in parallel."""
     import threading
     rng = np.random.default_rng(8)
     matrix = rng.standard_normal((3000, 64)).astype(np.float32)

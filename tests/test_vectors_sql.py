@@ -1,4 +1,4 @@
-"""The SQL surface of c-abi §8: zova_vector_distance, zova_vector_distance_by_id and
+"""The SQL surface of docs/c-api.md §8: zova_vector_distance, zova_vector_distance_by_id and
 the eponymous virtual table zova_vector_search (rank column, planning rules, errors
 as SQLITE_ERROR(17) with the helper's message), on read/write and read-only handles,
 and the README join of a vector search with a user table filtered in SQL."""
@@ -160,7 +160,7 @@ def test_distance_functions_c_abi_8_1(docs):
 
 
 def test_read_only_and_sql_only_handles(docs, path):
-    """Registered on every handle (c-abi §8); a handle used only through SQL closes cleanly."""
+    """Registered on every handle (docs/c-api.md §8); a handle used only through SQL closes cleanly."""
     q = encode_f32_le([0, 1, 0])
     for read_only in (True, False):
         other = zova.Database.open(path, read_only=read_only)

@@ -1,7 +1,7 @@
 """Builders for healthy and damaged .zova files used by the operations,
-diagnostics and CLI tests (cli-and-bindings §1.6 damage list).
+diagnostics and CLI tests (docs/cli.md §1.6 damage list).
 
-Objects, chunks and vectors are written as rows with SQL (file-format §2-§4),
+Objects, chunks and vectors are written as rows with SQL (docs/file-format.md §2-§4),
 bypassing the object and vector APIs, so these fixtures do not depend on them:
 chunk id = SHA-256 of the chunk, object id = SHA-256 of the whole content, and
 vectors are little-endian f32 blobs.
@@ -113,7 +113,7 @@ def make_healthy(path: str) -> dict:
     return {"object_a": a, "object_b": b, "loose": loose}
 
 
-# ---- damage (cli-and-bindings §1.6) ----
+# ---- damage (docs/cli.md §1.6) ----
 
 def flip_chunk_bytes(path: str, object_id: bytes, chunk_index: int = 1) -> bytes:
     """Flips bytes inside one stored chunk of an object; returns the chunk hash."""

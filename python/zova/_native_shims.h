@@ -11,7 +11,7 @@
  * zv_py_guard_close marks it closed and waits until no call is in flight, and
  * only then does Python run the terminal call (release, finalize, destroy), so
  * a close racing with calls on other threads never frees a handle under them
- * (c-abi 5.7 "Terminal calls"). A call that finds it closed fails; the guarded
+ * (docs/c-api.md §5.7 "Terminal calls"). A call that finds it closed fails; the guarded
  * statement shims below return ZV_PY_CLOSED (step: -ZV_PY_CLOSED). The Python
  * object owns the struct, and every call holds a reference to that object.
  */
@@ -84,7 +84,7 @@ static int zv_py_bind_blob(zv_py_guard *g, int index, const char *data, size_t l
     ZV_PY_GUARDED(zova_statement_bind_blob(&request));
 }
 /* Column reads. The C ABI answers NULL/0 for a column index out of range
- * (c-abi 0.2 item 10); these return ZV_PY_BAD_COLUMN for it instead, so Python
+ * (docs/c-api.md §0.2 item 10); these return ZV_PY_BAD_COLUMN for it instead, so Python
  * can tell a bad index from SQL NULL. */
 #define ZV_PY_BAD_COLUMN 1001
 static int zv_py_count_columns(zova_statement *s) {

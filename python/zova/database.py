@@ -1,4 +1,4 @@
-"""The Database class (cli-and-bindings §2.3): lifecycle, SQL, transactions and
+"""The Database class (docs/python.md §2.3): lifecycle, SQL, transactions and
 savepoints here; objects, vectors and operational copies come from the mixins
 in objects.py, vectors.py and operations.py."""
 from __future__ import annotations
@@ -361,7 +361,7 @@ class Database(ObjectMethods, VectorMethods, OperationMethods, RecordMethods):
 
 
 class SavepointContext:
-    """``with db.savepoint_context(name) as db:`` (cli-and-bindings §2.4): release on
+    """``with db.savepoint_context(name) as db:`` (docs/python.md §2.4): release on
     success; roll back to and release the savepoint on an exception, which is re-raised.
 
     Args:

@@ -1,4 +1,4 @@
-"""The enums of the Python API (cli-and-bindings §2.2); values equal the C ABI's
+"""The enums of the Python API (docs/python.md §2.2); values equal the C ABI's
 (include/zova.h)."""
 from __future__ import annotations
 

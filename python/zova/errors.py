@@ -1,4 +1,4 @@
-"""Exceptions raised by the zova package (cli-and-bindings §2.6), and the
+"""Exceptions raised by the zova package (docs/python.md §2.6), and the
 argument conversions shared by the modules (paths, C strings, ints).
 
 Every failed call raises a :class:`ZovaError`; its class names the family of

@@ -1,5 +1,5 @@
 """Native handle lifetimes shared by Database, Statement and ObjectWriter
-(cli-and-bindings §2.5; README "Threads").
+(docs/python.md §2.5; README "Threads").
 
 * :class:`NativeDatabase` reference-counts one ``zova_database *``. A
   :class:`Database` holds one reference, and so does every open child;

@@ -1,4 +1,4 @@
-"""Objects (cli-and-bindings §2.3; c-abi §4.8-§4.10): ids, manifests, the
+"""Objects (docs/python.md §2.3; docs/c-api.md §4.8-§4.10): ids, manifests, the
 object methods of :class:`~zova.Database`, the streaming :class:`ObjectWriter`
 and the streaming :class:`ObjectReader` (README "Objects").
 
@@ -33,7 +33,7 @@ _UINT64_MAX = 2**64 - 1
 def _byte_view(data: Any) -> memoryview:
     """A flat memoryview of unsigned bytes over `data`: any object with the
     buffer protocol (a non-contiguous one is copied), or a list or tuple of
-    ints in 0..255 (cli-and-bindings 2.3). Nothing else is coerced, as with
+    ints in 0..255 (docs/python.md §2.3). Nothing else is coerced, as with
     hashlib: an int, a bool, a str, a dict or an iterator is a TypeError."""
     if isinstance(data, (list, tuple)):
         if any(not isinstance(value, int) or isinstance(value, bool) for value in data):
@@ -139,7 +139,7 @@ class _Id:
 
 
 class ObjectId(_Id):
-    """SHA-256 of an object's bytes (file-format §3).
+    """SHA-256 of an object's bytes (docs/file-format.md §3).
 
     Args:
         data: the 32 bytes of the id (ValueError for another length).
@@ -149,7 +149,7 @@ class ObjectId(_Id):
 
 
 class ObjectChunkId(_Id):
-    """SHA-256 of one chunk's bytes (file-format §3).
+    """SHA-256 of one chunk's bytes (docs/file-format.md §3).
 
     Args:
         data: the 32 bytes of the id (ValueError for another length).
@@ -257,7 +257,7 @@ class ObjectManifestChunk:
 
 
 class ObjectManifest:
-    """A verified object manifest (c-abi §4.9 ``object_manifest_get``), from
+    """A verified object manifest (docs/c-api.md §4.9 ``object_manifest_get``), from
     :meth:`zova.Database.object_manifest`; ``ObjectManifest(...)`` raises TypeError."""
     __slots__ = ("_object_id", "_size_bytes", "_chunk_count", "_chunker", "_chunks")
 
@@ -315,7 +315,7 @@ class ObjectManifest:
 
 
 class ObjectWriter:
-    """Streams one object into the database (c-abi §4.10, cli-and-bindings §2.3).
+    """Streams one object into the database (docs/c-api.md §4.10, docs/python.md §2.3).
 
     Use it as a context manager: leaving the block without :meth:`finish`
     cancels the writer, so no partial object is ever stored. A writer belongs to

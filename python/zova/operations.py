@@ -1,4 +1,4 @@
-"""Operational copies and conversion (cli-and-bindings §2.2-2.3, c-abi §4.6):
+"""Operational copies and conversion (docs/python.md §2.2-§2.3, docs/c-api.md §4.6):
 ``Database.backup_to``, ``Database.compact_to`` (mixed into ``Database``), and
 the module functions ``restore_backup`` and ``convert_sqlite_to_zova``.
 ``Database.vacuum`` lives in database.py.

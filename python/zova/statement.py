@@ -1,4 +1,4 @@
-"""Prepared statements (c-abi §4.7, cli-and-bindings §2.3 ``Statement``).
+"""Prepared statements (docs/c-api.md §4.7, docs/python.md §2.3 ``Statement``).
 
 The hot path calls the scalar shims of ``_native_shims.h``; each is one call
 into the public C ABI.
@@ -407,7 +407,7 @@ class Statement:
         kind = ffi.new("int *")
         _check(lib.zv_py_column_blob(self._guard, index, buffer, kind), index)
         if buffer.data == ffi.NULL:
-            # {NULL, 0} is both SQL NULL and an empty blob (c-abi §0.2 item 2).
+            # {NULL, 0} is both SQL NULL and an empty blob (docs/c-api.md §0.2 item 2).
             return None if kind[0] == lib.ZOVA_COLUMN_NULL else b""
         data: bytes = ffi.buffer(buffer.data, buffer.len)[:]
         lib.zova_buffer_free(buffer)

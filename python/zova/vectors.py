@@ -1,4 +1,4 @@
-"""Vector collections, rows and search (cli-and-bindings §2.2-§2.3, c-abi §4.11-§4.13).
+"""Vector collections, rows and search (docs/python.md §2.2-§2.3, docs/c-api.md §4.11-§4.13).
 
 Values may be any sequence of numbers or a numpy array; a C-contiguous
 ``float32`` array is handed to the C core without a copy. ``put_vectors``
@@ -344,7 +344,7 @@ def _candidates(candidate_ids: Sequence[str]) -> tuple[list[Any], Any, int]:
 
 
 class VectorMethods(MixinBase):
-    """Database mixin: the vector API of cli-and-bindings §2.3."""
+    """Database mixin: the vector API of docs/python.md §2.3."""
 
     __slots__ = ()
 

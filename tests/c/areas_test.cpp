@@ -1,6 +1,6 @@
 // areas_test.cpp - a C++17 program over the C header and libzova_c.a: records,
 // objects, the streaming writer, vectors and a backup, with RAII owners for the
-// library's handles and containers (c-abi 1: the header is C++17-clean).
+// library's handles and containers (docs/c-api.md §1: the header is C++17-clean).
 // Usage: areas_test DIR. Prints "ok".
 #include "zova.h"
 

@@ -5,7 +5,7 @@
  * handles, failing prepare/bind/step/reset, column protocol B called
  * repeatedly on one container, close refused with live children, failing
  * object and writer calls, corrupt stored vectors (74) and the bind length
- * regression (len > INT64_MAX => 17, no read). c-abi 5.1-5.8, 6.3, 7.
+ * regression (len > INT64_MAX => 17, no read). docs/c-api.md §5.1-§5.8, §6.3, §7.
  * Usage: bad_input_test DIR. Prints "ok".
  */
 #include "zova.h"

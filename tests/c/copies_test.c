@@ -1,6 +1,6 @@
 /*
  * copies_test.c - backup, compact, restore and conversion through the
- * public C ABI only (c-abi 4.6, 5.10, 5.12, 7.4). Usage: copies_test DIR
+ * public C ABI only (docs/c-api.md §4.6, §5.10, §5.12, §7.4). Usage: copies_test DIR
  * (an existing, empty directory). Prints one line per failed check and exits 1
  * if any failed. Built and run by tests/test_operations.py against
  * build/lib/libzova_c.a (and, manually, against the sanitizer build).

@@ -1,6 +1,6 @@
 /*
- * objects_test.c - objects through the public header only (c-abi 4.8-4.10,
- * 7.6-7.7): id helpers, put/get, range reads, manifests, loose chunks,
+ * objects_test.c - objects through the public header only (docs/c-api.md §4.8-§4.10,
+ * §7.6-§7.7): id helpers, put/get, range reads, manifests, loose chunks,
  * assembly, the streaming writer and put_many. Usage: objects_test DIR.
  */
 #include "zova.h"
@@ -168,7 +168,7 @@ int main(int argc, char **argv) {
         CHECK(memcmp(ids[1].bytes, again.bytes, 32) == 0);
     }
     {
-        /* The transaction-active rule (c-abi 5.9) and delete. */
+        /* The transaction-active rule (docs/c-api.md §5.9) and delete. */
         zova_database_simple_request simple = {db};
         zova_object_delete_request del;
         zova_object_exists_request exists_request;

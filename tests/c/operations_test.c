@@ -1,6 +1,6 @@
 /*
  * operations_test.c - vacuum, backup, compact, restore and conversion through
- * the public header only (c-abi 4.6, 5.10, 5.12, 7.4). Usage: operations_test DIR.
+ * the public header only (docs/c-api.md §4.6, §5.10, §5.12, §7.4). Usage: operations_test DIR.
  */
 #include "zova.h"
 #include "check.h"

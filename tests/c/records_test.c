@@ -1,7 +1,7 @@
 /*
  * records_test.c - a C program linked against libzova_c.a only: create, exec,
  * prepare/bind/step/column, transactions, savepoints and close rules through
- * the public header (c-abi sections 4.3-4.7, 5.8). Prints "ok" and exits 0 on
+ * the public header (docs/c-api.md §4.3-§4.7, §5.8). Prints "ok" and exits 0 on
  * success; any failed check prints its line and exits 1.
  */
 #include "zova.h"

@@ -1,6 +1,6 @@
 /*
  * vectors_test.c - vector collections, rows and search through the public
- * header only (c-abi 4.11-4.13, 7.8-7.9, Appendix B). Usage: vectors_test DIR.
+ * header only (docs/c-api.md §4.11-§4.13, §7.8-§7.9, Appendix B). Usage: vectors_test DIR.
  */
 #include "zova.h"
 #include "check.h"

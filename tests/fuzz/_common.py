@@ -19,7 +19,7 @@ except ImportError:
     from zova._native import ffi, lib
 
 OK = lib.ZOVA_OK
-# Every status the ABI may return (c-abi 2.1); anything else is a bug.
+# Every status the ABI may return (docs/c-api.md §2.1); anything else is a bug.
 STATUSES = {0, 1, 2, *range(10, 18), *range(30, 35), *range(50, 60), *range(70, 76)}
 
 

@@ -1,10 +1,10 @@
-"""Fuzz target: objects with crafted bytes and manifests (c-abi 4.9, 4.10, 7.6,
-7.7): object_put / put_many, chunk_put with right or wrong hashes and sizes,
+"""Fuzz target: objects with crafted bytes and manifests (docs/c-api.md §4.9, §4.10, §7.6,
+§7.7): object_put / put_many, chunk_put with right or wrong hashes and sizes,
 assemble_from_chunks with fuzzed index/offset/size rows over stored chunks,
 read_range at fuzzed offsets and buffer lengths, manifest_get, chunk_get,
 chunk_delete, object_delete and writer sequences. Checks round trips against
 hashlib (get == bytes put, read_range == slice, ids == SHA-256, manifests
-contiguous) and that every status is one the spec defines.
+contiguous) and that every status is one docs/c-api.md §2.1 defines.
 
     python tests/fuzz/fuzz_objects.py -max_total_time=60 tests/fuzz/corpus/objects
 """
@@ -365,7 +365,7 @@ def op_damage(db, fdp):
 
 
 def op_transaction(db, fdp):
-    """c-abi 5.9: inside BEGIN / SAVEPOINT, or while a stepped statement holds a
+    """docs/c-api.md §5.9: inside BEGIN / SAVEPOINT, or while a stepped statement holds a
     read transaction, the self-transacting object calls return 58 and write
     nothing; chunk_put and reads still work."""
     how = fdp.ConsumeIntInRange(0, 2)

@@ -1,4 +1,4 @@
-"""Fuzz target: opening crafted files (c-abi 7.2, Appendix A). Each input is
+"""Fuzz target: opening crafted files (docs/c-api.md §7.2, Appendix A). Each input is
 the whole content of a .zova file; the committed corpus starts from a small
 valid database (512-byte pages: user table, two objects, a collection with
 vectors) so mutations hit headers, schema rows, metadata and private rows.
@@ -73,8 +73,8 @@ def statement_rows(db: Db, sql: bytes, limit: int = 20) -> list[bytes]:
 
 
 def backup(db: Db, fdp) -> None:
-    """An operational copy verifies every object, chunk and vector (c-abi
-    5.12): on failure the destination must be gone (5.10)."""
+    """An operational copy verifies every object, chunk and vector (docs/c-api.md
+    §5.12): on failure the destination must be gone (§5.10)."""
     dest = os.path.join(_state["dir"], "copy.zova")
     flags = fdp.ConsumeIntInRange(0, 1)
     if fdp.ConsumeBool():

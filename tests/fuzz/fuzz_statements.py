@@ -1,5 +1,5 @@
 """Fuzz target: random SQL text and binds through prepare / bind / step /
-column / reset / exec (c-abi 4.4, 4.7). Half of the inputs build SQL from a
+column / reset / exec (docs/c-api.md §4.4, §4.7). Half of the inputs build SQL from a
 token list (tables, Zova's private tables, the vector SQL helpers, parameters),
 the other half pass raw bytes. Checks: only defined statuses, out_statement
 NULL exactly on failure, step results ROW/DONE, column_name range rule, text

@@ -1,4 +1,4 @@
-"""Fuzz target: the SQL helpers of c-abi §8 - zova_vector_distance,
+"""Fuzz target: the SQL helpers of docs/c-api.md §8 - zova_vector_distance,
 zova_vector_distance_by_id and the eponymous virtual table zova_vector_search -
 with fuzzed argument types and values bound through the statement API (TEXT,
 BLOB of any length, INTEGER, REAL incl. NaN/Inf, NULL) and fuzzed constraint

@@ -1,5 +1,5 @@
 """Fuzz target: vector collections, rows and the 8 search variants with fuzzed
-arguments (c-abi 2.4, 4.11-4.13, 7.8, 7.9, Appendix B): dimensions including
+arguments (docs/c-api.md §2.4, §4.11-§4.13, §7.8, §7.9, Appendix B): dimensions including
 0 / 16385, metrics outside 0..2, names and ids from raw bytes (invalid UTF-8,
 reserved prefix, > 255 bytes), values and queries with NaN / Inf / zero
 norms, candidate lists with duplicates and unknown ids, limits and
