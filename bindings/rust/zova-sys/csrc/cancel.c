@@ -14,7 +14,7 @@
  *
  * Either way the thread's interrupt count goes up, and a call whose count
  * changed and that fails reports ZOVA_SQLITE_ERROR with the message
- * "interrupted" (c-abi 6.2 maps SQLITE_INTERRUPT to 17): zv_unlock does it for
+ * "interrupted" (docs/c-api.md §6.2 maps SQLITE_INTERRUPT to 17): zv_unlock does it for
  * handle calls, operations.c and database.c for the calls without a handle.
  *
  * A request is one atomic store into the token, so it is safe from any thread

@@ -1,5 +1,5 @@
 /*
- * chunker.c - FastCDC-v1, the content-defined chunker of file-format 3.1:
+ * chunker.c - FastCDC-v1, the content-defined chunker of docs/file-format.md §3.1:
  * the SplitMix64 gear table and the cut-point search. Stateless: callers keep
  * the unchunked remainder (a stream cuts only once 64 KiB are buffered, or at
  * its end, so streaming and one-shot chunking agree).

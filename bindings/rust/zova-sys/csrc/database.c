@@ -1,5 +1,5 @@
 /*
- * database.c - the database handle (c-abi 4.3-4.6, 5.5-5.8): create, open,
+ * database.c - the database handle (docs/c-api.md §4.3-§4.6, §5.5-§5.8): create, open,
  * close, exec and the connection helpers, transactions and savepoints, vacuum,
  * the per-handle lock and last-error slot, and the cache of internal statements.
  */
@@ -28,7 +28,7 @@ static void zv_store_error(zova_database *db, const char *message) {
 }
 
 /* The calling thread's copy of the message of its last failed call on any
- * handle. The handle's own slot (c-abi 5.5) is replaced by the next call from
+ * handle. The handle's own slot (docs/c-api.md §5.5) is replaced by the next call from
  * any thread, so a binding that shares a handle between threads cannot read
  * it after the call returns; the thread's copy is taken (read and cleared) by
  * the Python binding with zv_thread_error_take. Freed at thread exit. */
@@ -83,7 +83,7 @@ zova_status zv_fail_message(zova_database *db, zova_status status, const char *m
 zova_status zv_sqlite_fail(zova_database *db, int rc) {
     zova_status status = zv_status_from_sqlite(rc);
     const char *message = sqlite3_errmsg(db->sql);
-    /* Only SQLite's own text for a failure SQLite produced (c-abi 5.5), but
+    /* Only SQLite's own text for a failure SQLite produced (docs/c-api.md §5.5), but
      * the authorizer's "not authorized" says which private table and why. */
     if ((rc & 0xff) == SQLITE_AUTH && zv_private_tables_refusal()) message = zv_private_tables_refusal();
     if (!message || strcmp(message, "not an error") == 0) message = zv_status_kind(status);
@@ -179,7 +179,7 @@ static zova_database *zv_database_new(sqlite3 *sql, int read_only) {
     return db;
 }
 
-/* c-abi 5.10: a missing file is 31 when its parent exists, else 13. */
+/* docs/c-api.md §5.10: a missing file is 31 when its parent exists, else 13. */
 static zova_status zv_open_path_status(const char *path) {
     struct stat st;
     if (stat(path, &st) == 0) return ZOVA_OK;
@@ -256,7 +256,7 @@ static zova_status zv_database_create_path(const char *path, zova_database **out
     return ZOVA_OK;
 }
 
-/* Shared back half of create/open/open_with_options (c-abi 7.2 check order):
+/* Shared back half of create/open/open_with_options (docs/c-api.md §7.2 check order):
  * the failure-kind name as message, or "interrupted" (17) for a call that the
  * thread's cancellation token cut short after mark was taken. */
 static zova_status zv_open_finish(unsigned long mark, zova_status status, zova_message *message) {
@@ -386,7 +386,7 @@ zova_status zova_database_rollback(const zova_database_simple_request *request) 
 }
 zova_status zova_database_vacuum(const zova_database_simple_request *request) { return zv_simple(request, "vacuum"); }
 
-/* c-abi 2.4: 1-64 bytes of [A-Za-z_][A-Za-z0-9_]*, not starting with _zova_. */
+/* docs/c-api.md §2.4: 1-64 bytes of [A-Za-z_][A-Za-z0-9_]*, not starting with _zova_. */
 static int zv_savepoint_name_valid(const char *name) {
     size_t i, len = strlen(name);
     if (len == 0 || len > 64) return 0;

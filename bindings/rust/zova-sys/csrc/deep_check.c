@@ -1,6 +1,6 @@
 /*
- * deep_check.c - the fast path of zova.diagnostics' deep check (cli-and-bindings
- * 1.6): for each object, one pass over its manifest rows joined with their
+ * deep_check.c - the fast path of zova.diagnostics' deep check (docs/cli.md
+ * §1.6): for each object, one pass over its manifest rows joined with their
  * chunk rows that applies every manifest rule, re-hashes every chunk and
  * re-hashes the whole object, without materialising it. The chunk hash and the
  * object hash are computed together (zv_sha256_dual), so the second hash costs

@@ -1,5 +1,5 @@
 /*
- * memory.c - the eight free functions (c-abi 4.2). Every container the library
+ * memory.c - the eight free functions (docs/c-api.md §4.2). Every container the library
  * returns is malloc'd here-side and released with free(); each free function is
  * NULL-safe, idempotent and leaves the empty value behind.
  */

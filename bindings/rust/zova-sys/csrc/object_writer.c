@@ -1,5 +1,5 @@
 /*
- * object_writer.c - the streaming object writer (c-abi 4.10, 7.7).
+ * object_writer.c - the streaming object writer (docs/c-api.md §4.10, §7.7).
  *
  * A write appends its bytes to a spool; once ZV_WRITER_FLUSH bytes are
  * staged, the next write stores them in ONE transaction -- never one commit
@@ -292,7 +292,7 @@ static zova_status zv_writer_recheck(zova_object_writer *w, uint64_t count) {
     return zv_spool_reader_close(&reader, status);
 }
 
-/* Stores the last chunks and records the object in one transaction (c-abi 7.7). */
+/* Stores the last chunks and records the object in one transaction (docs/c-api.md §7.7). */
 static zova_status zv_writer_finish(zova_object_writer *w, zova_object_id *out_id) {
     zova_database *db = w->db;
     zv_sha256_ctx hash;

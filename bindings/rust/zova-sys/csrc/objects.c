@@ -1,5 +1,5 @@
 /*
- * objects.c - content-addressed objects (file-format 3, c-abi 4.9, 7.6): put
+ * objects.c - content-addressed objects (docs/file-format.md §3, docs/c-api.md §4.9, §7.6): put
  * (one and many), verified get and range reads, manifests, delete with chunk
  * reference cleanup, loose chunk get/put/delete and assembly from stored chunks.
  * Objects of 1 MiB or more are cut, hashed and stored through the chunk
@@ -217,7 +217,7 @@ zova_status zv_object_claim_check(zova_database *db, const uint8_t id[32], uint6
     zova_status status = ZOVA_OK;
     sqlite3_stmt *stmt;
     int rc;
-    /* Every chunk holds at most ZV_CHUNK_MAX bytes (file-format 2). */
+    /* Every chunk holds at most ZV_CHUNK_MAX bytes (docs/file-format.md §2). */
     if (count > UINT64_MAX / ZV_CHUNK_MAX || size > count * ZV_CHUNK_MAX) return ZOVA_OBJECT_CORRUPT;
     if (size <= ZV_CLAIM_CHECK_ABOVE) return ZOVA_OK;
     stmt = zv_stmt(db, SQL_MANIFEST_COUNT, &status);
@@ -756,7 +756,7 @@ static int zv_compare_manifest_index(const void *a, const void *b) {
 }
 
 /* Checks the sorted caller manifest and the stored chunks it names, hashing
- * their bytes in order (c-abi 7.6 assembly order of checks). */
+ * their bytes in order (docs/c-api.md §7.6 assembly order of checks). */
 static zova_status zv_assembly_check(zova_database *db, const zova_object_id *id, uint64_t size_bytes,
                                      const zova_object_manifest_chunk *chunks, size_t count) {
     zv_sha256_ctx object_hash;

@@ -1,5 +1,5 @@
 /*
- * operations.c - operational copies and conversion (c-abi 4.6, 5.10, 5.12, 7.4):
+ * operations.c - operational copies and conversion (docs/c-api.md §4.6, §5.10, §5.12, §7.4):
  * backup (SQLite online backup), compact (VACUUM INTO), restore (backup from a
  * read-only source handle), conversion of a plain SQLite file, and the
  * verification of a finished copy.
@@ -63,7 +63,7 @@ static zova_status zv_op_sqlite_fail(zv_op_error *error, sqlite3 *sql, int rc) {
     return zv_op_fail(error, status, text);
 }
 
-/* ---- verification of a finished copy (c-abi 5.12) ---- */
+/* ---- verification of a finished copy (docs/c-api.md §5.12) ---- */
 
 /* Object and chunk read failures are all reported as corruption of the copy. */
 static zova_status zv_object_failure(zova_status status) {
@@ -365,7 +365,7 @@ static zova_status zv_backup_pages(sqlite3 *source, const char *path, zv_op_erro
     return status;
 }
 
-/* The backup procedure shared by backup and restore (c-abi 4.6). */
+/* The backup procedure shared by backup and restore (docs/c-api.md §4.6). */
 static zova_status zv_backup_to(sqlite3 *source, const char *path, int verify, zv_op_error *error) {
     zova_status status;
     if (!zv_has_zova_suffix(path)) return zv_op_fail(error, ZOVA_NOT_ZOVA_PATH, NULL);
@@ -435,7 +435,7 @@ static void zv_op_message(zova_message *out, zova_status status, int interrupted
     const char *text;
     size_t len;
     if (!out || status == ZOVA_OK) return;
-    /* c-abi 5.6: no-handle operations report the failure-kind name; an
+    /* docs/c-api.md §5.6: no-handle operations report the failure-kind name; an
      * interrupted one says so instead (cancel.c). */
     text = interrupted ? ZV_INTERRUPTED : zv_status_kind(status);
     len = strlen(text);
@@ -503,7 +503,7 @@ zova_status zova_database_restore(const zova_database_restore_request *request) 
     return status;
 }
 
-/* ---- conversion of a plain SQLite file (c-abi 4.6, 7.4) ---- */
+/* ---- conversion of a plain SQLite file (docs/c-api.md §4.6, §7.4) ---- */
 
 static zova_status zv_convert_source_check(sqlite3 *source) {
     sqlite3_stmt *stmt = NULL;

@@ -1,5 +1,5 @@
 /*
- * paths.c - the file-system rules of c-abi 5.10: the .zova suffix, whether a
+ * paths.c - the file-system rules of docs/c-api.md §5.10: the .zova suffix, whether a
  * destination may be created, exclusive creation, and cleanup of a failed copy.
  */
 #define _POSIX_C_SOURCE 200809L

@@ -1,5 +1,5 @@
 /*
- * schema.c - the format-3 private schema (file-format sections 1-2): creating
+ * schema.c - the format-3 private schema (docs/file-format.md §1-§2): creating
  * it in a new file and validating it when a file is opened. Validation reads
  * only; it compares each private table's stored DDL with the canonical text,
  * ignoring ASCII whitespace and case.
@@ -104,7 +104,7 @@ static int zv_ddl_equal(const char *a, const char *b) {
 }
 
 /* Status for an SQLite failure while reading the identity: generic errors mean
- * "not a Zova database" (c-abi 6.2), contention and open errors keep theirs. */
+ * "not a Zova database" (docs/c-api.md §6.2), contention and open errors keep theirs. */
 /* The status of a failed read of the identity: the file's own trouble stays
  * (busy, locked, memory, and CORRUPT for a damaged SQLite file, such as a
  * truncated one, as upstream reports it: a damaged Zova file is for salvage,

@@ -1,5 +1,5 @@
 /*
- * sha256.c - SHA-256 (FIPS 180-4) for object and chunk ids (file-format 3).
+ * sha256.c - SHA-256 (FIPS 180-4) for object and chunk ids (docs/file-format.md §3).
  * A portable C implementation, and one using the x86 SHA extensions (SHA-NI),
  * chosen once at run time with cpuid. Both process whole 64-byte blocks; the
  * streaming context (init/update/final) is shared. The SHA-NI round loops are
@@ -293,7 +293,7 @@ void zv_sha256_dual(zv_sha256_ctx *object, const uint8_t *data, size_t len, uint
     zv_sha256_update(object, data, len);
 }
 
-/* c-abi 4.8: the two id helpers (pure, no handle, no lock). */
+/* docs/c-api.md §4.8: the two id helpers (pure, no handle, no lock). */
 
 zova_status zova_object_id_from_bytes(const uint8_t *data, size_t len, zova_object_id *out_id) {
     if (!out_id || (!data && len > 0)) return ZOVA_INVALID_ARGUMENT;

@@ -1,5 +1,5 @@
 /*
- * statement.c - prepared statements (c-abi 4.7, 7.5): prepare, step, reset,
+ * statement.c - prepared statements (docs/c-api.md §4.7, §7.5): prepare, step, reset,
  * bindings, parameters and columns. A statement is a child of its database:
  * every call takes the parent's lock and reports through the parent's last
  * error; prepare and finalize keep the parent's live-statement count.
@@ -23,7 +23,7 @@ zova_status zova_database_prepare(const zova_database_prepare_request *request) 
     rc = sqlite3_prepare_v2(db->sql, request->sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK) return zv_unlock(db, zv_sqlite_fail(db, rc));
     if (!stmt) {
-        /* c-abi 10: no statement in the SQL (empty, whitespace, comment). */
+        /* docs/c-api.md §10: no statement in the SQL (empty, whitespace, comment). */
         return zv_unlock(db, zv_fail_message(db, ZOVA_INVALID_ARGUMENT, "SQL contains no statement"));
     }
     statement = (zova_statement *)malloc(sizeof(*statement));
@@ -107,7 +107,7 @@ zova_status zova_statement_bind_double(const zova_statement_bind_double_request 
 
 /* SQLite takes a 64-bit length as signed: anything above INT64_MAX would turn
  * negative and make it read up to a NUL. Clamp so SQLite reports TOOBIG (17)
- * before touching the bytes (c-abi 6.2). */
+ * before touching the bytes (docs/c-api.md §6.2). */
 static sqlite3_uint64 zv_bind_len(size_t len) {
     return (uint64_t)len > (uint64_t)INT64_MAX ? (sqlite3_uint64)INT64_MAX : (sqlite3_uint64)len;
 }
@@ -118,7 +118,7 @@ zova_status zova_statement_bind_text(const zova_statement_bind_text_request *req
     ZV_STATEMENT_BEGIN(request);
     if (!request->data && request->len > 0) return zv_unlock(db, ZOVA_INVALID_ARGUMENT);
     stmt = request->statement->stmt;
-    /* c-abi 0.2 item 1: an empty text is '' and never NULL. */
+    /* docs/c-api.md §0.2 item 1: an empty text is '' and never NULL. */
     if (request->len == 0) rc = sqlite3_bind_text(stmt, request->index, "", 0, SQLITE_STATIC);
     else rc = sqlite3_bind_text64(stmt, request->index, (const char *)request->data, zv_bind_len(request->len),
                                   SQLITE_TRANSIENT, SQLITE_UTF8);

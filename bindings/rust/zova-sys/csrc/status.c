@@ -1,6 +1,6 @@
 /*
  * status.c - version numbers, status names, and the one table that turns
- * SQLite result codes into Zova statuses (c-abi sections 2.1, 4.1, 6).
+ * SQLite result codes into Zova statuses (docs/c-api.md §2.1, §4.1, §6).
  */
 #include "zova_internal.h"
 
@@ -68,7 +68,7 @@ const char *zv_status_kind(zova_status status) {
     return entry ? entry->kind : "SqliteError";
 }
 
-/* c-abi 6.2: mapping by primary result code. */
+/* docs/c-api.md §6.2: mapping by primary result code. */
 zova_status zv_status_from_sqlite(int rc) {
     switch (rc & 0xff) {
     case SQLITE_OK: return ZOVA_OK;

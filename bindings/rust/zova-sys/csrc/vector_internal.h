@@ -2,7 +2,7 @@
  * vector_internal.h - what the vector files share (vectors.c, vector_search.c,
  * vector_batch.c, vector_cache.c, vector_kernels.c, vector_sql.c): the per-connection vector
  * state, collection/row helpers that work on a bare sqlite3 connection (so the
- * SQL helpers of c-abi 8 use exactly the same code as the C ABI), the search
+ * SQL helpers of docs/c-api.md §8 use exactly the same code as the C ABI), the search
  * engine, the matrix cache and the distance kernels.
  */
 #ifndef ZOVA_VECTOR_INTERNAL_H
@@ -96,14 +96,14 @@ ZV_HIDDEN zova_status zv_vec_collection_load(zv_vec_ctx *ctx, const char *name, 
 /* Checks query values: length (73), finite (75), cosine non-zero (75). */
 ZV_HIDDEN zova_status zv_vec_values_check(const zv_vec_collection *coll, const float *values, size_t len);
 /* Decodes a stored row into out[dims]: 74 for any problem, an all-zero cosine
- * vector included (file-format 4: a cosine vector must not have zero norm), so
+ * vector included (docs/file-format.md §4: a cosine vector must not have zero norm), so
  * get, search and the SQL helpers agree on what is corrupt. */
 ZV_HIDDEN zova_status zv_vec_row_decode(const zv_vec_collection *coll, sqlite3_stmt *stmt, int dims_col,
                                         int blob_col, float *out);
 ZV_HIDDEN void zv_f32_from_le(float *dst, const void *src, size_t n);
 ZV_HIDDEN void zv_f32_to_le(void *dst, const float *src, size_t n);
 
-/* ---- vector_search.c: every search variant (c-abi 4.13, 7.9) ---- */
+/* ---- vector_search.c: every search variant (docs/c-api.md §4.13, §7.9) ---- */
 typedef struct zv_vec_search_args {
     const char *collection_name;
     const float *query;            /* query variants */

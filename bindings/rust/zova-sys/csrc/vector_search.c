@@ -1,5 +1,5 @@
 /*
- * vector_search.c - the eight search variants (c-abi 4.13, 7.9) and the one
+ * vector_search.c - the eight search variants (docs/c-api.md §4.13, §7.9) and the one
  * engine behind them and behind the SQL helpers; its candidate ordering, id
  * reading and merging also finish the batch search (vector_batch.c).
  *

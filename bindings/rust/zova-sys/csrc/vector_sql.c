@@ -1,5 +1,5 @@
 /*
- * vector_sql.c - the SQL surface of c-abi section 8, registered on every
+ * vector_sql.c - the SQL surface of docs/c-api.md §8, registered on every
  * connection (read-only ones included): the vector state with its hooks, the
  * scalar functions zova_vector_distance / zova_vector_distance_by_id and the
  * eponymous-only virtual table zova_vector_search. They use the raw connection
@@ -118,7 +118,7 @@ static void zv_sql_distance_by_id(sqlite3_context *context, int argc, sqlite3_va
     zv_sql_distance(context, argc, argv, 1);
 }
 
-/* ---- eponymous-only virtual table zova_vector_search (c-abi 8.2) ---- */
+/* ---- eponymous-only virtual table zova_vector_search (docs/c-api.md §8.2) ---- */
 
 enum { ZV_COL_RANK, ZV_COL_ID, ZV_COL_DISTANCE, ZV_COL_COLLECTION, ZV_COL_QUERY, ZV_COL_SOURCE, ZV_COL_TOP_K,
        ZV_COL_MAX };

@@ -1,9 +1,9 @@
 /*
- * vectors.c - vector collections and rows (c-abi 4.11-4.12, 7.8): create,
+ * vectors.c - vector collections and rows (docs/c-api.md §4.11-§4.12, §7.8): create,
  * exists, info, list and delete of collections; put, put_many, get, exists and
  * delete of vectors. Also owns the per-connection vector state (hooks that
  * tell the matrix cache about this connection's writes), the name/id and value
- * validation rules of c-abi 2.4, and the row decoding shared with search and
+ * validation rules of docs/c-api.md §2.4, and the row decoding shared with search and
  * the SQL helpers. The eight search functions are in vector_search.c.
  */
 #include "vector_internal.h"
@@ -214,13 +214,13 @@ zova_status zv_vec_sqlite_status(zv_vec_ctx *ctx, int rc) {
     return status;
 }
 
-/* Ends an ABI call: SQLite's text for failures SQLite produced (c-abi 5.5). */
+/* Ends an ABI call: SQLite's text for failures SQLite produced (docs/c-api.md §5.5). */
 static zova_status zv_vec_finish(zova_database *db, zv_vec_ctx *ctx, zova_status status) {
     if (status != ZOVA_OK && ctx->has_message) zv_fail_message(db, status, ctx->message);
     return zv_unlock(db, status);
 }
 
-/* ---- validation (c-abi 2.4) ---- */
+/* ---- validation (docs/c-api.md §2.4) ---- */
 
 static int zv_utf8_valid(const unsigned char *s, size_t n) {
     size_t i = 0;
@@ -254,7 +254,7 @@ static int zv_utf8_valid(const unsigned char *s, size_t n) {
     return 1;
 }
 
-/* Why a collection name or vector id is refused (c-abi 2.4), or NULL. */
+/* Why a collection name or vector id is refused (docs/c-api.md §2.4), or NULL. */
 static const char *zv_vec_name_problem(const char *name) {
     size_t len = strlen(name);
     if (len == 0) return "is empty";
@@ -529,7 +529,7 @@ static zova_status zv_vec_count(zv_vec_ctx *ctx, const char *name, uint64_t *out
 
 #define ZV_VEC_END() return zv_vec_finish(db, &ctx, status)
 
-/* ---- collections (c-abi 4.11) ---- */
+/* ---- collections (docs/c-api.md §4.11) ---- */
 
 zova_status zova_vector_collection_create(const zova_vector_collection_create_request *request) {
     sqlite3_stmt *stmt;
@@ -570,7 +570,7 @@ zova_status zova_vector_collection_create(const zova_vector_collection_create_re
     sqlite3_bind_text(stmt, 3, zv_metric_names[request->options.metric], -1, SQLITE_STATIC);
     status = zv_vec_step_done(&ctx, stmt);
     if (status == ZOVA_CONSTRAINT) {
-        /* c-abi 6.2: a constraint failure here means the name exists. */
+        /* docs/c-api.md §6.2: a constraint failure here means the name exists. */
         status = ZOVA_VECTOR_COLLECTION_EXISTS;
         ctx.has_message = 0;
     }
@@ -715,7 +715,7 @@ zova_status zova_vector_collection_delete(const zova_vector_collection_delete_re
     ZV_VEC_END();
 }
 
-/* ---- rows (c-abi 4.12) ---- */
+/* ---- rows (docs/c-api.md §4.12) ---- */
 
 /* Upserts one validated row with the upsert statement. */
 static zova_status zv_vec_upsert(zv_vec_ctx *ctx, sqlite3_stmt *stmt, const zv_vec_collection *coll, const char *id,
@@ -795,7 +795,7 @@ zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
     }
     status = zv_vec_name_check(db, "collection name", request->collection_name);
     if (status == ZOVA_OK) status = zv_vec_collection_load(&ctx, request->collection_name, &coll, NULL);
-    /* Validate every row before writing any (c-abi 4.12). */
+    /* Validate every row before writing any (docs/c-api.md §4.12). */
     for (i = 0; status == ZOVA_OK && i < request->vectors_len; i++) {
         const zova_vector_input *v = &request->vectors[i];
         char subject[ZV_VEC_MAX_NAME + 64];
@@ -816,7 +816,7 @@ zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
         ZV_VEC_END();
     }
     /* Outside a caller transaction the batch runs in one transaction of its own
-     * (c-abi 10 allows it): one commit instead of one per row, and atomic. */
+     * (docs/c-api.md §10 allows it): one commit instead of one per row, and atomic. */
     if (request->vectors_len > 1 && sqlite3_get_autocommit(db->sql)) {
         int rc = sqlite3_exec(db->sql, "begin", NULL, NULL, NULL);
         if (rc != SQLITE_OK) status = zv_vec_sqlite_status(&ctx, rc);

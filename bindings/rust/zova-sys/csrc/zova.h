@@ -3,7 +3,8 @@
  *
  * Zova keeps records (SQLite), content-addressed objects and vector collections
  * in one local .zova file. Every function, struct layout and enum value here is
- * fixed by the 0.17.0 contract; see docs in README.md and the c-abi spec.
+ * fixed by the 0.17.0 contract; the reference is docs/c-api.md (building and
+ * linking: docs/c.md).
  * Additions are new functions with the zova_ prefix, never changes.
  */
 #ifndef ZOVA_H

@@ -4,7 +4,7 @@
  * mapping helpers, the cached internal statements and the transaction helpers.
  *
  * Naming: functions shared between C files start with zv_ and are hidden from
- * the shared library; nothing here starts with "zova" (c-abi section 1 symbol
+ * the shared library; nothing here starts with "zova" (docs/c-api.md §1 symbol
  * hygiene: every exported zova* symbol must start with zova_).
  */
 #ifndef ZOVA_INTERNAL_H
@@ -30,11 +30,11 @@ typedef struct zv_cached_stmt {
 
 struct zova_database {
     sqlite3 *sql;
-    pthread_mutex_t lock;          /* c-abi 5.7: one non-recursive mutex per handle */
+    pthread_mutex_t lock;          /* docs/c-api.md §5.7: one non-recursive mutex per handle */
     char *last_error;              /* owned; NULL means "" */
     int error_set;                 /* a message was stored during the current call */
     unsigned long cancel_mark;     /* cancel.c: the thread's interrupt count at zv_lock */
-    size_t live_statements;        /* c-abi 5.8 */
+    size_t live_statements;        /* docs/c-api.md §5.8 */
     size_t live_writers;
     int read_only;
     zv_cached_stmt stmt_cache[ZV_STMT_CACHE_SIZE];
@@ -98,7 +98,7 @@ ZV_HIDDEN zova_status zv_fail_message(zova_database *db, zova_status status, con
 ZV_HIDDEN sqlite3_stmt *zv_stmt(zova_database *db, const char *sql, zova_status *status);
 ZV_HIDDEN void zv_stmt_release(sqlite3_stmt *stmt);
 
-/* c-abi 5.9: outside autocommit, or any read/write transaction open. */
+/* docs/c-api.md §5.9: outside autocommit, or any read/write transaction open. */
 ZV_HIDDEN int zv_transaction_active(zova_database *db);
 ZV_HIDDEN zova_status zv_begin_immediate(zova_database *db);
 ZV_HIDDEN zova_status zv_commit(zova_database *db);
@@ -118,14 +118,14 @@ ZV_HIDDEN const char *zv_private_tables_refusal(void);
 
 /* ---- paths.c: file-system checks shared by create/open/copies ---- */
 ZV_HIDDEN int zv_has_zova_suffix(const char *path);
-/* c-abi 5.10: status for an absent/present destination (OK when creatable). */
+/* docs/c-api.md §5.10: status for an absent/present destination (OK when creatable). */
 ZV_HIDDEN zova_status zv_destination_available(const char *path);
 /* Exclusively creates an empty file (33 if present, 13 otherwise). */
 ZV_HIDDEN zova_status zv_create_exclusive(const char *path);
 /* Removes a file and its -journal/-wal/-shm companions (best effort). */
 ZV_HIDDEN void zv_remove_database_files(const char *path);
 
-/* ---- schema.c: file-format section 1-2 ---- */
+/* ---- schema.c: docs/file-format.md §1-§2 ---- */
 ZV_HIDDEN zova_status zv_schema_create(sqlite3 *sql);
 ZV_HIDDEN zova_status zv_schema_validate(sqlite3 *sql);
 
@@ -133,7 +133,7 @@ ZV_HIDDEN zova_status zv_schema_validate(sqlite3 *sql);
 ZV_HIDDEN zova_status zv_database_open_path(const char *path, int read_only, uint32_t busy_timeout_ms,
                                             zova_database **out_db);
 
-/* ---- vector_sql.c: SQL helpers registered on every connection (c-abi 8) ---- */
+/* ---- vector_sql.c: SQL helpers registered on every connection (docs/c-api.md §8) ---- */
 ZV_HIDDEN int zv_vector_sql_register(sqlite3 *sql);
 
 /* ---- memory helpers ---- */
@@ -218,7 +218,7 @@ ZV_HIDDEN zova_status zv_spool_reader_status(zv_spool_reader *reader, zova_statu
 ZV_HIDDEN zova_status zv_spool_reader_close(zv_spool_reader *reader, zova_status status);
 ZV_HIDDEN void zv_spool_reader_free(zv_spool_reader *reader);
 
-/* ---- chunker.c: FastCDC-v1 (file-format 3.1) ---- */
+/* ---- chunker.c: FastCDC-v1 (docs/file-format.md §3.1) ---- */
 #define ZV_CHUNK_MIN 2048
 #define ZV_CHUNK_AVG 8192
 #define ZV_CHUNK_MAX 65536
