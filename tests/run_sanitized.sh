@@ -6,7 +6,7 @@
 # 1. builds build/lib-sanitize/libzova_c.{a,so} (`python build.py lib --sanitize`),
 #    and the plain build/lib that the Python suite's C, Go and ABI tests link,
 #    and a sanitized zova._native into build/py-sanitize/zova (the package's .py
-#    files + the extension linked from the same sanitized objects; the in-place
+#    files + the extension linked from sanitized per-file objects; the in-place
 #    python/zova/_native*.so is left alone);
 # 2. compiles every C/C++ test program in tests/c against the sanitized archive
 #    and runs it with leak detection ON (any ASan/UBSan report or leak fails);
@@ -50,7 +50,7 @@ from pathlib import Path
 root = Path.cwd()
 sys.path.insert(0, str(root))
 import build
-objects = [str(root / "build" / "obj" / "lib-sanitize" / (src.stem + ".o")) for src in build.c_sources()]
+objects = build.compile_objects(root / "build" / "obj" / "py-sanitize", build.SANITIZE_FLAGS)
 target = root / "build" / "py-sanitize" / "zova"
 if target.exists():
     shutil.rmtree(target)
@@ -73,8 +73,8 @@ run_c_programs() {
         case "$name" in *.cpp) compiler=$CXX; std=-std=c++17 ;; esac
         binary="$WORK/$stem"
         # shellcheck disable=SC2086
-        "$compiler" $std $SAN_FLAGS -I"$ROOT/include" -I"$ROOT/tests/c" -I"$ROOT/vendor/sqlite-3.53.2" \
-            "$source" build/lib-sanitize/libzova_c.a -lpthread -ldl -lm -o "$binary" \
+        "$compiler" $std $SAN_FLAGS -I"$ROOT/include" -I"$ROOT/tests/c" \
+            "$source" build/lib-sanitize/libzova_c.a -lsqlite3 -lpthread -ldl -lm -o "$binary" \
             || { echo "FAIL (compile) $name"; failures=$((failures + 1)); continue; }
         dir="$WORK/$stem.d"; mkdir -p "$dir"
         export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=86"

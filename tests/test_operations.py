@@ -470,8 +470,8 @@ def test_c_program_backup_compact_restore_convert_c_abi_4_6(tmp_path):
     assert archive.exists(), f"{archive} is missing: run `python build.py lib` (the test command does)"
     binary = tmp_path / "copies_test"
     subprocess.run(["cc", "-std=c99", "-pedantic", "-Wall", "-Werror", f"-I{root / 'include'}",
-                    f"-I{root / 'vendor' / 'sqlite-3.53.2'}", str(root / "tests" / "c" / "copies_test.c"),
-                    str(archive), "-lpthread", "-ldl", "-lm", "-o", str(binary)], check=True)
+                    str(root / "tests" / "c" / "copies_test.c"), str(archive), "-lsqlite3", "-lpthread", "-ldl",
+                    "-lm", "-o", str(binary)], check=True)
     work = tmp_path / "work"
     work.mkdir()
     result = subprocess.run([str(binary), str(work)], capture_output=True, text=True, timeout=300)

@@ -36,7 +36,7 @@ def compile_program(tmp_path: Path, source: Path) -> Path:
     compiler = [tool("g++"), "-std=c++17"] if source.suffix == ".cpp" else [tool("gcc"), "-std=c99"]
     binary = tmp_path / source.stem
     subprocess.run([*compiler, "-g", "-O1", f"-I{ROOT / 'include'}", f"-I{SOURCES}",
-                    f"-I{ROOT / 'vendor' / 'sqlite-3.53.2'}", str(source), str(ARCHIVE), *LINK, "-o", str(binary)],
+                    str(source), str(ARCHIVE), "-lsqlite3", *LINK, "-o", str(binary)],
                    check=True, env=CLEAN_ENV)
     return binary
 
