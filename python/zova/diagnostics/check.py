@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from typing import Any
 
-from ..errors import ZovaError
+from ..errors import PathArg, ZovaError
 from .common import (
     DEEP_CHECK_ISSUE_CAP, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name,
     in_callers_cancel, open_database, quick_check, raise_if_cancelled,
@@ -15,7 +16,20 @@ from .walk import diagnose
 
 @dataclass
 class CheckReport:
-    """``zova check`` / ``zova check --deep``."""
+    """What ``zova check`` / ``zova check --deep`` found (made by :func:`check`).
+
+    Args:
+        path: the file checked.
+        deep: whether the deep check ran.
+        quick_check: ``ok`` (a failed check sets ``error_kind`` instead).
+        error_kind: None, or the stage that failed: ``sqlite quick_check
+            failed``, ``sqlite integrity_check failed``, ``object corruption``,
+            ``vector corruption`` or ``deep check failed``.
+        error: the error name of that failure (``CheckFailed``, ``Corrupt``,
+            ``ObjectCorrupt``...), or None.
+        diagnostics: the deep check's walk (issue cap 10); None without
+            ``deep`` or when a stage failed.
+    """
 
     path: str
     deep: bool
@@ -26,18 +40,33 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
+        """No stage failed and the walk (if it ran) found no error."""
         return self.error_kind is None and (self.diagnostics is None or self.diagnostics.ok)
 
     @property
     def exit_code(self) -> int:
+        """The ``zova check`` exit code: 0 when ``ok``, else 4."""
         return 0 if self.ok else 4
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``zova check [--deep] --json``, without its
+        ``cli_json_version`` key.
+
+        Returns:
+            ``status`` (``ok`` or ``error``) and ``command``, then: after a
+            failed stage, ``kind`` (the stage) and ``error``; without ``deep``,
+            ``quick_check``; for a deep check that found nothing,
+            ``quick_check``, ``deep_check`` and ``checked``; for one that found
+            issues, ``kind`` (``deep_check``) and ``error`` (``corruption
+            detected``). A deep check ends with the issue counts, ``issues``
+            and ``suggested_actions``.
+        """
         if self.error_kind is not None:
             return {"status": "error", "command": "check", "kind": self.error_kind, "error": self.error}
         if not self.deep:
             return {"status": "ok", "command": "check", "quick_check": "ok"}
         d = self.diagnostics
+        assert d is not None   # a deep check without a failed stage has its walk
         if d.ok:
             return {"status": "ok", "command": "check", "quick_check": "ok", "deep_check": "ok",
                     "checked": dict(d.checked), **_counts(d), "suggested_actions": ["no action needed"]}
@@ -45,10 +74,29 @@ class CheckReport:
                 **_counts(d), "suggested_actions": doctor_actions(None)}
 
 
-def check(path: str, *, deep: bool = False, progress: Progress | None = None) -> CheckReport:
-    """Opens ``path`` (ZovaError if it cannot be opened as a Zova database), runs
-    quick_check and, with ``deep``, the diagnostics walk with an issue cap of 10.
-    ``path``: str, bytes or os.PathLike."""
+def check(path: PathArg, *, deep: bool = False, progress: Progress | None = None) -> CheckReport:
+    """Checks a ``.zova`` file, as ``zova check [--deep]`` does. Never writes.
+
+    Without ``deep``: SQLite's ``quick_check``. With ``deep``: the diagnostics
+    walk (every manifest, chunk and object re-hashed, every vector read, at
+    most 10 issues kept) while SQLite's ``integrity_check`` runs on a handle of
+    its own; a failed SQLite check wins over the walk's result.
+
+    Args:
+        path: the file (str, bytes or os.PathLike).
+        deep: run the deep check.
+        progress: called as ``progress(done, total)`` (bytes) while the deep
+            walk verifies objects and loose chunks; not called without ``deep``.
+
+    Returns:
+        The :class:`CheckReport`; a file that opens but fails a check gives a
+        report whose ``ok`` is False (exit code 4), not an exception.
+
+    Raises:
+        ZovaError: ``path`` does not open as a Zova database.
+        Interrupted: the calling thread's :class:`zova.Cancel` token was
+            cancelled.
+    """
     path = os.fsdecode(path)
     with open_database(path) as db:
         report = CheckReport(path=path, deep=deep)

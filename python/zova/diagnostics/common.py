@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, ParamSpec, TypeGuard, TypeVar, Union
 
 from ..database import Database
 from ..errors import ZovaError
+from ..statement import Statement
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
@@ -35,9 +36,27 @@ _ERROR_NAMES = {
 
 Progress = Callable[[int, int], None]  # (done, total) in bytes
 
+# A value bound to a statement parameter (what _bind accepts).
+SqlValue = Union[None, int, float, str, bytes, bytearray, memoryview]
+# A collection's stored (dimensions, metric, element_type), read as _collections reads them.
+CollectionMeta = tuple[Any, Any, Any]
+# Collections by their name's bytes.
+Collections = dict[bytes, CollectionMeta]
+
 
 def error_name(error: BaseException | int) -> str:
-    """The upstream error name for a status or exception (``ObjectCorrupt``, ``CantOpen``...)."""
+    """The upstream error name for a status or exception.
+
+    Args:
+        error: a ``zova_status`` code, a :class:`zova.ZovaError`, or any other
+            exception.
+
+    Returns:
+        The name (``ObjectCorrupt``, ``CantOpen``...): the status's name for a
+        status or ZovaError (``SqliteError`` for a status without one),
+        ``OutOfMemory`` for MemoryError, and the class name of any other
+        exception.
+    """
     if isinstance(error, ZovaError):
         return _ERROR_NAMES.get(error.status, "SqliteError")
     if isinstance(error, int):
@@ -67,7 +86,23 @@ ISSUE_KEYS = ("object_id", "chunk_hash", "collection", "vector_id", "table", "ro
 
 @dataclass
 class Issue:
-    """One finding of the diagnostics walk (every issue has severity ``error``)."""
+    """One finding of the diagnostics walk or of a salvage. Reports never hold
+    payloads: ids are hex, names are text.
+
+    Args:
+        area: ``sqlite``, ``object``, ``chunk`` or ``vector``.
+        kind: what was found (``object_integrity``, ``missing_chunk``,
+            ``lost_object``...).
+        detail: the error a read gives (``ObjectCorrupt``...) or a sentence.
+        severity: ``error`` (the default) or ``warning`` (a view that reads
+            Zova's private tables: reported, yet the file stays healthy).
+        object_id: the object's id in hex, when the issue names one.
+        chunk_hash: the chunk's hash in hex, when the issue names one.
+        collection: the vector collection's name, when the issue names one.
+        vector_id: the vector's id, when the issue names one.
+        table: the user table of a row salvage lost.
+        rowid: the rowid of a row salvage lost.
+    """
 
     area: str
     kind: str
@@ -80,8 +115,15 @@ class Issue:
     table: str | None = None     # a user row salvage lost: its table and rowid
     rowid: int | None = None
 
-    def to_dict(self) -> dict:
-        out = {"area": self.area, "kind": self.kind, "severity": self.severity, "detail": self.detail}
+    def to_dict(self) -> dict[str, str | int]:
+        """The issue as JSON reports give it.
+
+        Returns:
+            ``area``, ``kind``, ``severity`` and ``detail``, then those of
+            object_id, chunk_hash, collection, vector_id, table and rowid that
+            are not None.
+        """
+        out: dict[str, str | int] = {"area": self.area, "kind": self.kind, "severity": self.severity, "detail": self.detail}
         for key in ISSUE_KEYS:
             value = getattr(self, key)
             if value is not None:
@@ -91,20 +133,44 @@ class Issue:
 
 @dataclass
 class Diagnostics:
-    """Counters and capped issue list of one diagnostics walk."""
+    """Counters and capped issue list of one diagnostics walk (or salvage):
+    every issue is counted, at most ``limit`` are kept.
+
+    Args:
+        limit: how many issues ``issues`` keeps.
+        checked: items the walk read, by ``objects``, ``chunks``, ``vectors``
+            and ``loose_chunks``.
+        issue_count: every issue found, kept or not.
+        issue_counts: issues by area (``sqlite``, ``object``, ``chunk``,
+            ``vector``).
+        severity_counts: issues by severity (``info``, ``warning``, ``error``,
+            ``fatal``).
+        issues: the first ``limit`` issues.
+        issues_truncated: True once an issue was counted but not kept.
+        valid_objects: ids (32 bytes) of the objects that read back intact,
+            for salvage; no report shows them.
+        valid_loose_chunks: hashes (32 bytes) of the loose chunks that read
+            back intact, for salvage; no report shows them.
+    """
 
     limit: int
-    checked: dict = field(default_factory=lambda: {"objects": 0, "chunks": 0, "vectors": 0, "loose_chunks": 0})
+    checked: dict[str, int] = field(
+        default_factory=lambda: {"objects": 0, "chunks": 0, "vectors": 0, "loose_chunks": 0})
     issue_count: int = 0
-    issue_counts: dict = field(default_factory=lambda: dict.fromkeys(AREAS, 0))
-    severity_counts: dict = field(default_factory=lambda: dict.fromkeys(SEVERITIES, 0))
-    issues: list = field(default_factory=list)
+    issue_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AREAS, 0))
+    severity_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEVERITIES, 0))
+    issues: list[Issue] = field(default_factory=list)
     issues_truncated: bool = False
     # What read back intact (used by salvage; not part of any report).
-    valid_objects: list = field(default_factory=list, repr=False)
-    valid_loose_chunks: list = field(default_factory=list, repr=False)
+    valid_objects: list[bytes] = field(default_factory=list, repr=False)
+    valid_loose_chunks: list[bytes] = field(default_factory=list, repr=False)
 
     def add(self, issue: Issue) -> None:
+        """Counts ``issue`` and keeps it if fewer than ``limit`` are kept.
+
+        Args:
+            issue: the finding.
+        """
         self.issue_count += 1
         self.issue_counts[issue.area] += 1
         self.severity_counts[issue.severity] += 1
@@ -118,7 +184,12 @@ class Diagnostics:
         """No issue of severity error or fatal (warnings are reported, not failed)."""
         return self.severity_counts["error"] == 0 and self.severity_counts["fatal"] == 0
 
-    def issue_dicts(self) -> list[dict]:
+    def issue_dicts(self) -> list[dict[str, str | int]]:
+        """The kept issues as JSON reports give them.
+
+        Returns:
+            :meth:`Issue.to_dict` of each kept issue, in the order found.
+        """
         return [issue.to_dict() for issue in self.issues]
 
 
@@ -126,18 +197,19 @@ class Diagnostics:
 # small SQL helpers
 
 
-def _rows(db: Database, sql: str, *params) -> list[tuple]:
+def _rows(db: Database, sql: str, *params: SqlValue) -> list[tuple[Any, ...]]:
     with db.prepare(sql) as statement:
         _bind(statement, params)
         return statement.fetchall()
 
 
-def _scalar(db: Database, sql: str, *params):
+def _scalar(db: Database, sql: str, *params: SqlValue) -> Any:
+    """The first column of the first row (None without a row): a SQL value of any type."""
     rows = _rows(db, sql, *params)
     return rows[0][0] if rows else None
 
 
-def _bind(statement, params: Iterable) -> None:
+def _bind(statement: Statement, params: Iterable[SqlValue]) -> None:
     for index, value in enumerate(params, start=1):
         if value is None:
             statement.bind_null(index)
@@ -151,7 +223,7 @@ def _bind(statement, params: Iterable) -> None:
             statement.bind_blob(index, bytes(value))
 
 
-def _hex(value) -> str:
+def _hex(value: object) -> str:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
     if isinstance(value, str):
@@ -180,17 +252,17 @@ def _typed(column: str, kind: str) -> str:
     return f"iif(typeof({column}) = '{kind}', {column}, null)"
 
 
-def _valid_int(value) -> bool:
+def _valid_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _display(raw) -> str:
+def _display(raw: object) -> str:
     if isinstance(raw, bytes):
         return raw.decode("utf-8", "replace")
     return "" if raw is None else str(raw)
 
 
-def _run(statement, *params) -> None:
+def _run(statement: Statement, *params: SqlValue) -> None:
     statement.reset()
     _bind(statement, params)
     statement.step()
@@ -201,7 +273,11 @@ def _run(statement, *params) -> None:
 # cancellation: the caller's token reaches the threads a check starts
 
 
-def in_callers_cancel(function):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def in_callers_cancel(function: Callable[_P, _R]) -> Callable[_P, _R]:
     """``function`` wrapped to run with the calling thread's cancellation token
     (``zova.Cancel.bound``) bound, on whichever thread ends up calling it."""
     from ..cancel import Cancel
@@ -210,7 +286,7 @@ def in_callers_cancel(function):
     if token is None:
         return function
 
-    def bound(*args, **kwargs):
+    def bound(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with token.bound():
             return function(*args, **kwargs)
 
@@ -274,7 +350,7 @@ def quick_check(db: Database, pragma: str = "quick_check") -> None:
 
 def _user_table_names(db: Database) -> list[str | None]:
     """User table names in name order; None for a name that is not valid UTF-8."""
-    names = []
+    names: list[str | None] = []
     for (raw,) in _rows(db, "select cast(name as blob) from sqlite_master where type = 'table' "
                             "and substr(name, 1, 6) != '_zova_' and substr(name, 1, 7) != 'sqlite_' order by name"):
         try:
@@ -284,7 +360,7 @@ def _user_table_names(db: Database) -> list[str | None]:
     return names
 
 
-def summary(db: Database, path: str, *, count_rows: bool = True) -> dict:
+def summary(db: Database, path: str, *, count_rows: bool = True) -> dict[str, Any]:
     """The counts of ``zova info`` plus what doctor and salvage plans need
     (docs/cli.md §1.4 definitions). ``count_rows=False`` skips the
     ``user_rows`` count (a scan of every user table), which info and stats do not show."""
@@ -329,7 +405,7 @@ def summary(db: Database, path: str, *, count_rows: bool = True) -> dict:
 # row rules shared by the walk and salvage (what the C core accepts when it reads a row)
 
 
-def _name_valid(raw) -> bool:
+def _name_valid(raw: object) -> TypeGuard[bytes]:
     """docs/c-api.md §2.4: 1-255 bytes of valid UTF-8, not starting with _zova_ (any case).
     A NUL byte cannot pass through the C ABI's NUL-terminated names, so a stored
     name holding one can never be read or deleted: invalid too."""
@@ -345,7 +421,7 @@ def _name_valid(raw) -> bool:
 _METRICS = {"cosine": 0, "l2": 1, "dot": 2}
 
 
-def _collection_error(meta) -> str | None:
+def _collection_error(meta: CollectionMeta | None) -> str | None:
     """The error a collection lookup gives for stored metadata (None when valid)."""
     if meta is None:
         return "VectorCollectionNotFound"
@@ -356,7 +432,8 @@ def _collection_error(meta) -> str | None:
     return None
 
 
-def _vector_error(collection_raw, vector_raw, dimensions, values, collections: dict) -> str | None:
+def _vector_error(collection_raw: object, vector_raw: object, dimensions: object, values: object,
+                  collections: Collections) -> str | None:
     """What ``vector_get`` of a stored row gives (None when it reads back)."""
     if not _name_valid(collection_raw) or not _name_valid(vector_raw):
         return "VectorInvalid"
@@ -364,6 +441,7 @@ def _vector_error(collection_raw, vector_raw, dimensions, values, collections: d
     error = _collection_error(meta)
     if error is not None:
         return error
+    assert meta is not None   # _collection_error(None) is VectorCollectionNotFound
     if dimensions != meta[0] or not isinstance(values, bytes) or len(values) != 4 * meta[0]:
         return "VectorCorrupt"
     import numpy as np   # imported when a vector is checked, not with the CLI
@@ -376,7 +454,7 @@ def _vector_error(collection_raw, vector_raw, dimensions, values, collections: d
     return None
 
 
-def _collections(db: Database) -> dict:
+def _collections(db: Database) -> Collections:
     return {row[0]: (row[1], row[2], row[3]) for row in _rows(
         db, f"select cast(name as blob), {_typed('dimensions', 'integer')}, "
             "iif(metric in ('cosine', 'l2', 'dot'), metric, null), iif(element_type is 'f32', element_type, null) "
@@ -415,7 +493,7 @@ def doctor_actions(path: str | None) -> list[str]:
     return [action.replace("<file.zova>", path) for action in _ISSUE_ACTIONS]
 
 
-def _counts(diagnostics: Diagnostics) -> dict:
+def _counts(diagnostics: Diagnostics) -> dict[str, Any]:
     return {"issue_count": diagnostics.issue_count, "issue_counts": dict(diagnostics.issue_counts),
             "severity_counts": dict(diagnostics.severity_counts),
             "issues_truncated": diagnostics.issues_truncated, "issues": diagnostics.issue_dicts()}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
-from ..errors import ZovaError
+from ..errors import PathArg, ZovaError
 from .common import (
     DEFAULT_LIMIT, Diagnostics, Progress, _StageError, _counts, doctor_actions, error_name, open_database,
     quick_check, raise_if_cancelled, summary,
@@ -15,28 +16,57 @@ from .walk import diagnose
 
 @dataclass
 class DoctorReport:
-    """``zova doctor``: health summary, diagnostics and the next action."""
+    """What ``zova doctor`` found: health summary, diagnostics and the next
+    action (made by :func:`doctor`).
+
+    Args:
+        path: the file examined.
+        limit: how many issues the walk keeps.
+        summary: the summary counts (:func:`summary` with ``count_rows=False``,
+            so its ``user_rows`` is 0); None when a stage failed first.
+        diagnostics: the diagnostics walk; None when a stage failed first.
+        stage: None, or what stopped doctor: ``sqlite quick_check failed``,
+            ``summary failed``, ``diagnostic check failed``, or, for a file
+            that does not open, ``truncated file`` or ``identity damaged``.
+        error: the error name of that stage (``CheckFailed``, ``Corrupt``,
+            ``NotZovaDatabase``...), or None.
+    """
 
     path: str
     limit: int
-    summary: dict | None = None
+    summary: dict[str, Any] | None = None
     diagnostics: Diagnostics | None = None
     stage: str | None = None   # set when a stage threw
     error: str | None = None
 
     @property
     def ok(self) -> bool:
+        """Every stage ran and the walk found no error."""
         return self.stage is None and self.diagnostics is not None and self.diagnostics.ok
 
     @property
     def exit_code(self) -> int:
+        """The ``zova doctor`` exit code: 0 when ``ok``, else 4."""
         return 0 if self.ok else 4
 
     @property
     def status(self) -> str:
+        """``ok`` or ``needs_attention``."""
         return "ok" if self.ok else "needs_attention"
 
     def suggested_actions(self, path: str | None) -> list[str]:
+        """The next steps to take.
+
+        Args:
+            path: the path to write into the actions, or None for the
+                ``<file.zova>`` placeholder (as the JSON report has it).
+
+        Returns:
+            ``["no action needed"]`` when ``ok``; else restore from a backup,
+            ``zova check --deep`` (left out when a stage failed, as the deep
+            check would stop there too), ``zova salvage --dry-run`` and
+            ``zova salvage``.
+        """
         if self.ok:
             return ["no action needed"]
         actions = doctor_actions(path)
@@ -45,22 +75,50 @@ class DoctorReport:
             actions = [action for action in actions if "check --deep" not in action]
         return actions
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``zova doctor --json``, without its
+        ``cli_json_version`` key.
+
+        Returns:
+            ``status``, ``command`` and ``source_path`` first. After a failed
+            stage: ``error`` (the stage), ``kind`` (its error name) and
+            ``suggested_actions``. Else ``quick_check``, ``schema``,
+            ``checked``, ``tables``, the issue counts, ``issues`` and
+            ``suggested_actions``.
+        """
         if self.stage is not None:
             return {"status": "needs_attention", "command": "doctor", "source_path": self.path,
                     "error": self.stage, "kind": self.error, "suggested_actions": self.suggested_actions(None)}
         d = self.diagnostics
+        assert d is not None and self.summary is not None   # every stage ran
         return {"status": self.status, "command": "doctor", "source_path": self.path, "quick_check": "ok",
                 "schema": "ok", "checked": dict(d.checked),
                 "tables": dict(self.summary["tables"]), **_counts(d),
                 "suggested_actions": self.suggested_actions(None)}
 
 
-def doctor(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> DoctorReport:
-    """Explains the health of ``path`` and suggests the next action. Never writes.
-    Raises ZovaError when ``path`` cannot be opened, unless it is a damaged Zova
-    file (truncated, or its identity damaged: see source.py), which gets a
-    report that leads to salvage."""
+def doctor(path: PathArg, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> DoctorReport:
+    """Explains the health of a ``.zova`` file and suggests the next action, as
+    ``zova doctor`` does: SQLite's ``quick_check``, the summary counts, then
+    the diagnostics walk. Never writes.
+
+    Args:
+        path: the file (str, bytes or os.PathLike).
+        limit: how many issues the report keeps (all are counted).
+        progress: called as ``progress(done, total)`` (bytes) while the walk
+            verifies objects and loose chunks.
+
+    Returns:
+        The :class:`DoctorReport`. A file that does not open because it is a
+        damaged Zova file (truncated, or its Zova identity damaged) gets a
+        report with ``stage`` set, which leads to salvage.
+
+    Raises:
+        ZovaError: ``path`` does not open for any other reason (a missing
+            file, not a SQLite file, a plain SQLite file...).
+        Interrupted: the calling thread's :class:`zova.Cancel` token was
+            cancelled.
+    """
     path = os.fsdecode(path)   # str, bytes or os.PathLike
     try:
         db = open_database(path)

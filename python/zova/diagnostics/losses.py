@@ -6,7 +6,7 @@ object id, the collection and vector id, or the table and rowid), so a
 salvage that lost anything reports ``partial`` (exit 4), never ``ok``."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..database import Database
 from ..errors import ZovaError
@@ -27,6 +27,7 @@ def account_losses(src: Database, dst: Database, report: SalvageReport) -> None:
 
 
 def _lost_objects(src: Database, dst: Database, report: SalvageReport) -> None:
+    assert report.diagnostics is not None   # the plan's walk ran
     listed = _indexed_object_ids(src)
     for table in ("_zova_objects", "_zova_object_chunks"):
         for (object_id,) in _tolerant_scan(src, table, "object_id", 1):
@@ -53,7 +54,8 @@ _VECTOR_KEYS = "cast(collection_name as blob), cast(vector_id as blob)"
 
 
 def _lost_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
-    listed: set[tuple] = set()
+    assert report.diagnostics is not None   # the plan's walk ran
+    listed: set[tuple[Any, ...]] = set()
     try:
         with src.prepare(f"select {_VECTOR_KEYS} from _zova_vectors") as rows:
             listed.update((collection, vector) for collection, vector in rows)
@@ -68,7 +70,9 @@ def _lost_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
     report.skipped["vectors"] = max(report.skipped["vectors"], len(lost))
 
 
-def _vector_error(src: Database, collection, vector) -> str:
+def _vector_error(src: Database, collection: Any, vector: Any) -> str:
+    """Why the source's own read of a vector fails; ``collection`` and
+    ``vector`` are the stored names as read (bytes, or anything a damaged row holds)."""
     try:
         src.get_vector(bytes(collection).decode("utf-8"), bytes(vector).decode("utf-8"))
     except (ZovaError, ValueError, TypeError, UnicodeDecodeError) as error:
@@ -79,6 +83,7 @@ def _vector_error(src: Database, collection, vector) -> str:
 def _lost_rows(src: Database, dst: Database, report: SalvageReport, table: str, alias: str | None) -> None:
     """Names the rows of ``table`` that the destination lacks by rowid (a
     WITHOUT ROWID table: one issue with the count, as its rows have no id)."""
+    assert report.diagnostics is not None   # the plan's walk ran
     if alias is None:
         report.diagnostics.add(Issue("sqlite", "lost_user_row", "NotCopied", table=table))
         return

@@ -6,13 +6,16 @@ the indexes. Every copied row meets the rules of common.py."""
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..database import Database
 from ..errors import Interrupted, ZovaError
+from ..statement import Statement
 from .common import (
-    CHUNKER, EMPTY_OBJECT_ID, MAX_CHUNK, Issue, _MANIFEST_SQL, _VECTORS_SQL, _collection_error, _collections,
-    _display, _name_valid, _quote, _run, _scalar, _valid_int, _vector_error, error_name,
+    CHUNKER, EMPTY_OBJECT_ID, MAX_CHUNK, Collections, Issue, SqlValue, _MANIFEST_SQL, _VECTORS_SQL,
+    _collection_error, _collections, _display, _name_valid, _quote, _run, _scalar, _valid_int, _vector_error,
+    error_name,
 )
 from .reput import Reput
 from .user_tables import _read_row
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
 # ---- rescue by table scans (salvage of a file with damaged SQLite pages) ----
 
 
-def _tolerant_scan(src: Database, table: str, columns: str, width: int):
+def _tolerant_scan(src: Database, table: str, columns: str, width: int) -> Iterator[tuple[Any, ...]]:
     """Yields the readable rows (without the rowid) of a rowid table, read from
     the table b-tree itself (NOT INDEXED, so a damaged index does not matter).
     After an unreadable row it skips forward (1, 2, 4... rowids) to the next
@@ -66,7 +69,7 @@ def _tolerant_scan(src: Database, table: str, columns: str, width: int):
                 raise
         # The row after `after` cannot be read: find the first start past it
         # from which a row reads back (gallop 1, 2, 4..., then bisect back).
-        def readable_from(start: int):
+        def readable_from(start: int) -> int | Literal[False] | None:
             """The first readable rowid >= start, None past the end, False on an error."""
             try:
                 with src.prepare(select) as probe:
@@ -78,6 +81,7 @@ def _tolerant_scan(src: Database, table: str, columns: str, width: int):
             except (ZovaError, ValueError):
                 return False
 
+        found: int | Literal[False] | None
         failed_at, gap, found = after, 1, False
         while True:
             start = after + gap
@@ -106,7 +110,7 @@ def _rescue_objects(src: Database, dst: Database, report: SalvageReport, reput: 
     re-put objects use them; chunks that were loose in the source (or whose
     manifest rows were lost) stay as loose chunks."""
     report.copied["loose_chunks"] = 0
-    manifests: dict[bytes, dict[int, tuple]] = {}
+    manifests: dict[bytes, dict[int, tuple[bytes, int, int]]] = {}
     referenced: set[bytes] = set()
     for object_id, index, hash_, offset, size in _tolerant_scan(
             src, "_zova_object_chunks", "object_id, chunk_index, chunk_hash, offset, size_bytes", 5):
@@ -114,7 +118,7 @@ def _rescue_objects(src: Database, dst: Database, report: SalvageReport, reput: 
                 and _valid_int(index) and _valid_int(offset) and _valid_int(size)):
             manifests.setdefault(object_id, {})[index] = (hash_, offset, size)
             referenced.add(hash_)
-    heads = {}
+    heads: dict[bytes, tuple[Any, Any]] = {}
     for object_id, size, count, chunker in _tolerant_scan(
             src, "_zova_objects", "object_id, size_bytes, chunk_count, chunker", 4):
         if isinstance(object_id, bytes) and len(object_id) == 32 and chunker == CHUNKER:
@@ -142,7 +146,7 @@ def _rescue_objects(src: Database, dst: Database, report: SalvageReport, reput: 
                 continue  # manifest rows lost
             if count == 0 and (object_id not in heads or object_id != EMPTY_OBJECT_ID):
                 continue
-            pieces = []
+            pieces: list[bytes] = []
             offset = 0
             for index in range(count):
                 entry = entries.get(index)
@@ -189,7 +193,7 @@ def _indexed_object_ids(src: Database) -> set[bytes]:
     return ids
 
 
-def _indexed_verified_object(src: Database, object_id: bytes):
+def _indexed_verified_object(src: Database, object_id: bytes) -> list[tuple[int, bytes, int, int, bytes]] | None:
     """The manifest entries with chunk bytes of one object read as get_object
     reads it (index lookups), or None unless every chunk and the object verify."""
     with src.prepare("select size_bytes, chunk_count, chunker from _zova_objects where object_id = ?") as head:
@@ -200,7 +204,7 @@ def _indexed_verified_object(src: Database, object_id: bytes):
     if count == 0:
         return [] if size == 0 and object_id == EMPTY_OBJECT_ID else None
     digest = hashlib.sha256()
-    entries = []
+    entries: list[tuple[int, bytes, int, int, bytes]] = []
     offset = 0
     with src.prepare(_MANIFEST_SQL) as manifest:
         manifest.bind_blob(1, object_id)
@@ -248,7 +252,7 @@ def _copy_indexed_vectors(src: Database, dst: Database, report: SalvageReport) -
                             "values (?, ?, ?, ?)") as put_vector:
             for name_raw in sorted(collections):
                 name = name_raw.decode("utf-8")
-                ids = []
+                ids: list[bytes] = []
                 try:
                     with src.prepare("select cast(vector_id as blob) from _zova_vectors where collection_name = ? "
                                      "order by vector_id") as rows:
@@ -285,7 +289,7 @@ def _copy_indexed_vectors(src: Database, dst: Database, report: SalvageReport) -
 def _rescue_vectors(src: Database, dst: Database, report: SalvageReport) -> None:
     """Copies every collection and vector row that reads back valid, by table scans."""
     report.copied["vector_collections"] = report.copied["vectors"] = 0
-    collections = {}
+    collections: Collections = {}
     for name_raw, dimensions, metric, element_type in _tolerant_scan(
             src, "_zova_vector_collections", "cast(name as blob), dimensions, metric, element_type", 4):
         collections[name_raw] = (dimensions, metric, element_type)
@@ -295,7 +299,7 @@ def _rescue_vectors(src: Database, dst: Database, report: SalvageReport) -> None
                          "values (?, ?, ?, 'f32')") as put_collection, \
                 dst.prepare('insert or ignore into _zova_vectors (collection_name, vector_id, dimensions, "values") '
                             "values (?, ?, ?, ?)") as put_vector:
-            created = set()
+            created: set[bytes] = set()
             for name_raw in sorted(collections):
                 meta = collections[name_raw]
                 if _name_valid(name_raw) and _collection_error(meta) is None:
@@ -316,10 +320,11 @@ def _rescue_vectors(src: Database, dst: Database, report: SalvageReport) -> None
         raise
 
 
-def _put_vector(put_vector, report: SalvageReport, collection_raw: bytes, vector_raw: bytes, dimensions,
-                values) -> bool:
+def _put_vector(put_vector: Statement, report: SalvageReport, collection_raw: bytes, vector_raw: bytes,
+                dimensions: SqlValue, values: SqlValue) -> bool:
     """Inserts one vector row the walk accepted. A row the destination's own
     constraints refuse is skipped, counted and named, never the end of the salvage."""
+    assert report.diagnostics is not None   # the plan's walk ran
     try:
         _run(put_vector, collection_raw.decode("utf-8"), vector_raw.decode("utf-8"), dimensions, values)
         return True

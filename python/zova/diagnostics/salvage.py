@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..database import Database
-from ..errors import Interrupted, ZovaError
+from ..errors import Interrupted, PathArg, ZovaError
 from .common import (
     DEFAULT_LIMIT, Diagnostics, Issue, Progress, _StageError, _VECTORS_SQL, _collection_error, raise_if_cancelled,
     _collections, _counts, _name_valid, _run, _scalar, _vector_error, error_name, quick_check, summary,
@@ -29,7 +30,7 @@ _COUNT_KEYS = ("user_tables", "user_schema_objects", "user_rows", "objects", "ch
                "vector_collections", "vectors")
 
 
-def _plan_counts(summary_: dict | None) -> dict:
+def _plan_counts(summary_: dict[str, Any] | None) -> dict[str, int]:
     if summary_ is None:
         return dict.fromkeys(_COUNT_KEYS, 0)
     return {"user_tables": summary_["tables"]["user"], "user_schema_objects": summary_["user_schema_objects"],
@@ -40,16 +41,47 @@ def _plan_counts(summary_: dict | None) -> dict:
 
 @dataclass
 class SalvageReport:
-    """``zova salvage --dry-run`` (a plan) and ``zova salvage SRC DST`` (a copy)."""
+    """What ``zova salvage --dry-run`` (a plan, made by :func:`salvage_plan`) or
+    ``zova salvage SRC DST`` (a copy, made by :func:`salvage`) found and did.
+    The counts are dicts keyed by ``user_tables``, ``user_schema_objects``,
+    ``user_rows``, ``objects``, ``chunks``, ``loose_chunks``,
+    ``vector_collections`` and ``vectors``.
+
+    Args:
+        source_path: the file salvaged.
+        limit: how many issues ``diagnostics`` keeps.
+        dry_run: True for a plan, False for a copy.
+        destination_path: the copy's new file (None for a plan).
+        diagnostics: the source's diagnostics walk, plus (for a copy) the
+            items the copy lost or the destination refused.
+        recoverable: what a copy would carry over (for a copy, the user
+            tables, schema objects and rows count what it did carry over).
+        skipped: what the walk found damaged or the copy could not carry over.
+        copied: what the copy stored in the destination.
+        recoverability: ``recoverable``, ``partially_recoverable``,
+            ``not_recoverable``, or ``unknown`` when an issue is in the sqlite
+            area (damaged pages, a stage that failed, a schema object another
+            program attached to a private table).
+        destination_verified: the destination passed ``quick_check`` and a
+            diagnostics walk that found nothing.
+        destination_removed: the destination failed verification and was
+            removed.
+        destination_issue_count: issues the destination's walk found.
+        error: the error name of a copy that could not start or failed part
+            way (``NotZovaPath``, ``DestinationExists``...), or None.
+        copied_started: the destination was created.
+        lossy_tables: user tables with rows the copy could not carry, as
+            (name, rowid alias or None); no report shows them.
+    """
 
     source_path: str
     limit: int
     dry_run: bool
     destination_path: str | None = None
     diagnostics: Diagnostics | None = None
-    recoverable: dict = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
-    skipped: dict = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
-    copied: dict = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    recoverable: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    skipped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    copied: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNT_KEYS, 0))
     recoverability: str = "recoverable"
     destination_verified: bool = False
     destination_removed: bool = False
@@ -57,10 +89,12 @@ class SalvageReport:
     error: str | None = None   # salvage execution that could not start or failed part-way
     copied_started: bool = False
     # user tables with rows the copy could not carry: (name, rowid alias or None)
-    lossy_tables: list = field(default_factory=list, repr=False)
+    lossy_tables: list[tuple[str, str | None]] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
+        """A plan: the walk found no error. A copy: it finished, the
+        destination verified and nothing was lost (not ``partial``)."""
         if self.dry_run:
             return self.diagnostics is not None and self.diagnostics.ok
         return self.error is None and self.destination_verified and not self.partial
@@ -73,10 +107,13 @@ class SalvageReport:
 
     @property
     def exit_code(self) -> int:
+        """The ``zova salvage`` exit code: 0 when ``ok``, else 4."""
         return 0 if self.ok else 4
 
     @property
     def status(self) -> str:
+        """A plan: ``ok`` or ``needs_attention``. A copy: ``ok``, ``partial``
+        or ``error``."""
         if self.dry_run:
             return "ok" if self.ok else "needs_attention"
         if self.partial:
@@ -84,6 +121,20 @@ class SalvageReport:
         return "ok" if self.ok else "error"
 
     def suggested_actions(self, text_path: str | None = None) -> list[str]:
+        """The next steps to take.
+
+        Args:
+            text_path: for a plan, the source path to write into the actions
+                (as the text report has it); None for the placeholders of the
+                JSON report. A copy's actions name no path.
+
+        Returns:
+            Three actions for a plan. For a copy: check the destination with
+            ``zova check --deep`` before replacing any live file (after a
+            partial copy, also restore the lost items from a backup); after a
+            failed copy, restore from a backup or inspect the source with
+            ``zova doctor``.
+        """
         if self.dry_run:
             if self.ok:
                 if text_path is None:
@@ -106,7 +157,20 @@ class SalvageReport:
         return ["restore from a recent backup if available",
                 "inspect the source with zova doctor before trying salvage again"]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``zova salvage [--dry-run] --json``, without its
+        ``cli_json_version`` key.
+
+        Returns:
+            For a plan: ``status``, ``command``, ``dry_run``,
+            ``will_write_destination``, ``source_path``, ``recoverability``,
+            ``recoverable``, ``skipped``, the issue counts, ``issues`` and
+            ``suggested_actions``. A copy adds ``destination_path``,
+            ``destination_verified`` and ``copied`` (and
+            ``destination_removed`` and ``error`` when set). A copy that could
+            not start gives ``status``, ``command``, the two paths, ``error``
+            and ``destination_verified`` (False).
+        """
         d = self.diagnostics or Diagnostics(limit=self.limit)
         if self.dry_run:
             return {"status": self.status, "command": "salvage", "dry_run": True, "will_write_destination": False,
@@ -116,7 +180,7 @@ class SalvageReport:
         if self.error is not None and not self.copied_started:
             return {"status": "error", "command": "salvage", "source_path": self.source_path,
                     "destination_path": self.destination_path, "error": self.error, "destination_verified": False}
-        out = {"status": self.status, "command": "salvage", "dry_run": False, "will_write_destination": True,
+        out: dict[str, Any] = {"status": self.status, "command": "salvage", "dry_run": False, "will_write_destination": True,
                "source_path": self.source_path, "destination_path": self.destination_path,
                "destination_verified": self.destination_verified, "recoverability": self.recoverability,
                "copied": dict(self.copied), "recoverable": dict(self.recoverable), "skipped": dict(self.skipped),
@@ -128,8 +192,8 @@ class SalvageReport:
         return out
 
 
-def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageReport,
-          repair: str | None = None, read_path: str | None = None, parallel: bool = True) -> dict | None:
+def _plan(db: Database | None, path: str, limit: int, progress: Progress | None, report: SalvageReport,
+          repair: str | None = None, read_path: str | None = None, parallel: bool = True) -> dict[str, Any] | None:
     """Fills the plan side of a salvage report; returns the source summary (None if it failed).
     ``repair`` says how the file ``db`` has open (``read_path``) was made from
     ``path`` (see source.py): its kind is reported as a sqlite-area issue.
@@ -153,6 +217,7 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
         report.diagnostics = Diagnostics(limit=limit)
         report.diagnostics.add(Issue("sqlite", repair or stage, error_name(error)))
     d = report.diagnostics
+    assert d is not None   # set by both branches above
     recoverable = _plan_counts(summary_)
     skipped = dict.fromkeys(_COUNT_KEYS, 0)
     skipped["objects"] = min(recoverable["objects"], d.issue_counts["object"])
@@ -172,8 +237,27 @@ def _plan(db: Database | None, path: str, limit: int, progress, report: SalvageR
     return summary_
 
 
-def salvage_plan(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> SalvageReport:
-    """The dry run: what a salvage of ``path`` would recover. Opens read-only; never writes."""
+def salvage_plan(path: PathArg, *, limit: int = DEFAULT_LIMIT, progress: Progress | None = None) -> SalvageReport:
+    """The dry run, as ``zova salvage --dry-run`` does: what a salvage of
+    ``path`` would recover. The source is opened read-only and never modified,
+    and no destination is written (a file too damaged to open is read through
+    a repaired temporary copy, removed afterwards).
+
+    Args:
+        path: the source (str, bytes or os.PathLike).
+        limit: how many issues the report keeps (all are counted).
+        progress: called as ``progress(done, total)`` (bytes) while the walk
+            verifies objects and loose chunks.
+
+    Returns:
+        The :class:`SalvageReport` with ``dry_run`` True.
+
+    Raises:
+        ZovaError: ``path`` does not open as a Zova database, not even through
+            a repaired copy.
+        Interrupted: the calling thread's :class:`zova.Cancel` token was
+            cancelled.
+    """
     path = os.fsdecode(path)   # str, bytes or os.PathLike
     with Source(path) as source:
         report = SalvageReport(source_path=path, limit=limit, dry_run=True)
@@ -182,15 +266,34 @@ def salvage_plan(path: str, *, limit: int = DEFAULT_LIMIT, progress: Progress | 
         return report
 
 
-def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
+def salvage(source: PathArg, destination: PathArg, *, limit: int = DEFAULT_LIMIT,
             progress: Progress | None = None) -> SalvageReport:
     """Copies every readable and valid user row, object, loose chunk and vector of
     ``source`` (opened read-only, never modified) into the new file
     ``destination`` (created exclusively, never overwritten), then verifies the
-    destination with quick_check and a diagnostics walk that must find nothing.
-    A destination that fails verification is removed (upstream keeps it; the
-    Zova issue asks for removal). Raises ZovaError only if the source cannot be
-    opened. Paths: str, bytes or os.PathLike."""
+    destination with quick_check and a diagnostics walk that must find nothing,
+    as ``zova salvage SRC DST`` does. A destination that fails verification is
+    removed (upstream keeps it; the Zova issue asks for removal).
+
+    Args:
+        source: the damaged file (str, bytes or os.PathLike).
+        destination: the new file, a path ending in ``.zova`` that does not
+            exist (str, bytes or os.PathLike).
+        limit: how many issues the report keeps (all are counted).
+        progress: called as ``progress(done, total)`` (bytes) while the walk
+            of the source verifies objects and loose chunks.
+
+    Returns:
+        The :class:`SalvageReport` with ``dry_run`` False. A destination that
+        could not be created gives a report with ``error`` set
+        (``NotZovaPath``, ``DestinationExists``...), not an exception.
+
+    Raises:
+        ZovaError: ``source`` does not open as a Zova database, not even
+            through a repaired copy.
+        Interrupted: the calling thread's :class:`zova.Cancel` token was
+            cancelled (an unverified destination is removed first).
+    """
     source, destination = os.fsdecode(source), os.fsdecode(destination)
     report = SalvageReport(source_path=source, limit=limit, dry_run=False, destination_path=destination)
     if not destination.endswith(".zova"):
@@ -215,6 +318,7 @@ def salvage(source: str, destination: str, *, limit: int = DEFAULT_LIMIT,
             _plan(db, source, limit, progress, report, opened.repair, opened.read_path, parallel=wal)
             raise_if_cancelled()
             walk = report.diagnostics
+            assert walk is not None   # _plan always sets it
             if walk.issue_counts["sqlite"]:
                 # quick_check (or the walk) failed: SQLite pages are damaged, so
                 # indexed lookups cannot be trusted; rescue by scanning tables.
@@ -270,7 +374,7 @@ def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnos
         except (ZovaError, ValueError) as error:
             if not rescue or isinstance(error, Interrupted):
                 raise
-    if not rescue:
+    if walk is not None:   # not rescue
         try:
             _copy_objects(src, dst, report, walk, reput)
         except (ZovaError, ValueError) as error:
@@ -279,7 +383,7 @@ def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnos
             rescue = True  # a read failed part-way: rescue the rest
     if rescue:
         _rescue_objects(src, dst, report, reput)
-    if rescue or walk.issue_counts["object"] or walk.issue_counts["chunk"]:
+    if rescue or _found(walk, "object", "chunk"):
         _copy_indexed_objects(src, dst, report, reput)
     report.copied["objects"] = len(reput.copied)
     vectors_rescued = rescue
@@ -292,8 +396,13 @@ def _copy_all(src: Database, dst: Database, report: SalvageReport, walk: Diagnos
             vectors_rescued = True
     if vectors_rescued:
         _rescue_vectors(src, dst, report)
-    if vectors_rescued or walk.issue_counts["vector"]:
+    if vectors_rescued or _found(walk, "vector"):
         _copy_indexed_vectors(src, dst, report)
+
+
+def _found(walk: Diagnostics | None, *areas: str) -> bool:
+    """Whether the walk found issues in any of ``areas`` (True without a walk)."""
+    return walk is None or any(walk.issue_counts[area] for area in areas)
 
 
 def _copy_objects(src: Database, dst: Database, report: SalvageReport, d: Diagnostics, reput: Reput) -> None:

@@ -16,6 +16,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from typing import Any, Literal
 from urllib.parse import quote
 
 from ..database import Database
@@ -78,42 +79,49 @@ class Source:
         try:
             self.db = open_database(path, read_only=True)
         except ZovaError as error:
-            if error.status not in _DAMAGED_OPEN or not self._repair():
+            read_path = self._repair() if error.status in _DAMAGED_OPEN else None
+            if read_path is None:
                 raise
             try:
-                self.db = open_database(self.read_path, read_only=True)
+                self.db = open_database(read_path, read_only=True)
             except ZovaError:
                 self._cleanup()
                 raise error from None
 
-    def _repair(self) -> bool:
+    def _repair(self) -> str | None:
+        """The path of a repaired copy of a damaged Zova file (None for any other file)."""
         damage = damage_kind(self.path)
         if damage == "identity_damaged":
             return self._repair_identity()
         if damage != "truncated_file":
-            return False
-        header, page_size, present = _header(self.path)
-        self._copy("truncated_file")
-        with open(self.read_path, "r+b") as copy:
+            return None
+        found = _header(self.path)
+        assert found is not None   # damage_kind read it
+        header, page_size, present = found
+        read_path = self._copy("truncated_file")
+        with open(read_path, "r+b") as copy:
             copy.truncate(present * page_size)
             copy.seek(28)
             copy.write(present.to_bytes(4, "big"))
             copy.seek(92)
             copy.write(header[24:28])   # version-valid-for = change counter: trust the page count
-        return True
+        return read_path
 
-    def _copy(self, kind: str) -> None:
-        self._directory = tempfile.mkdtemp(prefix="zova-salvage-")
+    def _copy(self, kind: str) -> str:
+        """Copies the source (and its WAL) into a new temporary directory; returns the copy's path."""
+        directory = self._directory = tempfile.mkdtemp(prefix="zova-salvage-")
         self.repair = kind
-        self.read_path = os.path.join(self._directory, "source.zova")
-        shutil.copyfile(self.path, self.read_path)
+        read_path = self.read_path = os.path.join(directory, "source.zova")
+        shutil.copyfile(self.path, read_path)
         if os.path.exists(self.path + "-wal"):   # committed pages the main file does not hold yet
-            shutil.copyfile(self.path + "-wal", self.read_path + "-wal")
+            shutil.copyfile(self.path + "-wal", read_path + "-wal")
+        return read_path
 
-    def _repair_identity(self) -> bool:
-        """Puts a new file's identity into a copy of the source."""
-        self._copy("identity_damaged")
-        reference_path = os.path.join(self._directory, "reference.zova")
+    def _repair_identity(self) -> str | None:
+        """Puts a new file's identity into a copy of the source; returns the
+        copy's path (None if the repair failed)."""
+        read_path = self._copy("identity_damaged")
+        reference_path = os.path.join(os.path.dirname(read_path), "reference.zova")
         Database.create(reference_path).close()
         reference = sqlite3.connect(reference_path)
         try:
@@ -123,11 +131,11 @@ class Source:
         finally:
             reference.close()
         try:
-            _restore_identity(self.read_path, tables, meta)
+            _restore_identity(read_path, tables, meta)
         except sqlite3.Error:
             self._cleanup()
-            return False
-        return True
+            return None
+        return read_path
 
     def _cleanup(self) -> None:
         if self._directory is not None:
@@ -143,12 +151,12 @@ class Source:
     def __enter__(self) -> "Source":
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> Literal[False]:
         self.close()
         return False
 
 
-def _restore_identity(path: str, tables: list[tuple], meta: list[tuple]) -> None:
+def _restore_identity(path: str, tables: list[tuple[Any, ...]], meta: list[tuple[Any, ...]]) -> None:
     """In the copy at ``path``: drops foreign triggers on private tables (they
     would run during the repair), recreates each private table whose
     definition is missing or differs (keeping the rows of the columns both

@@ -3,11 +3,13 @@ copied by type (TEXT that is not UTF-8 or holds NUL kept byte for byte), row by
 row around unreadable pages, then the user's indexes, views and triggers."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..database import Database
 from ..errors import ZovaError
-from .common import _bind, _quote, _rows, _scalar
+from ..statement import Statement
+from .common import SqlValue, _bind, _quote, _rows, _scalar
 
 if TYPE_CHECKING:
     from .salvage import SalvageReport
@@ -82,9 +84,10 @@ def rowid_alias(src: Database, name: str, columns: list[str]) -> str | None:
 
 def _count_rows(src: Database, name: str) -> int:
     try:
-        return _scalar(src, f"select count(*) from {_quote(name)}") or 0
+        count: int = _scalar(src, f"select count(*) from {_quote(name)}") or 0
     except (ZovaError, ValueError):
         return 0
+    return count
 
 
 def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]:
@@ -92,15 +95,15 @@ def _copy_table_rows(src: Database, dst: Database, name: str) -> tuple[int, int]
     generated column has all its rows skipped, as upstream's salvage does (its
     INSERT naming every column cannot be prepared, docs/cli.md §1.6 step 2)."""
     try:
-        columns = [(row[0], row[1]) for row in _rows(src, "select name, hidden from pragma_table_xinfo(?)", name)]
+        xinfo = [(row[0], row[1]) for row in _rows(src, "select name, hidden from pragma_table_xinfo(?)", name)]
     except (ZovaError, ValueError):
-        columns = []
+        xinfo = []
     total = _count_rows(src, name)
-    if not columns or any(hidden in (2, 3) for _, hidden in columns):
+    if not xinfo or any(hidden in (2, 3) for _, hidden in xinfo):
         return 0, total
-    alias = rowid_alias(src, name, [column for column, _ in columns])
+    alias = rowid_alias(src, name, [column for column, _ in xinfo])
     # Rows keep their rowids, so a lost row can be named by its rowid.
-    columns = ([alias] if alias else []) + [column for column, hidden in columns if hidden == 0]
+    columns: list[str] = ([alias] if alias else []) + [column for column, hidden in xinfo if hidden == 0]
     column_list = ", ".join(_quote(column) for column in columns)
     try:
         insert = dst.prepare(f"insert into {_quote(name)} ({column_list}) "
@@ -136,10 +139,10 @@ class _RowInserter:
     """Inserts copied rows into one destination table. Text holding NUL bytes
     (legal in SQLite, refused by bind_text) goes in as ``cast(? as text)`` of its bytes."""
 
-    def __init__(self, dst: Database, insert, name: str, columns: list[str]) -> None:
+    def __init__(self, dst: Database, insert: Statement, name: str, columns: list[str]) -> None:
         self.dst, self.insert, self.name, self.columns = dst, insert, name, columns
 
-    def __call__(self, row) -> bool:
+    def __call__(self, row: Sequence[SqlValue]) -> bool:
         if any(isinstance(value, _RawText) for value in row):
             return self._with_nul_text(row)
         insert = self.insert
@@ -158,8 +161,9 @@ class _RowInserter:
             except ZovaError:
                 pass
 
-    def _with_nul_text(self, row) -> bool:
-        values, exprs = [], []
+    def _with_nul_text(self, row: Sequence[SqlValue]) -> bool:
+        values: list[SqlValue] = []
+        exprs: list[str] = []
         for value in row:
             if isinstance(value, str) and "\0" in value:
                 values.append(value.encode("utf-8", "surrogatepass"))
@@ -181,8 +185,8 @@ class _RowInserter:
             return False
 
 
-def _read_row(statement, width: int, offset: int = 0):
-    values = []
+def _read_row(statement: Statement, width: int, offset: int = 0) -> list[SqlValue]:
+    values: list[SqlValue] = []
     for index in range(offset, offset + width):
         kind = statement.column_type(index)
         if kind == 1:
@@ -201,13 +205,13 @@ def _read_row(statement, width: int, offset: int = 0):
     return values
 
 
-def _copy_rows_slowly(src: Database, dst: Database, insert_row, name: str, column_list: str,
+def _copy_rows_slowly(src: Database, dst: Database, insert_row: _RowInserter, name: str, column_list: str,
                       width: int, alias: str | None) -> tuple[int, int]:
     """Row by row: forward until the first unreadable row, then (for rowid tables)
     backward from the end, so rows on both sides of a damaged page are kept.
     ``column_list`` starts with the rowid ``alias`` when the table has one."""
     has_rowid = alias is not None
-    order_key = _quote(alias) if has_rowid else ""
+    order_key = _quote(alias) if alias is not None else ""
     select = f"select {column_list} from {_quote(name)}"
     offset = 0
     counts = [0, 0]  # copied, failed

@@ -11,15 +11,22 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from typing import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from .._native import ffi, lib
 from ..database import Database
+from ..statement import Statement
 from .common import (
-    EMPTY_OBJECT_ID, MAX_CHUNK, Diagnostics, Issue, Progress, _MANIFEST_SQL, _OBJECTS_SQL, _VECTORS_SQL,
-    _collection_error, _collections, _display, _hex, _name_valid, _rows, _scalar, _typed, _valid_int,
+    EMPTY_OBJECT_ID, MAX_CHUNK, Collections, Diagnostics, Issue, Progress, _MANIFEST_SQL, _OBJECTS_SQL,
+    _VECTORS_SQL, _collection_error, _collections, _display, _hex, _name_valid, _rows, _scalar, _typed, _valid_int,
     in_callers_cancel, open_database,
 )
+
+# Rows of _OBJECTS_SQL, and what the C fast path says of each healthy-shaped
+# object id in a batch: (healthy, chunk count).
+Batch = list[tuple[Any, ...]]
+Verdict = dict[bytes, tuple[bool, int]]
 
 class _ChunkVerifier:
     """Verifies chunk rows (as ``chunk_get``), hashing each distinct chunk once."""
@@ -27,10 +34,9 @@ class _ChunkVerifier:
     def __init__(self) -> None:
         self.results: dict[bytes, str | None] = {}
 
-    def verify(self, hash_: bytes, stored_size, data) -> str | None:
-        known = self.results.get(hash_, False)
-        if known is not False:
-            return known
+    def verify(self, hash_: bytes, stored_size: object, data: object) -> str | None:
+        if hash_ in self.results:
+            return self.results[hash_]
         if (not isinstance(stored_size, int) or stored_size <= 0 or stored_size > MAX_CHUNK
                 or not isinstance(data, bytes) or len(data) != stored_size
                 or hashlib.sha256(data).digest() != hash_):
@@ -94,9 +100,10 @@ def _fast_check(db: Database, ids: list[bytes]) -> tuple[list[bool], list[int]]:
     return [flag != 0 for flag in ffi.unpack(out_ok, n)], ffi.unpack(out_chunks, n)
 
 
-def _batches(objects: Iterable[tuple]):
+def _batches(objects: Iterable[tuple[Any, ...]]) -> Iterator[Batch]:
     """Groups object rows into batches of about _BATCH_BYTES (streaming)."""
-    current, size = [], 0
+    current: Batch = []
+    size = 0
     for row in objects:
         current.append(row)
         size += row[2] if _valid_int(row[2]) and row[2] > 0 else 0
@@ -107,39 +114,41 @@ def _batches(objects: Iterable[tuple]):
         yield current
 
 
-def _shaped(batch: list[tuple]) -> list[bytes]:
-    return [row[0] for row in batch if isinstance(row[0], bytes) and len(row[0]) == 32]
+def _verdict(db: Database, batch: Batch) -> Verdict:
+    """The fast path's verdict on the object ids of ``batch`` that have the right shape."""
+    ids = [row[0] for row in batch if isinstance(row[0], bytes) and len(row[0]) == 32]
+    healthy, chunk_counts = _fast_check(db, ids)
+    return dict(zip(ids, zip(healthy, chunk_counts)))
 
 
-def _verdicts(db: Database, batches, path: str | None):
+def _verdicts(db: Database, batches: Iterable[Batch], path: str | None) -> Iterator[tuple[Batch, Verdict]]:
     """Yields (batch, {object_id: (healthy, chunk_count)}) in order. With a path,
     worker threads check batches on their own read-only handles (the C calls
     release the GIL) a few batches ahead of the consumer."""
     threads = _check_threads() if path is not None else 1
     if threads <= 1:
         for batch in batches:
-            ids = _shaped(batch)
-            yield batch, dict(zip(ids, zip(*_fast_check(db, ids))))
+            yield batch, _verdict(db, batch)
         return
+    assert path is not None   # threads > 1 only with a path
     local = threading.local()
     handles: list[Database] = []
     lock = threading.Lock()
 
     @in_callers_cancel
-    def work(batch):
-        handle = getattr(local, "db", None)
+    def work(batch: Batch) -> Verdict:
+        handle: Database | None = getattr(local, "db", None)
         if handle is None:
             handle = open_database(path, read_only=True)
             local.db = handle
             with lock:
                 handles.append(handle)
-        ids = _shaped(batch)
-        return dict(zip(ids, zip(*_fast_check(handle, ids))))
+        return _verdict(handle, batch)
 
     from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
-    pending: deque = deque()
+    pending: deque[tuple[Batch, Future[Verdict]]] = deque()
     try:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             for batch in batches:
@@ -158,8 +167,8 @@ def _verdicts(db: Database, batches, path: str | None):
                 handle.close()
 
 
-def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
-                  total: int, path: str | None = None) -> None:
+def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress: Progress | None,
+                  done: list[int], total: int, path: str | None = None) -> None:
     objects = db.prepare(_OBJECTS_SQL)
     manifest = db.prepare(_MANIFEST_SQL)
     try:
@@ -183,8 +192,10 @@ def _walk_objects(db: Database, report: Diagnostics, chunks: _ChunkVerifier, pro
         objects.close()
 
 
-def _walk_object(manifest, report: Diagnostics, chunks: _ChunkVerifier, object_id: bytes, size, count,
-                 chunker_ok) -> None:
+def _walk_object(manifest: Statement, report: Diagnostics, chunks: _ChunkVerifier, object_id: bytes, size: Any,
+                 count: Any, chunker_ok: Any) -> None:
+    """Names each problem of one object the fast path failed; ``size``,
+    ``count`` and ``chunker_ok`` are its _OBJECTS_SQL columns as stored."""
     oid = object_id.hex()
     manifest.reset()
     manifest.bind_blob(1, object_id)
@@ -262,8 +273,8 @@ def _walk_orphan_manifests(db: Database, report: Diagnostics) -> None:
         report.add(Issue("chunk", "orphan_manifest", "ObjectNotFound", object_id=id_hex))
 
 
-def _walk_loose_chunks(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress, done: list[int],
-                       total: int) -> None:
+def _walk_loose_chunks(db: Database, report: Diagnostics, chunks: _ChunkVerifier, progress: Progress | None,
+                       done: list[int], total: int) -> None:
     # Blob order is hex order (bytes compare like their hex digits), so the
     # covering primary-key index gives the order without a sort.
     loose = _rows(db, f"select {_typed('chunk_hash', 'blob')}, lower(hex(chunk_hash)), rowid from _zova_chunks "
@@ -295,7 +306,8 @@ def _walk_loose_chunks(db: Database, report: Diagnostics, chunks: _ChunkVerifier
 _VECTOR_BATCH = 4096
 
 
-def _vector_batch_errors(batch: list[tuple], collections: dict, collection_errors: dict) -> list[str | None]:
+def _vector_batch_errors(batch: list[tuple[Any, ...]], collections: Collections,
+                         collection_errors: dict[bytes, tuple[bool, str | None]]) -> list[str | None]:
     """_vector_error for a batch of rows, with the float checks done by numpy per
     collection over all rows of the right shape at once."""
     import numpy as np   # imported when vectors are checked, not with the CLI
@@ -334,9 +346,9 @@ def _vector_batch_errors(batch: list[tuple], collections: dict, collection_error
 
 def _walk_vectors(db: Database, report: Diagnostics) -> None:
     collections = _collections(db)
-    collection_errors: dict = {}
+    collection_errors: dict[bytes, tuple[bool, str | None]] = {}
     with db.prepare(_VECTORS_SQL + " order by collection_name, vector_id") as rows:
-        batch: list[tuple] = []
+        batch: list[tuple[Any, ...]] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= _VECTOR_BATCH:
@@ -346,7 +358,7 @@ def _walk_vectors(db: Database, report: Diagnostics) -> None:
             _report_vectors(report, batch, _vector_batch_errors(batch, collections, collection_errors))
 
 
-def _report_vectors(report: Diagnostics, batch: list[tuple], errors: list[str | None]) -> None:
+def _report_vectors(report: Diagnostics, batch: list[tuple[Any, ...]], errors: list[str | None]) -> None:
     report.checked["vectors"] += len(batch)
     for (collection_raw, vector_raw, _dims, _values), error in zip(batch, errors):
         if error is not None:
