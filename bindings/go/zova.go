@@ -1,5 +1,5 @@
-// Package zova is the Go binding of Zova (cli-and-bindings §3): cgo over
-// include/zova.h and the static archive libzova_c.a.
+// Package zova is the Go binding of Zova (docs/go.md §3): cgo over the C API
+// of include/zova.h (docs/c-api.md).
 //
 // This file owns the cgo directives, the package-level functions, statuses and
 // errors, the C memory helpers and the DB handle (lifecycle, SQL, transactions
@@ -7,9 +7,13 @@
 // writer in writer.go, vectors in vectors.go and operational copies in
 // operations.go.
 //
-// Linking: the archive is found through ZOVA_LIB_DIR (see test.sh) or in the
-// repository's build/lib (`python build.py lib`); on Linux it is linked
-// statically even when libzova_c.so sits next to it.
+// Building: cgo compiles the C core from the module's own files.
+// zova_bundle.c includes csrc/bundle.c, the C core and the vendored SQLite as
+// one translation unit (SQLite with internal linkage, so no sqlite3_* symbol
+// clashes with another SQLite in the program); csrc/ is a copy made by
+// `python3 build.py sync-bindings`. A program that imports the package needs
+// only Go and a C compiler; nothing is linked from outside the module but
+// libc, libm, libpthread and libdl.
 //
 // Memory discipline: no Go pointer is ever passed to C. Requests, inputs and
 // out-parameters live in C memory (calloc'd, freed before returning); empty
@@ -21,10 +25,8 @@
 package zova
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../build/lib -L${SRCDIR}/../../zig-out/lib
-#cgo linux LDFLAGS: -Wl,-Bstatic -lzova_c -Wl,-Bdynamic -lpthread -ldl -lm
-#cgo !linux LDFLAGS: -lzova_c
+#cgo CFLAGS: -I${SRCDIR}/csrc -std=gnu99
+#cgo linux LDFLAGS: -lpthread -ldl -lm
 #include <stdlib.h>
 #include "zova.h"
 */
@@ -42,7 +44,7 @@ import (
 // Status is a Zova status code; the values equal the C zova_status codes.
 type Status int
 
-// Status constants (c-abi §2.1).
+// Status constants (docs/c-api.md §2.1).
 const (
 	StatusOK                       Status = 0
 	StatusInvalidArgument          Status = 1
