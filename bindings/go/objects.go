@@ -1,6 +1,6 @@
 package zova
 
-// objects.go owns content-addressed objects (cli-and-bindings §3.2 Objects):
+// objects.go owns content-addressed objects (docs/go.md §3.2 Objects):
 // whole objects, range reads, manifests, chunks and assembly from chunks.
 
 /*

@@ -13,7 +13,7 @@ func pseudoRandom(n int, seed int64) []byte {
 	return data
 }
 
-// c-abi §4.9: put/get/has/size/chunk count/delete, ids are SHA-256.
+// docs/c-api.md §4.9: put/get/has/size/chunk count/delete, ids are SHA-256.
 func TestObjectRoundTrip(t *testing.T) {
 	db, _ := testDB(t)
 	for _, size := range []int{0, 1, 2048, 2049, 300_000} {
@@ -23,7 +23,7 @@ func TestObjectRoundTrip(t *testing.T) {
 		if id != ObjectID(sha256.Sum256(data)) || id != ObjectIDFor(data) {
 			t.Fatalf("size %d: id %s is not SHA-256", size, id)
 		}
-		again, err := db.PutObject(data) // idempotent (c-abi §0.2 item 6)
+		again, err := db.PutObject(data) // idempotent (docs/c-api.md §0.2 item 6)
 		must(t, err)
 		if again != id {
 			t.Fatal("second put gave another id")
@@ -67,7 +67,7 @@ func TestObjectRoundTrip(t *testing.T) {
 	wantStatus(t, db.DeleteObject(missing), StatusObjectNotFound, "")
 }
 
-// c-abi §0.2 item 8: range reads and their edges.
+// docs/c-api.md §0.2 item 8: range reads and their edges.
 func TestObjectReadRange(t *testing.T) {
 	db, _ := testDB(t)
 	data := pseudoRandom(200_000, 7)
@@ -104,7 +104,7 @@ func TestObjectReadRange(t *testing.T) {
 	wantStatus(t, err, StatusObjectNotFound, "")
 }
 
-// c-abi §4.9 manifests, chunks and assembly from chunks.
+// docs/c-api.md §4.9 manifests, chunks and assembly from chunks.
 func TestManifestChunksAssembly(t *testing.T) {
 	db, _ := testDB(t)
 	data := pseudoRandom(250_000, 3)
@@ -186,7 +186,7 @@ func TestManifestChunksAssembly(t *testing.T) {
 	wantStatus(t, db.AssembleObjectFromChunks(ObjectIDFor(ghost), uint64(len(ghost)),
 		[]ObjectChunk{{Index: 0, Hash: ObjectChunkIDFor(ghost), SizeBytes: uint64(len(ghost))}}), StatusObjectChunkNotFound, "")
 
-	// Chunk put validation (c-abi §0.2 item 7).
+	// Chunk put validation (docs/c-api.md §0.2 item 7).
 	wantStatus(t, db.PutObjectChunk(ObjectChunkIDFor(nil), nil), StatusObjectCorrupt, "")
 	wantStatus(t, db.PutObjectChunk(ObjectChunkIDFor([]byte("a")), []byte("b")), StatusObjectChunkHashMismatch, "")
 	big := make([]byte, 65537)
@@ -214,7 +214,7 @@ func TestManifestChunksAssembly(t *testing.T) {
 	wantStatus(t, err, StatusObjectChunkNotFound, "")
 }
 
-// c-abi §5.9: object writes refuse an active transaction; chunk puts do not.
+// docs/c-api.md §5.9: object writes refuse an active transaction; chunk puts do not.
 func TestObjectTransactionActive(t *testing.T) {
 	db, _ := testDB(t)
 	id, err := db.PutObject([]byte("stored before"))
@@ -234,7 +234,7 @@ func TestObjectTransactionActive(t *testing.T) {
 	}
 	must(t, db.Rollback())
 
-	// A stepped, unreset statement holds a read transaction (c-abi §0.2 item 5).
+	// A stepped, unreset statement holds a read transaction (docs/c-api.md §0.2 item 5).
 	must(t, db.Exec("create table t(x); insert into t values (1), (2)"))
 	stmt, err := db.Prepare("select x from t")
 	must(t, err)
@@ -248,7 +248,7 @@ func TestObjectTransactionActive(t *testing.T) {
 	must(t, stmt.Close())
 }
 
-// c-abi §7.6: corrupt stored chunks are detected on read; HasObjectChunk
+// docs/c-api.md §7.6: corrupt stored chunks are detected on read; HasObjectChunk
 // reports them as errors, not as missing.
 func TestObjectCorruption(t *testing.T) {
 	db, _ := testDB(t)
@@ -266,7 +266,7 @@ func TestObjectCorruption(t *testing.T) {
 	wantStatus(t, err, StatusObjectCorrupt, "")
 }
 
-// c-abi §5.11: object writes on a read-only handle.
+// docs/c-api.md §5.11: object writes on a read-only handle.
 func TestObjectReadOnly(t *testing.T) {
 	db, path := testDB(t)
 	stored, err := db.PutObject([]byte("already here"))

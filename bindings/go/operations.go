@@ -1,6 +1,6 @@
 package zova
 
-// operations.go owns operational copies and conversion (cli-and-bindings §3.2):
+// operations.go owns operational copies and conversion (docs/go.md §3.2):
 // BackupTo, CompactTo, RestoreBackup and ConvertSqliteToZova.
 
 /*

@@ -44,7 +44,7 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// c-abi §7.4 / cli-and-bindings §1.7: backup, compact, restore.
+// docs/c-api.md §7.4 / docs/cli.md §1.7: backup, compact, restore.
 func TestBackupCompactRestore(t *testing.T) {
 	db, _ := testDB(t)
 	id := populate(t, db)
@@ -98,7 +98,7 @@ func TestBackupCompactRestore(t *testing.T) {
 	}
 }
 
-// cli-and-bindings §1.7 (observed): verification catches a corrupt chunk and
+// docs/cli.md §1.7 (observed): verification catches a corrupt chunk and
 // deletes the destination; NoVerify copies it.
 func TestBackupVerificationFailure(t *testing.T) {
 	db, _ := testDB(t)
@@ -121,7 +121,7 @@ func TestBackupVerificationFailure(t *testing.T) {
 	}
 }
 
-// c-abi §7.4: converting a plain SQLite database.
+// docs/c-api.md §7.4: converting a plain SQLite database.
 func TestConvertSqliteToZova(t *testing.T) {
 	db, zovaPath := testDB(t)
 	dir := t.TempDir()

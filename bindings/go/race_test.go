@@ -1,9 +1,9 @@
 package zova
 
 // race_test.go: handles shared between goroutines while they are closed, and
-// error messages of concurrent failing calls (c-abi §5.5, §5.7; cli-and-bindings
-// §3.2 locking and closing). The names start with "Concurrent" so that
-// tests/test_go.py also runs them under -race.
+// error messages of concurrent failing calls (docs/c-api.md §5.5, §5.7;
+// docs/go.md §3.2 locking and closing). The names start with "Concurrent" so
+// that tests/test_go.py also runs them under -race.
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 )
 
 // closedErr reports whether err is the closed-handle error want
-// (cli-and-bindings §3.2); any other error is returned to fail the test.
+// (docs/go.md §3.2); any other error is returned to fail the test.
 func closedErr(err error, status Status, message string) (bool, error) {
 	if err == nil {
 		return false, nil
@@ -29,7 +29,7 @@ func closedErr(err error, status Status, message string) (bool, error) {
 	return false, err
 }
 
-// c-abi §5.7 terminal calls: DB.Close while goroutines loop PutObject and
+// docs/c-api.md §5.7 terminal calls: DB.Close while goroutines loop PutObject and
 // GetObject on the same DB waits for the call in flight; every later call
 // fails with StatusMisuse "database is closed".
 func TestConcurrentCloseDuringObjectCalls(t *testing.T) {
@@ -81,7 +81,7 @@ func TestConcurrentCloseDuringObjectCalls(t *testing.T) {
 	}
 }
 
-// c-abi §5.7 terminal calls: Stmt.Close (and DB.Close) while another goroutine
+// docs/c-api.md §5.7 terminal calls: Stmt.Close (and DB.Close) while another goroutine
 // steps the statement; the stepper then gets StatusMisuse "statement is
 // closed" ("database is closed" after DB.Close), never a crash.
 func TestConcurrentStmtCloseWhileStepping(t *testing.T) {
@@ -137,7 +137,7 @@ func TestConcurrentStmtCloseWhileStepping(t *testing.T) {
 	}
 }
 
-// c-abi §5.7: ObjectWriter.Finish while two goroutines write to the writer.
+// docs/c-api.md §5.7: ObjectWriter.Finish while two goroutines write to the writer.
 // Each write lands before the finish (and is in the object) or fails with
 // StatusObjectWriterClosed "object writer is closed".
 func TestConcurrentWriterFinishWhileWriting(t *testing.T) {
@@ -190,7 +190,7 @@ func TestConcurrentWriterFinishWhileWriting(t *testing.T) {
 	}
 }
 
-// c-abi §5.5: 8 goroutines mix failing GetObject (missing id) and succeeding
+// docs/c-api.md §5.5: 8 goroutines mix failing GetObject (missing id) and succeeding
 // PutObject on one DB; every failure carries its own message, the
 // ObjectNotFound text, never "" (a put's success clears the handle's message)
 // or another call's.

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// cli-and-bindings §3.2 package functions.
+// docs/go.md §3.2 package functions.
 func TestABIVersion(t *testing.T) {
 	if got := ABIVersion(); got != "0.17.0" {
 		t.Fatalf("ABIVersion() = %q", got)
@@ -17,7 +17,7 @@ func TestABIVersion(t *testing.T) {
 	}
 }
 
-// c-abi §2.1: the Go constants equal the C codes and names.
+// docs/c-api.md §2.1: the Go constants equal the C codes and names.
 func TestStatusNames(t *testing.T) {
 	cases := map[Status]string{
 		StatusOK: "ZOVA_OK", StatusInvalidArgument: "ZOVA_INVALID_ARGUMENT",
@@ -55,7 +55,7 @@ func TestStatusNames(t *testing.T) {
 	}
 }
 
-// cli-and-bindings §3.2 Error: "Name: Message" or "Name".
+// docs/go.md §3.2 Error: "Name: Message" or "Name".
 func TestErrorString(t *testing.T) {
 	e := &Error{Status: StatusBusy, Name: "ZOVA_BUSY", Message: "database is locked"}
 	if e.Error() != "ZOVA_BUSY: database is locked" {
@@ -67,7 +67,7 @@ func TestErrorString(t *testing.T) {
 	}
 }
 
-// c-abi §7.2: create never overwrites; open checks the suffix and identity.
+// docs/c-api.md §7.2: create never overwrites; open checks the suffix and identity.
 func TestCreateOpenLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.zova")
@@ -113,12 +113,13 @@ func TestCreateOpenLifecycle(t *testing.T) {
 	}
 }
 
-// c-abi §7.3: exec errors carry SQLite's message, copied at the call.
+// docs/c-api.md §7.3: exec errors carry SQLite's message, copied at the call.
 func TestExecErrorsAndHelpers(t *testing.T) {
 	db, _ := testDB(t)
 	err := db.Exec("selec nonsense")
 	zerr := wantStatus(t, err, StatusSQLiteError, "syntax")
-	// The copy survives later successful calls (§2.6 semantics shared by Go).
+	// The copy survives later successful calls (the error rules of
+	// docs/python.md §2.6, which Go shares).
 	must(t, db.Exec("create table t(id integer primary key, v text not null unique)"))
 	if zerr.Message == "" {
 		t.Fatal("message lost")
@@ -159,7 +160,7 @@ func TestExecErrorsAndHelpers(t *testing.T) {
 	}
 }
 
-// c-abi §0.2 item 11 / cli-and-bindings §3.2: Close finalises live children.
+// docs/c-api.md §0.2 item 11 / docs/go.md §3.2: Close finalises live children.
 func TestCloseFinalisesChildren(t *testing.T) {
 	db, _ := testDB(t)
 	must(t, db.Exec("create table t(x); insert into t values (1), (2)"))
@@ -180,7 +181,7 @@ func TestCloseFinalisesChildren(t *testing.T) {
 	must(t, stmt.Close())
 }
 
-// c-abi §2.1 / Appendix A: identity checks on open.
+// docs/c-api.md §2.1 / docs/c-api.md Appendix A: identity checks on open.
 func TestOpenIdentityChecks(t *testing.T) {
 	db, path := testDB(t)
 	must(t, db.Exec("update _zova_meta set value = '4' where key = 'format_version'"))

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// refDistance is Appendix B of c-abi.md, computed independently.
+// refDistance is Appendix B of docs/c-api.md, computed independently.
 func refDistance(metric VectorMetric, q, v []float32) float64 {
 	var dot, qq, vv, l2 float64
 	for i := range q {
@@ -99,7 +99,7 @@ func searchFixture(t *testing.T, metric VectorMetric) (*DB, []refVector) {
 	return db, rows
 }
 
-// c-abi §4.13 and Appendix B: all eight variants against a reference, per metric.
+// docs/c-api.md §4.13 and Appendix B: all eight variants against a reference, per metric.
 func TestSearchVariants(t *testing.T) {
 	for _, metric := range []VectorMetric{VectorMetricCosine, VectorMetricL2, VectorMetricDot} {
 		db, rows := searchFixture(t, metric)
@@ -157,7 +157,7 @@ func TestSearchVariants(t *testing.T) {
 	}
 }
 
-// c-abi §7.9: search argument errors and binding-level checks.
+// docs/c-api.md §7.9: search argument errors and binding-level checks.
 func TestSearchErrors(t *testing.T) {
 	db, rows := searchFixture(t, VectorMetricCosine)
 	q := []float32{1, 0, 0, 0}
@@ -202,7 +202,7 @@ func TestSearchErrors(t *testing.T) {
 	}
 }
 
-// c-abi §8: the SQL helpers agree with the native search.
+// docs/c-api.md §8: the SQL helpers agree with the native search.
 func TestVectorSQLHelpers(t *testing.T) {
 	db, rows := searchFixture(t, VectorMetricL2)
 	q := []float32{1, 2, 3, 4.5}

@@ -1,6 +1,6 @@
 package zova
 
-// stmt.go owns prepared statements (cli-and-bindings §3.2 *Stmt): prepare,
+// stmt.go owns prepared statements (docs/go.md §3.2 *Stmt): prepare,
 // binding, stepping and column access. Every call holds the owning DB's mutex.
 
 /*
@@ -288,7 +288,7 @@ func (s *Stmt) ColumnBlob(index int) (value []byte, ok bool, err error) {
 			ok = true
 			return nil
 		}
-		// {NULL, 0} is both SQL NULL and a zero-length value (c-abi §0.2 item 2).
+		// {NULL, 0} is both SQL NULL and a zero-length value (docs/c-api.md §0.2 item 2).
 		kind, err := request(s.db, m, func(out *C.zova_column_type) C.zova_status {
 			return columnTypeRequest(h, i, cnew[C.zova_statement_column_type_request](m), out)
 		}, goColumnType)

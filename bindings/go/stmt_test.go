@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// c-abi §4.7 / cli-and-bindings §3.2 *Stmt: binding every type and reading it back.
+// docs/c-api.md §4.7 / docs/go.md §3.2 *Stmt: binding every type and reading it back.
 func TestStatementBindAndColumns(t *testing.T) {
 	db, _ := testDB(t)
 	must(t, db.Exec("create table t(i integer, f real, s text, b blob, n)"))
@@ -42,7 +42,7 @@ func TestStatementBindAndColumns(t *testing.T) {
 	must(t, ins.Reset())
 	_, err = ins.Step()
 	must(t, err)
-	// Empty text and blob are not NULL (c-abi §0.2 item 1).
+	// Empty text and blob are not NULL (docs/c-api.md §0.2 item 1).
 	must(t, ins.Reset())
 	must(t, ins.BindText(3, ""))
 	must(t, ins.BindBlob(4, []byte{}))
@@ -129,7 +129,7 @@ func TestStatementBindAndColumns(t *testing.T) {
 	}
 }
 
-// cli-and-bindings §3.2 binding-level argument checks.
+// docs/go.md §3.2 binding-level argument checks.
 func TestStatementArgumentChecks(t *testing.T) {
 	db, _ := testDB(t)
 	stmt, err := db.Prepare("select ?")
@@ -141,7 +141,7 @@ func TestStatementArgumentChecks(t *testing.T) {
 		wantStatus(t, stmt.BindText(index, "x"), StatusInvalidArgument, "parameter index out of range")
 		wantStatus(t, stmt.BindBlob(index, nil), StatusInvalidArgument, "parameter index out of range")
 	}
-	// Index above the parameter count is SQLite's RANGE, mapped to 17 (c-abi §6.2).
+	// Index above the parameter count is SQLite's RANGE, mapped to 17 (docs/c-api.md §6.2).
 	wantStatus(t, stmt.BindInt64(2, 1), StatusSQLiteError, "")
 	wantStatus(t, stmt.BindText(1, "a\x00b"), StatusInvalidArgument, "text contains NUL byte")
 	for _, call := range []func() error{
@@ -161,7 +161,7 @@ func TestStatementArgumentChecks(t *testing.T) {
 	_, _, err = stmt.ColumnText(0)
 	wantStatus(t, err, StatusMisuse, "statement is closed")
 
-	// Prepare errors: syntax, empty SQL (c-abi §10), NUL.
+	// Prepare errors: syntax, empty SQL (docs/c-api.md §10), NUL.
 	_, err = db.Prepare("select from where")
 	wantStatus(t, err, StatusSQLiteError, "syntax")
 	_, err = db.Prepare("   -- nothing")
@@ -170,7 +170,7 @@ func TestStatementArgumentChecks(t *testing.T) {
 	wantStatus(t, err, StatusInvalidArgument, "sql contains NUL byte")
 }
 
-// c-abi §0.2 item 9: a failed step is reported by step and again by reset.
+// docs/c-api.md §0.2 item 9: a failed step is reported by step and again by reset.
 func TestStatementStepErrorAndReset(t *testing.T) {
 	db, _ := testDB(t)
 	must(t, db.Exec("create table t(x integer not null)"))
@@ -186,7 +186,7 @@ func TestStatementStepErrorAndReset(t *testing.T) {
 	must(t, err)
 }
 
-// cli-and-bindings §3.2 locking: concurrent goroutines share one DB safely.
+// docs/go.md §3.2 locking: concurrent goroutines share one DB safely.
 func TestConcurrentGoroutines(t *testing.T) {
 	db, _ := testDB(t)
 	must(t, db.Exec("create table t(g integer, i integer)"))
@@ -233,7 +233,7 @@ func TestConcurrentGoroutines(t *testing.T) {
 	}
 }
 
-// c-abi §5.7: concurrent calls on one statement are serialised by the DB mutex.
+// docs/c-api.md §5.7: concurrent calls on one statement are serialised by the DB mutex.
 func TestConcurrentCallsOnOneStatement(t *testing.T) {
 	db, _ := testDB(t)
 	stmt, err := db.Prepare("select 1 as first, 2 as second")
@@ -261,7 +261,7 @@ func TestConcurrentCallsOnOneStatement(t *testing.T) {
 	wg.Wait()
 }
 
-// cli-and-bindings §3.2: a statement closed by its own Close reports
+// docs/go.md §3.2: a statement closed by its own Close reports
 // "statement is closed" while the database stays usable.
 func TestStatementClosedDatabaseOpen(t *testing.T) {
 	db, _ := testDB(t)

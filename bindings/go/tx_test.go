@@ -18,7 +18,7 @@ func countRows(t *testing.T, db *DB, table string) int64 {
 	return n
 }
 
-// c-abi §4.5: begin/commit/rollback.
+// docs/c-api.md §4.5: begin/commit/rollback.
 func TestTransactions(t *testing.T) {
 	db, _ := testDB(t)
 	must(t, db.Exec("create table t(x)"))
@@ -39,7 +39,7 @@ func TestTransactions(t *testing.T) {
 	wantStatus(t, db.Rollback(), StatusSQLiteError, "no transaction")
 }
 
-// c-abi §4.5 / §2.4: savepoints and their name validation.
+// docs/c-api.md §4.5 / §2.4: savepoints and their name validation.
 func TestSavepoints(t *testing.T) {
 	db, _ := testDB(t)
 	must(t, db.Exec("create table t(x)"))
@@ -62,7 +62,7 @@ func TestSavepoints(t *testing.T) {
 	wantStatus(t, db.ReleaseSavepoint("never_opened"), StatusSQLiteError, "no such savepoint")
 }
 
-// cli-and-bindings §3.2 WithSavepoint: release on success, undo on error.
+// docs/go.md §3.2 WithSavepoint: release on success, undo on error.
 func TestWithSavepoint(t *testing.T) {
 	db, _ := testDB(t)
 	must(t, db.Exec("create table t(x)"))
@@ -115,7 +115,7 @@ func TestWithSavepoint(t *testing.T) {
 	}
 }
 
-// c-abi §7.3: a second connection sees BUSY while a writer holds the lock.
+// docs/c-api.md §7.3: a second connection sees BUSY while a writer holds the lock.
 func TestBusyBetweenConnections(t *testing.T) {
 	db, path := testDB(t)
 	must(t, db.Exec("create table t(x)"))

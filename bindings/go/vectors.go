@@ -1,7 +1,7 @@
 package zova
 
 // vectors.go owns vector collections, vector rows and the eight search
-// variants (cli-and-bindings §3.2 Vectors).
+// variants (docs/go.md §3.2 Vectors).
 
 /*
 #include <stdlib.h>

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// c-abi §4.11: collection create/exists/info/list/delete.
+// docs/c-api.md §4.11: collection create/exists/info/list/delete.
 func TestVectorCollections(t *testing.T) {
 	db, _ := testDB(t)
 	must(t, db.CreateVectorCollection("zeta", VectorCollectionOptions{Dimensions: 3, Metric: VectorMetricCosine}))
@@ -45,7 +45,7 @@ func TestVectorCollections(t *testing.T) {
 		t.Fatalf("%d collections after delete", len(list))
 	}
 
-	// Validation split (c-abi §0.2 item 15).
+	// Validation split (docs/c-api.md §0.2 item 15).
 	for _, metric := range []VectorMetric{-1, 3, 1 << 40} {
 		wantStatus(t, db.CreateVectorCollection("m", VectorCollectionOptions{Dimensions: 2, Metric: metric}), StatusInvalidArgument, "")
 	}
@@ -71,7 +71,7 @@ func TestVectorCollections(t *testing.T) {
 	}
 }
 
-// c-abi §4.12: vector rows.
+// docs/c-api.md §4.12: vector rows.
 func TestVectorRows(t *testing.T) {
 	db, _ := testDB(t)
 	must(t, db.CreateVectorCollection("c", VectorCollectionOptions{Dimensions: 3, Metric: VectorMetricCosine}))
@@ -136,7 +136,7 @@ func TestVectorRows(t *testing.T) {
 	wantStatus(t, err, StatusVectorCollectionNotFound, "")
 }
 
-// cli-and-bindings §3.2: EncodeVectorBlob is little-endian f32 and keeps NaN.
+// docs/go.md §3.2: EncodeVectorBlob is little-endian f32 and keeps NaN.
 func TestEncodeVectorBlob(t *testing.T) {
 	blob := EncodeVectorBlob([]float32{1, -2, float32(math.NaN())})
 	if len(blob) != 12 {

@@ -1,6 +1,6 @@
 package zova
 
-// writer.go owns the streaming object writer (cli-and-bindings §3.2
+// writer.go owns the streaming object writer (docs/go.md §3.2
 // *ObjectWriter). Every call holds the owning DB's mutex; DB.Close destroys
 // open writers, which cancels unfinished ones.
 

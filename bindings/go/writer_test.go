@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// c-abi §4.10: a streamed object equals object_put of the same bytes.
+// docs/c-api.md §4.10: a streamed object equals object_put of the same bytes.
 func TestObjectWriterMatchesPut(t *testing.T) {
 	db, _ := testDB(t)
 	data := pseudoRandom(400_000, 21)
@@ -75,7 +75,7 @@ func TestObjectWriterMatchesPut(t *testing.T) {
 	}
 }
 
-// c-abi §4.10: cancel and close leave no object and no new chunks.
+// docs/c-api.md §4.10: cancel and close leave no object and no new chunks.
 func TestObjectWriterCancelAndClose(t *testing.T) {
 	db, _ := testDB(t)
 	data := pseudoRandom(150_000, 8)
@@ -103,7 +103,7 @@ func TestObjectWriterCancelAndClose(t *testing.T) {
 	}
 }
 
-// cli-and-bindings §3.2: DB.Close destroys live writers (cancelling them);
+// docs/go.md §3.2: DB.Close destroys live writers (cancelling them);
 // the writer then reports closed.
 func TestCloseDestroysWriters(t *testing.T) {
 	db, path := testDB(t)
@@ -129,7 +129,7 @@ func TestCloseDestroysWriters(t *testing.T) {
 	}
 }
 
-// c-abi §5.7: goroutines writing to one writer are serialised by the DB mutex.
+// docs/c-api.md §5.7: goroutines writing to one writer are serialised by the DB mutex.
 func TestObjectWriterConcurrentWrites(t *testing.T) {
 	db, _ := testDB(t)
 	writer, err := db.ObjectWriter()
@@ -158,7 +158,7 @@ func TestObjectWriterConcurrentWrites(t *testing.T) {
 	}
 }
 
-// c-abi §7.7: a failed Finish leaves the writer open, so Finish can be retried;
+// docs/c-api.md §7.7: a failed Finish leaves the writer open, so Finish can be retried;
 // a failed Cancel too.
 func TestObjectWriterRetryAfterFailedFinish(t *testing.T) {
 	db, _ := testDB(t)
