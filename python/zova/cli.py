@@ -29,6 +29,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TextIO
 
 import click
 
@@ -36,6 +38,11 @@ from .cancel import Cancel
 from .database import Database
 from .errors import ZovaError
 from .operations import convert_sqlite_to_zova, restore_backup
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from .diagnostics.common import SqlValue
 
 
 class _LazyDiagnostics:
@@ -45,14 +52,17 @@ class _LazyDiagnostics:
 
     __slots__ = ()
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> object:
         from . import diagnostics
 
         globals()["diag"] = diagnostics
         return getattr(diagnostics, name)
 
 
-diag = _LazyDiagnostics()
+if TYPE_CHECKING:
+    from . import diagnostics as diag   # what the proxy stands for
+else:
+    diag = _LazyDiagnostics()
 
 VERSION = "0.17.0"
 JSON_VERSION = 1
@@ -172,7 +182,7 @@ def _encode_output(text: str) -> bytes:
         return text.encode("utf-8", "replace")
 
 
-def _write(stream, text: str) -> None:
+def _write(stream: TextIO, text: str) -> None:
     try:
         buffer = getattr(stream, "buffer", None)
         if buffer is not None:
@@ -210,7 +220,7 @@ def _escape_json(text: str) -> str:
     return "".join(out)
 
 
-def _json_scalar(value) -> str:
+def _json_scalar(value: object) -> str:
     if value is None:
         return "null"
     if value is True:
@@ -226,7 +236,7 @@ def _json_scalar(value) -> str:
     return _escape_json(str(value))
 
 
-def _json_inline(value) -> str:
+def _json_inline(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_escape_json(k)}: {_json_inline(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
@@ -234,7 +244,7 @@ def _json_inline(value) -> str:
     return _json_scalar(value)
 
 
-def to_json(value, indent: int = 0) -> str:
+def to_json(value: object, indent: int = 0) -> str:
     """Hand pretty-printing of docs/cli.md §1.8: 2-space objects, arrays written inline."""
     if isinstance(value, dict):
         if not value:
@@ -247,7 +257,7 @@ def to_json(value, indent: int = 0) -> str:
     return _json_scalar(value)
 
 
-def _text_value(value) -> str:
+def _text_value(value: object) -> str:
     if value is True:
         return "true"
     if value is False:
@@ -279,12 +289,13 @@ class Usage(Exception):
         self.as_json = as_json
 
 
-def _emit(command: str, as_json: bool, code: int, lines: list[str] | None = None, doc: dict | None = None) -> None:
+def _emit(command: str, as_json: bool, code: int, lines: list[str] | None = None,
+          doc: dict[str, Any] | None = None) -> None:
     if _RUNNING.interrupted:
         return   # the report of an interrupted command would describe half a job; see _interrupted()
     stream = sys.stdout if code == 0 else sys.stderr
     if as_json:
-        full = {"cli_json_version": JSON_VERSION}
+        full: dict[str, Any] = {"cli_json_version": JSON_VERSION}
         full.update(doc or {})
         _write(stream, to_json(full) + "\n")
     else:
@@ -292,9 +303,9 @@ def _emit(command: str, as_json: bool, code: int, lines: list[str] | None = None
     _RUNNING.emitted = True
 
 
-def _with_message(doc: dict, message: str) -> dict:
+def _with_message(doc: dict[str, Any], message: str) -> dict[str, Any]:
     """``doc`` with ``message`` right after its ``error`` key."""
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in doc.items():
         out[key] = value
         if key == "error":
@@ -304,7 +315,7 @@ def _with_message(doc: dict, message: str) -> dict:
 
 
 def _fail(command: str, as_json: bool, code: int, kind: str, error: str, text: str,
-          message: str | None = None) -> None:
+          message: str | None = None) -> NoReturn:
     """A failure: ``text`` (the line scripts read) and, when known, ``message``
     (what is wrong, in words) as a second line; in JSON, ``error`` and ``message``."""
     doc = {"status": "error", "command": command, "kind": kind, "error": error}
@@ -326,7 +337,7 @@ class Args:
     __slots__ = ("command", "json", "limit", "deep", "dry_run", "no_verify", "positionals")
 
     def __init__(self, command: str, *, json: bool = False, limit: int = 10, deep: bool = False,
-                 dry_run: bool = False, no_verify: bool = False, positionals=()) -> None:
+                 dry_run: bool = False, no_verify: bool = False, positionals: Iterable[str] = ()) -> None:
         self.command = command
         self.json = json
         self.limit = limit
@@ -375,10 +386,10 @@ def _parse_limit(value: str) -> int:
     return number
 
 
-class _LimitType(click.ParamType):
+class _LimitType(click.ParamType[int]):
     name = "limit"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         try:
@@ -442,7 +453,7 @@ def check_arguments(command: str, argv: list[str]) -> None:
     _check_positionals(command, positionals, "--dry-run" in seen, usage)
 
 
-def _check_positionals(command: str, positionals: list[str], dry_run: bool, usage) -> None:
+def _check_positionals(command: str, positionals: list[str], dry_run: bool, usage: Callable[[str], Usage]) -> None:
     count = len(positionals)
     if command in ("info", "stats", "check"):
         if count == 0:
@@ -713,7 +724,7 @@ class Progress:
     SPINNER = "|/-\\"
 
     def __init__(self, title: str, label: str, *, total: int | None = None, counting: str = "",
-                 after: str = "finishing", poll=None) -> None:
+                 after: str = "finishing", poll: Callable[[Progress], None] | None = None) -> None:
         import threading
         import time
 
@@ -827,28 +838,31 @@ class Progress:
     def __enter__(self) -> "Progress":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
 class _NoProgress:
     """Stands in for :class:`Progress` when no line is wanted."""
 
-    def stage(self, *args, **kwargs) -> None:
+    def stage(self, *args: object, **kwargs: object) -> None:
         pass
 
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         pass
 
 
-def _progress(args: Args, title: str, label: str, **kwargs):
+def _progress(args: Args, title: str, label: str, *, total: int | None = None, counting: str = "",
+              after: str = "finishing", poll: Callable[[Progress], None] | None = None) -> Progress | _NoProgress:
     """A :class:`Progress` for ``args`` (a no-op unless stderr is a terminal
     and the output is text); as a context manager it yields the diagnostics'
     progress callback (None when there is no line)."""
-    return Progress(title, label, **kwargs) if _progress_wanted(args) else _NoProgress()
+    if _progress_wanted(args):
+        return Progress(title, label, total=total, counting=counting, after=after, poll=poll)
+    return _NoProgress()
 
 
 def _file_size(path: str) -> int:
@@ -863,7 +877,7 @@ def _file_size(path: str) -> int:
 _STALL = 0.3
 
 
-def _copy_poll(source: str, destination: str, label_after: str):
+def _copy_poll(source: str, destination: str, label_after: str) -> tuple[int, Callable[[Progress], None]]:
     """``(total, poll)`` for a copy done in one C call (backup, compact,
     restore, convert): the destination's size against the source's drives the
     ``copying`` bar; once the destination reaches the source's size or stops
@@ -901,7 +915,7 @@ def _open(args: Args, path: str, read_only: bool = False) -> Database:
         _open_failed(args, path, error)
 
 
-def _open_failed(args: Args, path: str, error: ZovaError) -> None:
+def _open_failed(args: Args, path: str, error: ZovaError) -> NoReturn:
     name = diag.error_name(error)
     explained = explain_open(path, name)
     doctor = f"; run zova doctor {path}"
@@ -911,23 +925,23 @@ def _open_failed(args: Args, path: str, error: ZovaError) -> None:
     _fail(args.command, args.json, 3, "error", name, f"{args.command} open failed: {name}", explained)
 
 
-def _rows(db: Database, sql: str, *params) -> list[tuple]:
+def _rows(db: Database, sql: str, *params: SqlValue) -> list[tuple[Any, ...]]:
     return diag._rows(db, sql, *params)
 
 
-def _scalar(db: Database, sql: str, *params):
+def _scalar(db: Database, sql: str, *params: SqlValue) -> Any:
     return diag._scalar(db, sql, *params)
 
 
-def _hex(value) -> str:
+def _hex(value: object) -> str:
     return diag._hex(value)
 
 
-def _name(raw) -> str:
+def _name(raw: object) -> str:
     return diag._display(raw)
 
 
-def _inspect_error(args: Args, error: BaseException, what: str = "") -> None:
+def _inspect_error(args: Args, error: BaseException, what: str = "") -> NoReturn:
     """Exit 4 for an inspected item that is missing or damaged; ``what`` names
     the item looked for (``object <id>``)."""
     name = diag.error_name(error)
@@ -950,7 +964,7 @@ def _header(title: str, path: str) -> str:
     return f"{title}: {path}"
 
 
-def _kv(key: str, value) -> str:
+def _kv(key: str, value: object) -> str:
     return f"{key}: {_text_value(value)}"
 
 
@@ -960,7 +974,7 @@ def _list_lines(header: str, items: list[str], top_level: bool = False) -> list[
     return [f"{header}:"] + [f"  {item}" for item in items]
 
 
-def _num(value) -> int | float:
+def _num(value: float) -> int | float:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -970,7 +984,7 @@ def _num(value) -> int | float:
 # inspection commands (docs/cli.md §1.4)
 
 
-def _info_pairs(s: dict) -> list[tuple[str, object]]:
+def _info_pairs(s: dict[str, Any]) -> list[tuple[str, object]]:
     return [
         ("package_version", s["package_version"]), ("sqlite_version", s["sqlite_version"]),
         ("format_version", s["format_version"]),
@@ -986,7 +1000,7 @@ def _info_pairs(s: dict) -> list[tuple[str, object]]:
     ]
 
 
-def _info_lines(s: dict) -> list[str]:
+def _info_lines(s: dict[str, Any]) -> list[str]:
     return [_kv(key, value) for key, value in _info_pairs(s)]
 
 
@@ -1003,7 +1017,7 @@ STATS_KEYS = (
 )
 
 
-def _info_doc(s: dict) -> dict:
+def _info_doc(s: dict[str, Any]) -> dict[str, Any]:
     return {
         "package_version": s["package_version"], "sqlite_version": s["sqlite_version"],
         "format_version": s["format_version"], "files": dict(s["files"]), "sqlite": dict(s["sqlite"]),
@@ -1024,7 +1038,7 @@ def cmd_info(args: Args) -> None:
           {"status": "ok", "command": "info", **_info_doc(s)})
 
 
-def _collections_listing(db: Database, limit: int | None) -> list[dict]:
+def _collections_listing(db: Database, limit: int | None) -> list[dict[str, Any]]:
     sql = ('select cast(c.name as blob), c.dimensions, c.metric, '
            '(select count(*) from _zova_vectors v where v.collection_name = c.name), '
            '(select coalesce(sum(v.dimensions * 4), 0) from _zova_vectors v where v.collection_name = c.name) '
@@ -1036,7 +1050,7 @@ def _collections_listing(db: Database, limit: int | None) -> list[dict]:
             for name, dims, metric, count, stored in _rows(db, sql)]
 
 
-def _collection_item(c: dict) -> str:
+def _collection_item(c: dict[str, Any]) -> str:
     return (f"{_printable(c['name'])} dimensions={c['dimensions']} metric={_text_value(c['metric'])} "
             f"vectors={c['vector_count']} stored_bytes={c['stored_bytes']}")
 
@@ -1275,22 +1289,22 @@ def cmd_tables(args: Args) -> None:
 # check, doctor, salvage (docs/cli.md §1.6)
 
 
-def _issue_line(issue: dict) -> str:
+def _issue_line(issue: dict[str, str | int]) -> str:
     line = (f"  area={issue['area']} kind={issue['kind']} severity={issue['severity']} "
-            f"detail={_printable(issue['detail'])}")
+            f"detail={_printable(str(issue['detail']))}")
     for key in diag.ISSUE_KEYS:
         if key in issue:
             line += f" {key}={_printable(str(issue[key]))}"
     return line
 
 
-def _counter_lines(d) -> list[str]:
+def _counter_lines(d: diag.Diagnostics) -> list[str]:
     return [_kv("sqlite_issues", d.issue_counts["sqlite"]), _kv("object_issues", d.issue_counts["object"]),
             _kv("chunk_issues", d.issue_counts["chunk"]), _kv("vector_issues", d.issue_counts["vector"]),
             _kv("error_issues", d.severity_counts["error"])]
 
 
-def _issue_block(d) -> list[str]:
+def _issue_block(d: diag.Diagnostics) -> list[str]:
     lines = ["issues:"]
     if d.issue_count == 0:
         lines.append("  none")
@@ -1338,6 +1352,7 @@ def cmd_check(args: Args) -> None:
         _open_failed(args, path, error)
     doc = report.to_dict()
     if report.error_kind is not None:
+        assert report.error is not None   # set with error_kind
         if report.error_kind.startswith("sqlite "):
             message = _damaged_pages_message(path, report.error_kind.split()[1])
         else:
@@ -1349,6 +1364,7 @@ def cmd_check(args: Args) -> None:
         _emit("check", args.json, 0, ["quick_check: ok", "status: ok"], doc)
         return
     d = report.diagnostics
+    assert d is not None   # a deep check that no stage stopped has its walk
     if d.ok:
         lines = ["quick_check: ok", "deep_check: ok", _kv("objects_checked", d.checked["objects"]),
                  _kv("chunks_checked", d.checked["chunks"]), _kv("vectors_checked", d.checked["vectors"]),
@@ -1383,6 +1399,7 @@ def cmd_doctor(args: Args) -> None:
         _emit("doctor", args.json, 4, lines + _actions_block(report.suggested_actions(path)), doc)
         raise Done(4)
     d = report.diagnostics
+    assert d is not None and report.summary is not None   # every stage ran
     lines = [_header("Zova doctor", path), _kv("status", report.status), "quick_check: ok", "schema: ok",
              _kv("objects_checked", d.checked["objects"]), _kv("chunks_checked", d.checked["chunks"]),
              _kv("vectors_checked", d.checked["vectors"]), _kv("loose_chunks", d.checked["loose_chunks"]),
@@ -1399,7 +1416,7 @@ _COUNT_KEYS = ("user_tables", "user_schema_objects", "user_rows", "objects", "ch
                "vector_collections", "vectors")
 
 
-def _salvage_poll(destination: str):
+def _salvage_poll(destination: str) -> Callable[[Progress], None]:
     """After the source walk (``progress.after`` is then the label), the copy
     writes the destination, whose size is shown; once it stops growing the
     copy is being accounted for and verified."""
@@ -1452,6 +1469,7 @@ def cmd_salvage(args: Args) -> None:
         lines += [_kv("issues_truncated", d.issues_truncated)] + _issue_block(d)
         lines += _actions_block(report.suggested_actions(source))
     elif not report.copied_started:
+        assert report.error is not None   # why the copy did not start
         message = explain_operation("salvage", report.error, source, destination)
         lines = [f"salvage failed: {report.error}"]
         if message:
@@ -1484,7 +1502,7 @@ _VERIFICATION_ERRORS = {"Corrupt", "ObjectCorrupt", "ObjectNotFound", "ObjectChu
                         "VectorCollectionNotFound", "VectorNotFound"}
 
 
-def _operation(args: Args, work) -> None:
+def _operation(args: Args, work: Callable[[str, str], None]) -> None:
     command = args.command
     source, destination = args.positionals
     try:
@@ -1498,14 +1516,15 @@ def _operation(args: Args, work) -> None:
               explain_operation(command, name, source, destination))
     verified = not args.no_verify
     lines = [f"{command}: ok", f"source: {source}", f"destination: {destination}"]
-    doc = {"status": "ok", "command": command, "source_path": source, "destination_path": destination}
+    doc: dict[str, str | bool] = {"status": "ok", "command": command, "source_path": source,
+                                  "destination_path": destination}
     if command != "convert":
         lines.append(_kv("verified", verified))
         doc["verified"] = verified
     _emit(command, args.json, 0, lines, doc)
 
 
-def _copying(args: Args, source: str, destination: str, copy) -> None:
+def _copying(args: Args, source: str, destination: str, copy: Callable[[], None]) -> None:
     """Runs ``copy()`` (one C call, which releases the GIL) under a progress
     line that follows the destination's size, then the verification."""
     if args.command == "convert":
@@ -1517,7 +1536,13 @@ def _copying(args: Args, source: str, destination: str, copy) -> None:
         copy()
 
 
-def _copy_open_database(args: Args, copy) -> None:
+class _CopyTo(Protocol):
+    """``Database.backup_to`` and ``Database.compact_to``, unbound."""
+
+    def __call__(self, db: Database, destination: str, /, *, verify: bool) -> None: ...
+
+
+def _copy_open_database(args: Args, copy: _CopyTo) -> None:
     """backup and compact: open the source, then copy(db, destination, verify=...)."""
     db = _open(args, args.positionals[0])
 
@@ -1565,7 +1590,7 @@ COMMANDS = {
 
 # Commands whose last positional is a file they create.
 _CREATES_DESTINATION = {"backup", "compact", "restore", "convert", "salvage"}
-_EXIT_FOR_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+_EXIT_FOR_SIGNAL: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class _Running:
@@ -1576,6 +1601,10 @@ class _Running:
     command stops within a fraction of a second of one."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """No command in flight."""
         self.token: Cancel | None = None
         self.signal: int | None = None
         self.emitted = False
@@ -1595,7 +1624,7 @@ class _Signalled(BaseException):
     _ZovaGroup.invoke takes it."""
 
 
-def _on_signal(number, _frame) -> None:
+def _on_signal(number: int, _frame: FrameType | None) -> None:
     """SIGINT and SIGTERM while zova runs (installed by _ZovaGroup.main)."""
     if _RUNNING.signal is None:
         _RUNNING.signal = number
@@ -1609,7 +1638,8 @@ def _run_cancellable(name: str, args: Args) -> int:
     destination = args.positionals[-1] if name in _CREATES_DESTINATION and len(args.positionals) == 2 \
         and not args.dry_run else None
     existed = destination is not None and os.path.lexists(destination)
-    outcome: dict = {}
+    outcome: dict[str, int] = {}
+    failures: list[BaseException] = []
     token = Cancel()
     if _RUNNING.interrupted:
         token.cancel()   # a signal came just before: the command stops at its first call
@@ -1623,7 +1653,7 @@ def _run_cancellable(name: str, args: Args) -> int:
             except Done as done:
                 outcome["code"] = done.code
             except BaseException as error:   # re-raised on the main thread, see _ZovaGroup.invoke
-                outcome["error"] = error
+                failures.append(error)
 
     if threading.current_thread() is not threading.main_thread():
         work()   # signals reach only the main thread: nothing to take them here
@@ -1635,8 +1665,8 @@ def _run_cancellable(name: str, args: Args) -> int:
     # A signal after the command wrote its report changes nothing: the job was done.
     if _RUNNING.interrupted and not _RUNNING.emitted:
         return _interrupted(name, destination if not existed else None)
-    if "error" in outcome:
-        raise outcome["error"]
+    if failures:
+        raise failures[0]
     return outcome["code"]
 
 
@@ -1645,6 +1675,7 @@ def _interrupted(name: str, destination: str | None) -> int:
     removed (the library removes its own; a half-written one is removed here),
     so nothing half-made looks finished."""
     number = _RUNNING.signal
+    assert number is not None   # called once a signal came
     message = f"{name}: {'interrupted (Ctrl-C)' if number == signal.SIGINT else 'terminated (SIGTERM)'}"
     if destination is not None:
         for suffix in ("", "-journal", "-wal", "-shm"):
@@ -1669,11 +1700,13 @@ class ZovaCommand(click.Command):
     form are checked with the messages of docs/cli.md §1), ``--help`` from its
     synopsis lines, the description and an example."""
 
+    name: str   # click's Command.name may be None; a ZovaCommand's never is
+
     def __init__(self, name: str) -> None:
         summary = dict(COMMAND_HELP)[name]
         example, note = EXAMPLES[name]
         epilog = "\b\nExample:\n  " + example
-        params = [self._option(flag) for flag in FLAGS[name]]
+        params: list[click.Parameter] = [self._option(flag) for flag in FLAGS[name]]
         params.append(click.Argument(["positionals"], nargs=-1, metavar=POSITIONALS.get(name, "<file.zova>")))
         text = summary[0].upper() + summary[1:] + "." + (f"\n\n{note}" if note else "")
         super().__init__(name, params=params, callback=self._invoke, help=text, short_help=summary,
@@ -1686,7 +1719,7 @@ class ZovaCommand(click.Command):
                                 help=OPTION_HELP[flag])
         return click.Option([flag], is_flag=True, default=False, help=OPTION_HELP[flag])
 
-    def format_usage(self, ctx: click.Context, formatter) -> None:
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         synopses = [line for line in SYNOPSIS if line.split()[0] == self.name]
         for index, line in enumerate(synopses):
             formatter.write_usage("zova", line, "Usage: " if index == 0 else "   or: ")
@@ -1703,7 +1736,8 @@ class ZovaCommand(click.Command):
             ctx.exit(2)
         return super().parse_args(ctx, args)
 
-    def _invoke(self, positionals, json=False, limit=None, deep=False, dry_run=False, no_verify=False) -> None:
+    def _invoke(self, positionals: tuple[str, ...], json: bool = False, limit: int | None = None, deep: bool = False,
+                dry_run: bool = False, no_verify: bool = False) -> None:
         args = Args(self.name, json=json, limit=diag.DEFAULT_LIMIT if limit is None else limit, deep=deep,
                     dry_run=dry_run, no_verify=no_verify, positionals=positionals)
         code = _run_cancellable(self.name, args)
@@ -1712,12 +1746,13 @@ class ZovaCommand(click.Command):
 
 
 class _ZovaGroup(click.Group):
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
         """Runs zova with SIGINT and SIGTERM taken by _on_signal (from the main
         thread; elsewhere the signals are not ours to take)."""
         if threading.current_thread() is not threading.main_thread():
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        _RUNNING.__init__()
+        _RUNNING.reset()
         previous = {number: signal.signal(number, _on_signal) for number in _EXIT_FOR_SIGNAL}
         try:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
@@ -1729,7 +1764,7 @@ class _ZovaGroup(click.Group):
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
-            _RUNNING.__init__()
+            _RUNNING.reset()
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
@@ -1753,7 +1788,7 @@ class _ZovaGroup(click.Group):
             ctx.exit(2)
         return super().parse_args(ctx, args)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, SystemExit):

@@ -123,7 +123,8 @@ class Issue:
             object_id, chunk_hash, collection, vector_id, table and rowid that
             are not None.
         """
-        out: dict[str, str | int] = {"area": self.area, "kind": self.kind, "severity": self.severity, "detail": self.detail}
+        out: dict[str, str | int] = {"area": self.area, "kind": self.kind, "severity": self.severity,
+                                     "detail": self.detail}
         for key in ISSUE_KEYS:
             value = getattr(self, key)
             if value is not None:

@@ -180,11 +180,12 @@ class SalvageReport:
         if self.error is not None and not self.copied_started:
             return {"status": "error", "command": "salvage", "source_path": self.source_path,
                     "destination_path": self.destination_path, "error": self.error, "destination_verified": False}
-        out: dict[str, Any] = {"status": self.status, "command": "salvage", "dry_run": False, "will_write_destination": True,
-               "source_path": self.source_path, "destination_path": self.destination_path,
-               "destination_verified": self.destination_verified, "recoverability": self.recoverability,
-               "copied": dict(self.copied), "recoverable": dict(self.recoverable), "skipped": dict(self.skipped),
-               **_counts(d), "suggested_actions": self.suggested_actions()}
+        out: dict[str, Any] = {
+            "status": self.status, "command": "salvage", "dry_run": False, "will_write_destination": True,
+            "source_path": self.source_path, "destination_path": self.destination_path,
+            "destination_verified": self.destination_verified, "recoverability": self.recoverability,
+            "copied": dict(self.copied), "recoverable": dict(self.recoverable), "skipped": dict(self.skipped),
+            **_counts(d), "suggested_actions": self.suggested_actions()}
         if self.destination_removed:
             out["destination_removed"] = True
         if self.error is not None:
