@@ -30,7 +30,9 @@ SENTINEL_MESSAGE = "no such table: sentinel_missing_table"
 
 def header_functions() -> list[str]:
     text = re.sub(r"/\*.*?\*/", "", HEADER.read_text(), flags=re.S)
-    return re.findall(r"^[A-Za-z_][\w \*]*?\b(zova_\w+)\s*\(", text, flags=re.M)
+    # A declaration is a zova_ name, its parameter list and `;` (the return type
+    # may be on the line before).
+    return re.findall(r"\b(zova_\w+)\s*\([^;{}]*\)\s*;", text)
 
 
 @dataclass
@@ -40,7 +42,8 @@ class Row:
     kind: "request" (takes `const X_request *` with a handle field), "message"
     (request without handle; diagnostics via out_error_message), "direct" (takes
     a handle pointer), "pure" (id helpers), "static" (version, status name, last
-    error text; never fail), "free" (NULL-safe void free functions).
+    error text; never fail), "free" (NULL-safe void free functions), "cancel"
+    (the cancellation tokens of docs/c-api.md §4.15, NULL-tolerant by design).
     required: pointer fields whose NULL gives INVALID_ARGUMENT(1), in check order.
     pairs: (pointer field, length field) pairs where NULL with len > 0 gives 1.
     """
@@ -58,7 +61,8 @@ def R(request: str, handle: str = "db", required=(), pairs=()) -> Row:
 SEARCH_Q = [("query", "query_len")]
 SEARCH_IN = [("query", "query_len"), ("candidate_ids", "candidate_count")]
 
-# docs/c-api.md §7, one row per exported function (91 + zova_object_put_many + zova_vector_search_batch).
+# docs/c-api.md §7, one row per exported function (the 91 of upstream, zova_object_put_many,
+# zova_vector_search_batch and the 5 cancellation functions of docs/c-api.md §4.15).
 TABLE: dict[str, Row] = {
     # §7.1
     "zova_abi_version_major": Row("static"),
@@ -75,6 +79,11 @@ TABLE: dict[str, Row] = {
     "zova_vector_search_results_free": Row("free", "zova_vector_search_results"),
     "zova_vector_collection_info_free": Row("free", "zova_vector_collection_info"),
     "zova_vector_collection_list_free": Row("free", "zova_vector_collection_list"),
+    "zova_cancel_create": Row("cancel"),
+    "zova_cancel_request": Row("cancel"),
+    "zova_cancel_requested": Row("cancel"),
+    "zova_cancel_free": Row("cancel"),
+    "zova_thread_set_cancel": Row("cancel"),
     "zova_object_id_from_bytes": Row("pure", "zova_object_id"),
     "zova_object_chunk_id_from_bytes": Row("pure", "zova_object_chunk_id"),
     # §7.2
@@ -195,8 +204,8 @@ PAIR_CASES = [(name, p, n) for name, row in sorted(TABLE.items()) for p, n in ro
 def test_table_covers_every_header_function_5_1():
     """A function added to include/zova.h without a row here fails this test."""
     declared = header_functions()
-    assert len(declared) == 93, declared
-    assert len(set(declared)) == 93
+    assert len(declared) == 98, declared
+    assert len(set(declared)) == 98
     assert sorted(declared) == sorted(TABLE), set(declared) ^ set(TABLE)
     for name in declared:
         assert hasattr(lib, name), name
@@ -962,6 +971,19 @@ def test_static_functions_never_fail_7_1(name):
         assert ffi.string(function()) == b"0.17.0"
     else:
         assert function() in (0, 17)
+
+
+def test_cancel_tokens_take_null_4_15():
+    """NULL out is the one error; a NULL token is ignored, reads as not
+    requested, and unbinds the thread."""
+    assert [name for name, row in TABLE.items() if row.kind == "cancel"] == [
+        "zova_cancel_create", "zova_cancel_request", "zova_cancel_requested", "zova_cancel_free",
+        "zova_thread_set_cancel"]
+    assert lib.zova_cancel_create(ffi.NULL) == lib.ZOVA_INVALID_ARGUMENT
+    lib.zova_cancel_request(ffi.NULL)
+    assert lib.zova_cancel_requested(ffi.NULL) == 0
+    lib.zova_cancel_free(ffi.NULL)
+    assert lib.zova_thread_set_cancel(ffi.NULL) == lib.ZOVA_OK
 
 
 def test_float_struct_helpers_are_native_order_5_1(env):

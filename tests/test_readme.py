@@ -44,15 +44,40 @@ def test_python_example(tmp_path, index):
     assert result.returncode == 0, result.stderr
 
 
-def test_c_example(tmp_path):
-    (tmp_path / "example.c").write_text(blocks("c")[0])
-    binary = tmp_path / "example"
-    subprocess.run([tool("gcc"), "-std=c99", "-pedantic", "-Wall", "-Werror", f"-I{ROOT / 'include'}",
-                    str(tmp_path / "example.c"), str(LIB_DIR / "libzova_c.a"), "-lpthread", "-ldl", "-lm",
-                    "-o", str(binary)], check=True)
-    result = subprocess.run([str(binary)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "hello, zova\n"
+def c_recipe() -> list[str]:
+    """The command lines of the ```sh block of README's "## C" section."""
+    section = README[README.index("\n## C\n"):]
+    block = re.search(r"^```sh\n(.*?)^```$", section, flags=re.M | re.S).group(1)
+    return [line.split("#")[0].strip() for line in block.splitlines() if line.split("#")[0].strip()]
+
+
+def test_c_example_with_the_pkg_config_recipe(tmp_path):
+    """README "## C" as a user runs it: install into ~/.local, then each `cc`
+    line builds the ```c block as hello.c and ./hello runs (no LD_LIBRARY_PATH)."""
+    recipe = c_recipe()
+    assert recipe[0].startswith("python3 build.py install"), recipe
+    assert any("zova-static" in line for line in recipe) and recipe[-1] == "./hello", recipe
+    (tmp_path / "hello.c").write_text(blocks("c")[0])
+    env = {key: value for key, value in os.environ.items() if key not in ("LD_LIBRARY_PATH", "PKG_CONFIG_PATH")}
+    env["HOME"] = str(tmp_path / "home")
+    built = 0
+    for line in recipe:
+        if line.startswith("export "):
+            name, value = line[len("export "):].split("=", 1)
+            env[name] = value.replace("~", env["HOME"])
+        elif line.startswith("python3 build.py"):
+            subprocess.run(["sh", "-c", line], cwd=ROOT, env=env, check=True, capture_output=True)
+        elif line.startswith("cc "):
+            subprocess.run(["sh", "-c", line], cwd=tmp_path, env=env, check=True)
+            (tmp_path / "hello.zova").unlink(missing_ok=True)  # the program creates it
+            result = subprocess.run([str(tmp_path / "hello")], cwd=tmp_path, env=env, capture_output=True,
+                                    text=True, timeout=60)
+            assert result.returncode == 0, (line, result.stderr)
+            assert result.stdout == "hello, zova\n"
+            linked = subprocess.run(["ldd", str(tmp_path / "hello")], capture_output=True, text=True).stdout
+            assert ("libzova_c.so" in linked) == ("zova-static" not in line), (line, linked)
+            built += 1
+    assert built == 2
 
 
 def test_go_example(tmp_path):
@@ -60,9 +85,9 @@ def test_go_example(tmp_path):
     (tmp_path / "go.mod").write_text(
         "module readme\n\ngo 1.26\n\nrequire github.com/atasesli/zova/bindings/go v0.0.0\n\n"
         f"replace github.com/atasesli/zova/bindings/go => {ROOT / 'bindings' / 'go'}\n")
-    env = dict(os.environ, CGO_ENABLED="1", CGO_CFLAGS=f"-I{ROOT / 'include'}",
-               CGO_LDFLAGS=f"-L{LIB_DIR} -Wl,-Bstatic -lzova_c -Wl,-Bdynamic", GOFLAGS="-mod=mod",
-               GOPROXY="off", GOTOOLCHAIN="local")
+    # The module compiles its own copy of the C sources: no CGO_* flags, no libzova_c.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CGO_", "ZOVA_"))}
+    env.update(CGO_ENABLED="1", GOFLAGS="-mod=mod", GOPROXY="off", GOTOOLCHAIN="local")
     subprocess.run([tool("go"), "build", "-o", "example", "."], cwd=tmp_path, env=env, check=True)
     result = subprocess.run([str(tmp_path / "example")], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
