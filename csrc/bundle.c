@@ -48,10 +48,12 @@
 
 #include "cancel.c"
 #include "chunk_pipeline.c"
+#include "chunk_store.c"
 #include "chunker.c"
 #include "database.c"
 #include "deep_check.c"
 #include "memory.c"
+#include "object_read.c"
 #include "object_writer.c"
 #include "objects.c"
 #include "operations.c"

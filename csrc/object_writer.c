@@ -269,25 +269,15 @@ zova_status zova_object_writer_write(const zova_object_writer_write_request *req
 /* Inside the finish transaction: the chunks stored by earlier flushes must
  * still be there, unchanged in size, if anything has touched the file since. */
 static zova_status zv_writer_recheck(zova_object_writer *w, uint64_t count) {
-    static const char SQL_CHUNK_SIZE[] = "select size_bytes from _zova_chunks where chunk_hash = ?1";
     zv_spool_reader reader;
     zova_status status = zv_spool_reader_open(&reader, &w->stored);
     uint64_t i;
     for (i = 0; i < count && status == ZOVA_OK; i++) {
         zv_manifest_entry entry;
         const uint8_t *record;
-        sqlite3_stmt *stmt;
-        int rc;
         if (!zv_spool_read(&reader, sizeof(entry), &record)) break;
         memcpy(&entry, record, sizeof(entry));
-        stmt = zv_stmt(w->db, SQL_CHUNK_SIZE, &status);
-        if (!stmt) break;
-        sqlite3_bind_blob(stmt, 1, entry.hash, 32, SQLITE_STATIC);
-        rc = sqlite3_step(stmt);
-        if (rc == SQLITE_DONE) status = ZOVA_OBJECT_CHUNK_NOT_FOUND;
-        else if (rc != SQLITE_ROW) status = zv_sqlite_fail(w->db, rc);
-        else if (sqlite3_column_int64(stmt, 0) != entry.size) status = ZOVA_OBJECT_CORRUPT;
-        zv_stmt_release(stmt);
+        status = zv_chunk_size_is(w->db, entry.hash, entry.size);
     }
     return zv_spool_reader_close(&reader, status);
 }

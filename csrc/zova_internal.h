@@ -226,30 +226,74 @@ ZV_HIDDEN void zv_spool_reader_free(zv_spool_reader *reader);
  * stream, or when n >= ZV_CHUNK_MAX (the cut never looks further). */
 ZV_HIDDEN size_t zv_fastcdc_cut(const uint8_t *data, size_t n);
 
-/* ---- objects.c: shared by the chunk pipeline and the object writer ---- */
+/* ---- chunk_store.c: chunk rows (store, look up, verify) ---- */
+/* A chunk stored by a put or a flush, as the object's manifest will list it. */
 typedef struct zv_manifest_entry {
     uint8_t hash[32];
     uint32_t size;
     uint32_t fresh; /* the call that stored the chunk inserted its row */
 } zv_manifest_entry;
-/* Commit on OK (returning a failed commit's status), roll back otherwise. */
-ZV_HIDDEN zova_status zv_finish_transaction(zova_database *db, zova_status status);
-ZV_HIDDEN zova_status zv_object_meta(zova_database *db, const uint8_t id[32], uint64_t *out_size,
-                                     uint64_t *out_count);
-ZV_HIDDEN zova_status zv_object_verify(zova_database *db, const uint8_t id[32]);
-/* 54 unless an object row's size and chunk count are possible: at most
- * ZV_CHUNK_MAX bytes per chunk, and for a large size as many manifest rows as
- * the row claims. Run before allocating a claimed size. */
-ZV_HIDDEN zova_status zv_object_claim_check(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count);
-/* Stores one chunk whose hash the caller computed and appends its
- * zv_manifest_entry to entries. An existing row that fails verification is
- * 54, or is rewritten with the given (verified) bytes when repair is set. */
+/* Steps a statement that returns no row, then releases it. */
+ZV_HIDDEN zova_status zv_step_done(zova_database *db, sqlite3_stmt *stmt);
+/* 1 when data[0..len) hashes to hash. */
+ZV_HIDDEN int zv_chunk_bytes_match(const uint8_t hash[32], const uint8_t *data, size_t len);
+/* Reads one stored chunk row: 52 when absent, 54 when its size or bytes are
+ * inconsistent or do not hash to its key. On success *out_stmt holds the row
+ * (data in column 1) and must be released by the caller. */
+ZV_HIDDEN zova_status zv_chunk_row(zova_database *db, const uint8_t hash[32], sqlite3_stmt **out_stmt,
+                                   int64_t *out_size);
+/* OK when the chunk row exists with that size (52 absent, 54 another size);
+ * its bytes are not read. */
+ZV_HIDDEN zova_status zv_chunk_size_is(zova_database *db, const uint8_t hash[32], uint64_t size);
+/* Stores chunk bytes whose hash the caller computed; *out_fresh tells whether
+ * a new row was written. An existing row that fails verification is 54, or
+ * is rewritten with the given (verified) bytes when repair is set. */
+ZV_HIDDEN zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
+                                     int repair, int *out_fresh);
+/* zv_chunk_store, then appends the chunk's zv_manifest_entry to entries. */
 ZV_HIDDEN zova_status zv_chunk_store_entry(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
                                            int repair, zv_spool *entries);
+/* Deletes the chunk row if no manifest references it; *out_deleted says whether. */
+ZV_HIDDEN zova_status zv_chunk_delete_if_loose(zova_database *db, const uint8_t hash[32], int *out_deleted);
+
+/* ---- objects.c: object and manifest rows ---- */
+/* Commit on OK (returning a failed commit's status), roll back otherwise. */
+ZV_HIDDEN zova_status zv_finish_transaction(zova_database *db, zova_status status);
+/* Loads and validates the object row (50 missing, 54 malformed). */
+ZV_HIDDEN zova_status zv_object_meta(zova_database *db, const uint8_t id[32], uint64_t *out_size,
+                                     uint64_t *out_count);
 /* Writes the object row and its manifest rows, read from a spool of count
  * zv_manifest_entry records. */
 ZV_HIDDEN zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count,
                                        zv_spool *entries);
+
+/* ---- object_read.c: verified reads ---- */
+/* The id of the empty object: SHA-256 of no bytes. */
+ZV_HIDDEN extern const uint8_t zv_empty_sha256[32];
+/* Whether the current row of a manifest query (index, hash, offset, size,
+ * stored chunk size, ...) is row index of an object of size bytes starting at
+ * running: a 32-byte hash, a size of 1..65536 that fits in the object, and a
+ * stored chunk of that size. */
+ZV_HIDDEN int zv_manifest_row_valid(sqlite3_stmt *stmt, uint64_t index, uint64_t running, uint64_t size);
+/* Reads [offset, offset + len) of an object (len > 0 clipped to the object,
+ * size and chunk_count from its row) into out, locating the first chunk by
+ * binary search and checking the manifest rows it reads and the chunks it
+ * copies from; a read of the whole object checks its hash instead of each
+ * chunk's. 54 for any inconsistency. */
+ZV_HIDDEN zova_status zv_object_read(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t chunk_count,
+                                     uint64_t offset, uint8_t *out, size_t len);
+/* 54 unless an object row's size and chunk count are possible: at most
+ * ZV_CHUNK_MAX bytes per chunk, and for a large size as many manifest rows as
+ * the row claims. Run before allocating a claimed size. */
+ZV_HIDDEN zova_status zv_object_claim_check(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count);
+/* Loads a whole verified object into a new malloc'd buffer (NULL for size 0). */
+ZV_HIDDEN zova_status zv_object_load(zova_database *db, const uint8_t id[32], uint8_t **out_data, size_t *out_len);
+/* For a fresh output buffer of a large read (malloc'd by the library or by
+ * a binding, never the caller's): asks the kernel to back it with
+ * transparent huge pages where it can (Linux madvise); a hint, nothing else. */
+ZV_HIDDEN void zv_advise_huge_pages(void *data, size_t len);
+/* Verifies a stored object as a full read would, without keeping its bytes. */
+ZV_HIDDEN zova_status zv_object_verify(zova_database *db, const uint8_t id[32]);
 
 /* ---- chunk_pipeline.c: cut, hash and store a stream on two threads ---- */
 /* A cutter reads a spool from its start, cutting FastCDC-v1 chunks and

@@ -274,6 +274,12 @@ static int zv_py_object_claim_check(zova_database *db, const uint8_t *id) {
     return zv_unlock(db, status);
 }
 
+/* ---- objects: the fresh buffer get_object and read_object_range fill
+ * (python/zova/objects.py _fill_buffer) asks for huge pages ---- */
+static void zv_py_advise_huge_pages(uint8_t *data, size_t len) {
+    zv_advise_huge_pages(data, len);
+}
+
 /* ---- objects: whether SHA-256 runs on the CPU's SHA extensions (benchmarks report it) ---- */
 int zv_sha256_accelerated(void);
 static int zv_py_sha256_accelerated(void) {

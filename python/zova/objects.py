@@ -799,6 +799,8 @@ class ObjectMethods(MixinBase):
         _require_id(id, ObjectId)
         copied = ffi.new("size_t *")
         target = ffi.from_buffer("uint8_t[]", buffer) if len(buffer) else ffi.NULL
+        if len(buffer):
+            lib.zv_py_advise_huge_pages(target, len(buffer))  # a fresh _fill_buffer: faults in fewer pages
         request = ffi.new("zova_object_read_range_request *",
                           [self._handle(), id._cdata("zova_object_id"), offset, target, len(buffer), copied])
         self._call(lib.zova_object_read_range, request)

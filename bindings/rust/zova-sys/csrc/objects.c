@@ -1,10 +1,10 @@
 /*
- * objects.c - content-addressed objects (docs/file-format.md §3, docs/c-api.md §4.9, §7.6): put
- * (one and many), verified get and range reads, manifests, delete with chunk
- * reference cleanup, loose chunk get/put/delete and assembly from stored chunks.
- * Objects of 1 MiB or more are cut, hashed and stored through the chunk
- * pipeline (chunk_pipeline.c). The chunk-storage and verification helpers
- * here are shared with it and with the object writer (object_writer.c).
+ * objects.c - content-addressed objects (docs/file-format.md §3, docs/c-api.md §4.9, §7.6): the
+ * object ABI functions -- put (one and many), get and range reads (verified
+ * by object_read.c), manifests, delete with chunk reference cleanup, loose
+ * chunk get/put/delete and assembly from stored chunks -- and the object and
+ * manifest rows. Objects of 1 MiB or more are cut, hashed and stored through
+ * the chunk pipeline (chunk_pipeline.c); chunk rows are chunk_store.c's.
  */
 #include "zova_internal.h"
 
@@ -14,7 +14,6 @@
 static const char SQL_OBJECT_ROW[] =
     "select size_bytes, chunk_count, chunker from _zova_objects where object_id = ?1";
 static const char SQL_OBJECT_EXISTS[] = "select 1 from _zova_objects where object_id = ?1";
-static const char SQL_MANIFEST_COUNT[] = "select count(*) from _zova_object_chunks where object_id = ?1";
 static const char SQL_OBJECT_INSERT[] =
     "insert into _zova_objects(object_id, size_bytes, chunk_count, chunker) values (?1, ?2, ?3, 'fastcdc-v1')";
 static const char SQL_MANIFEST_INSERT[] =
@@ -23,56 +22,15 @@ static const char SQL_MANIFEST_INSERT[] =
 static const char SQL_MANIFEST_ROWS[] =
     "select m.chunk_index, m.chunk_hash, m.offset, m.size_bytes, c.size_bytes from _zova_object_chunks m "
     "left join _zova_chunks c on c.chunk_hash = m.chunk_hash where m.object_id = ?1 order by m.chunk_index";
-static const char SQL_MANIFEST_ROWS_WITH_DATA[] =
-    "select m.chunk_index, m.chunk_hash, m.offset, m.size_bytes, c.size_bytes, c.data from _zova_object_chunks m "
-    "left join _zova_chunks c on c.chunk_hash = m.chunk_hash where m.object_id = ?1 order by m.chunk_index";
-static const char SQL_CHUNK_ROW[] = "select size_bytes, data from _zova_chunks where chunk_hash = ?1";
-static const char SQL_CHUNK_INSERT_OR_IGNORE[] =
-    "insert or ignore into _zova_chunks(chunk_hash, size_bytes, data) values (?1, ?2, ?3)";
-static const char SQL_CHUNK_REPAIR[] = "update _zova_chunks set size_bytes = ?2, data = ?3 where chunk_hash = ?1";
-static const char SQL_CHUNK_DELETE_IF_LOOSE[] =
-    "delete from _zova_chunks where chunk_hash = ?1 and not exists "
-    "(select 1 from _zova_object_chunks where chunk_hash = ?1)";
 static const char SQL_OBJECT_DELETE_CHUNKS[] =
     "delete from _zova_chunks where chunk_hash in (select chunk_hash from _zova_object_chunks where object_id = ?1) "
     "and chunk_hash not in (select chunk_hash from _zova_object_chunks where object_id <> ?1)";
 static const char SQL_OBJECT_DELETE_MANIFEST[] = "delete from _zova_object_chunks where object_id = ?1";
 static const char SQL_OBJECT_DELETE_ROW[] = "delete from _zova_objects where object_id = ?1";
 
-static const uint8_t zv_empty_sha256[32] = {0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
-                                            0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
-                                            0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
-
 #define ZV_INT64_MAX_U ((uint64_t)INT64_MAX)
 
 /* ---- small helpers ---- */
-
-static zova_status zv_step_done(zova_database *db, sqlite3_stmt *stmt) {
-    int rc = sqlite3_step(stmt);
-    zova_status status = rc == SQLITE_DONE ? ZOVA_OK : zv_sqlite_fail(db, rc);
-    zv_stmt_release(stmt);
-    return status;
-}
-
-static int zv_column_is_int(sqlite3_stmt *stmt, int column) {
-    return sqlite3_column_type(stmt, column) == SQLITE_INTEGER;
-}
-
-static int zv_column_is_hash(sqlite3_stmt *stmt, int column) {
-    return sqlite3_column_type(stmt, column) == SQLITE_BLOB && sqlite3_column_bytes(stmt, column) == 32;
-}
-
-/* One row of SQL_MANIFEST_ROWS (index, hash, offset, size, stored chunk
- * size): the expected index, a 32-byte hash, the running offset, a size of
- * 1..65536 that fits in the object, and a stored chunk of that size. */
-static int zv_manifest_row_valid(sqlite3_stmt *stmt, uint64_t index, uint64_t running, uint64_t size) {
-    int64_t chunk_size = sqlite3_column_int64(stmt, 3);
-    return zv_column_is_int(stmt, 0) && (uint64_t)sqlite3_column_int64(stmt, 0) == index &&
-           zv_column_is_hash(stmt, 1) && zv_column_is_int(stmt, 2) &&
-           (uint64_t)sqlite3_column_int64(stmt, 2) == running && zv_column_is_int(stmt, 3) && chunk_size > 0 &&
-           chunk_size <= ZV_CHUNK_MAX && (uint64_t)chunk_size <= size - running &&
-           sqlite3_column_type(stmt, 4) != SQLITE_NULL && sqlite3_column_int64(stmt, 4) == chunk_size;
-}
 
 /* Ends an internal write transaction: commit on success, roll back otherwise. */
 zova_status zv_finish_transaction(zova_database *db, zova_status status) {
@@ -100,7 +58,7 @@ zova_status zv_object_meta(zova_database *db, const uint8_t id[32], uint64_t *ou
         status = zv_sqlite_fail(db, rc);
     } else {
         const unsigned char *chunker = sqlite3_column_text(stmt, 2);
-        if (!zv_column_is_int(stmt, 0) || !zv_column_is_int(stmt, 1) || sqlite3_column_int64(stmt, 0) < 0 ||
+        if (sqlite3_column_type(stmt, 0) != SQLITE_INTEGER || sqlite3_column_type(stmt, 1) != SQLITE_INTEGER || sqlite3_column_int64(stmt, 0) < 0 ||
             sqlite3_column_int64(stmt, 1) < 0 || sqlite3_column_type(stmt, 2) != SQLITE_TEXT || !chunker ||
             strcmp((const char *)chunker, "fastcdc-v1") != 0) {
             status = ZOVA_OBJECT_CORRUPT;
@@ -124,217 +82,6 @@ static zova_status zv_object_exists(zova_database *db, const uint8_t id[32], int
     else status = zv_sqlite_fail(db, rc);
     zv_stmt_release(stmt);
     return status;
-}
-
-static zova_status zv_chunk_row(zova_database *db, const uint8_t hash[32], sqlite3_stmt **out_stmt,
-                                int64_t *out_size);
-
-/* ---- verified reads ---- */
-
-/* Reads [offset, offset + len) of a verified object into out (len already
- * clipped to the object), checking every manifest row up to the end of the
- * range. A partial read re-hashes every chunk it copies from; a read of the
- * whole object checks the object hash. 54 for any inconsistency. */
-static zova_status zv_object_read(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t chunk_count,
-                                  uint64_t offset, uint8_t *out, size_t len) {
-    int whole = offset == 0 && len == size;
-    zova_status status = ZOVA_OK;
-    sqlite3_stmt *stmt;
-    zv_sha256_ctx object_hash;
-    uint64_t index = 0, running = 0, end = offset + len;
-    int rc = SQLITE_ROW;
-
-    if (chunk_count == 0) {
-        if (size != 0 || memcmp(id, zv_empty_sha256, 32) != 0) return ZOVA_OBJECT_CORRUPT;
-        return ZOVA_OK;
-    }
-    if (chunk_count > size) return ZOVA_OBJECT_CORRUPT;
-    /* A whole read takes the bytes from the join; a partial read fetches only
-     * the chunks it overlaps. */
-    stmt = zv_stmt(db, whole ? SQL_MANIFEST_ROWS_WITH_DATA : SQL_MANIFEST_ROWS, &status);
-    if (!stmt) return status;
-    if (whole) zv_sha256_init(&object_hash);
-    sqlite3_bind_blob(stmt, 1, id, 32, SQLITE_STATIC);
-    while (running < end && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t chunk_size = sqlite3_column_int64(stmt, 3);
-        const uint8_t *data;
-        sqlite3_stmt *chunk = NULL;
-        uint64_t from, to;
-        if (!zv_manifest_row_valid(stmt, index, running, size)) {
-            status = ZOVA_OBJECT_CORRUPT;
-            break;
-        }
-        running += (uint64_t)chunk_size;
-        index++;
-        if (running <= offset) continue;
-        from = offset > running - (uint64_t)chunk_size ? offset - (running - (uint64_t)chunk_size) : 0;
-        to = end < running ? (uint64_t)chunk_size - (running - end) : (uint64_t)chunk_size;
-        if (whole) {
-            /* The object hash checked below covers every chunk: a chunk whose
-             * bytes do not match its hash cannot produce the object's hash,
-             * so hashing each chunk again would only repeat the work. */
-            data = (const uint8_t *)sqlite3_column_blob(stmt, 5);
-            if (!data || sqlite3_column_bytes(stmt, 5) != chunk_size) {
-                status = !data && sqlite3_errcode(db->sql) == SQLITE_NOMEM ? ZOVA_OUT_OF_MEMORY : ZOVA_OBJECT_CORRUPT;
-                break;
-            }
-            zv_sha256_update(&object_hash, data, (size_t)chunk_size);
-        } else {
-            int64_t stored = 0;
-            status = zv_chunk_row(db, (const uint8_t *)sqlite3_column_blob(stmt, 1), &chunk, &stored);
-            if (status != ZOVA_OK) {
-                if (status == ZOVA_OBJECT_CHUNK_NOT_FOUND) status = ZOVA_OBJECT_CORRUPT;
-                break;
-            }
-            data = (const uint8_t *)sqlite3_column_blob(chunk, 1);
-        }
-        memcpy(out + (running - (uint64_t)chunk_size + from - offset), data + from, (size_t)(to - from));
-        zv_stmt_release(chunk);
-    }
-    if (status == ZOVA_OK && whole && running == end) {
-        /* Every manifest row must be accounted for. */
-        rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) status = ZOVA_OBJECT_CORRUPT;
-    }
-    if (status == ZOVA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) status = zv_sqlite_fail(db, rc);
-    zv_stmt_release(stmt);
-    if (status != ZOVA_OK) return status;
-    if (running < end) return ZOVA_OBJECT_CORRUPT; /* short copy */
-    if (whole) {
-        uint8_t digest[32];
-        if (index != chunk_count || running != size) return ZOVA_OBJECT_CORRUPT;
-        zv_sha256_final(&object_hash, digest);
-        if (memcmp(digest, id, 32) != 0) return ZOVA_OBJECT_CORRUPT;
-    }
-    return ZOVA_OK;
-}
-
-/* Sizes up to this are allocated on the object row's word; a larger claim is
- * first checked against the manifest rows that exist. */
-#define ZV_CLAIM_CHECK_ABOVE (64u << 20)
-
-zova_status zv_object_claim_check(zova_database *db, const uint8_t id[32], uint64_t size, uint64_t count) {
-    zova_status status = ZOVA_OK;
-    sqlite3_stmt *stmt;
-    int rc;
-    /* Every chunk holds at most ZV_CHUNK_MAX bytes (docs/file-format.md §2). */
-    if (count > UINT64_MAX / ZV_CHUNK_MAX || size > count * ZV_CHUNK_MAX) return ZOVA_OBJECT_CORRUPT;
-    if (size <= ZV_CLAIM_CHECK_ABOVE) return ZOVA_OK;
-    stmt = zv_stmt(db, SQL_MANIFEST_COUNT, &status);
-    if (!stmt) return status;
-    sqlite3_bind_blob(stmt, 1, id, 32, SQLITE_STATIC);
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) status = zv_sqlite_fail(db, rc);
-    else if ((uint64_t)sqlite3_column_int64(stmt, 0) != count) status = ZOVA_OBJECT_CORRUPT;
-    zv_stmt_release(stmt);
-    return status;
-}
-
-/* Loads a whole verified object into a new malloc'd buffer (NULL for size 0). */
-static zova_status zv_object_load(zova_database *db, const uint8_t id[32], uint8_t **out_data, size_t *out_len) {
-    uint64_t size = 0, count = 0;
-    uint8_t *data = NULL;
-    zova_status status = zv_object_meta(db, id, &size, &count);
-    if (status == ZOVA_OK) status = zv_object_claim_check(db, id, size, count);
-    if (status != ZOVA_OK) return status;
-    if (size > (uint64_t)SIZE_MAX) return ZOVA_OBJECT_TOO_LARGE;
-    if (size > 0) {
-        data = (uint8_t *)malloc((size_t)size);
-        if (!data) return ZOVA_OUT_OF_MEMORY;
-    }
-    status = zv_object_read(db, id, size, count, 0, data, (size_t)size);
-    if (status != ZOVA_OK) {
-        free(data);
-        return status;
-    }
-    *out_data = data;
-    *out_len = (size_t)size;
-    return ZOVA_OK;
-}
-
-/* Verifies a stored object as a full read would, without keeping its bytes. */
-zova_status zv_object_verify(zova_database *db, const uint8_t id[32]) {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    zova_status status = zv_object_load(db, id, &data, &len);
-    free(data);
-    return status;
-}
-
-/* ---- chunk rows ---- */
-
-/* Reads one stored chunk row: 52 when absent, 54 when its size or bytes are
- * inconsistent or do not hash to its key. On success *out_stmt holds the row
- * (data in column 1) and must be released by the caller. */
-static zova_status zv_chunk_row(zova_database *db, const uint8_t hash[32], sqlite3_stmt **out_stmt,
-                                int64_t *out_size) {
-    zova_status status = ZOVA_OK;
-    sqlite3_stmt *stmt = zv_stmt(db, SQL_CHUNK_ROW, &status);
-    int rc;
-    if (!stmt) return status;
-    sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) {
-        status = ZOVA_OBJECT_CHUNK_NOT_FOUND;
-    } else if (rc != SQLITE_ROW) {
-        status = zv_sqlite_fail(db, rc);
-    } else {
-        int64_t size = sqlite3_column_int64(stmt, 0);
-        const uint8_t *data;
-        uint8_t digest[32];
-        if (!zv_column_is_int(stmt, 0) || size <= 0 || size > ZV_CHUNK_MAX ||
-            sqlite3_column_type(stmt, 1) != SQLITE_BLOB) {
-            status = ZOVA_OBJECT_CORRUPT;
-        } else {
-            data = (const uint8_t *)sqlite3_column_blob(stmt, 1);
-            if (!data && sqlite3_errcode(db->sql) == SQLITE_NOMEM) {
-                status = ZOVA_OUT_OF_MEMORY;
-            } else if (!data || sqlite3_column_bytes(stmt, 1) != size) {
-                status = ZOVA_OBJECT_CORRUPT;
-            } else {
-                zv_sha256(data, (size_t)size, digest);
-                if (memcmp(digest, hash, 32) != 0) status = ZOVA_OBJECT_CORRUPT;
-            }
-        }
-        if (status == ZOVA_OK) {
-            *out_stmt = stmt;
-            *out_size = size;
-            return ZOVA_OK;
-        }
-    }
-    zv_stmt_release(stmt);
-    return status;
-}
-
-/* Stores chunk bytes whose hash the caller computed. *out_fresh tells whether
- * a new row was written. An existing row that fails verification is 54, or is
- * rewritten with the given (verified) bytes when repair is set. */
-static zova_status zv_chunk_store(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
-                                  int repair, int *out_fresh) {
-    zova_status status = ZOVA_OK;
-    sqlite3_stmt *stmt = zv_stmt(db, SQL_CHUNK_INSERT_OR_IGNORE, &status);
-    sqlite3_stmt *existing = NULL;
-    int64_t existing_size;
-    if (!stmt) return status;
-    sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, (sqlite3_int64)len);
-    sqlite3_bind_blob(stmt, 3, data, (int)len, SQLITE_STATIC);
-    status = zv_step_done(db, stmt);
-    if (status != ZOVA_OK) return status;
-    *out_fresh = sqlite3_changes(db->sql) > 0;
-    if (*out_fresh) return ZOVA_OK;
-    status = zv_chunk_row(db, hash, &existing, &existing_size);
-    if (status == ZOVA_OK) {
-        zv_stmt_release(existing);
-        return ZOVA_OK;
-    }
-    if (status != ZOVA_OBJECT_CORRUPT || !repair) return status;
-    stmt = zv_stmt(db, SQL_CHUNK_REPAIR, &status);
-    if (!stmt) return status;
-    sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, (sqlite3_int64)len);
-    sqlite3_bind_blob(stmt, 3, data, (int)len, SQLITE_STATIC);
-    return zv_step_done(db, stmt);
 }
 
 /* Writes the object row and its manifest rows. */
@@ -367,19 +114,6 @@ zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t s
         offset += entry.size;
     }
     return zv_spool_reader_close(&reader, status);
-}
-
-zova_status zv_chunk_store_entry(zova_database *db, const uint8_t hash[32], const uint8_t *data, size_t len,
-                                 int repair, zv_spool *entries) {
-    zv_manifest_entry entry;
-    int fresh = 0;
-    zova_status status = zv_chunk_store(db, hash, data, len, repair, &fresh);
-    if (status != ZOVA_OK) return status;
-    memset(&entry, 0, sizeof(entry));
-    memcpy(entry.hash, hash, 32);
-    entry.size = (uint32_t)len;
-    entry.fresh = (uint32_t)fresh;
-    return zv_spool_append(entries, &entry, sizeof(entry));
 }
 
 /* ---- put ---- */
@@ -734,17 +468,14 @@ zova_status zova_object_chunk_put(const zova_object_chunk_put_request *request) 
 
 zova_status zova_object_chunk_delete(const zova_object_chunk_delete_request *request) {
     zova_database *db;
-    zova_status status = ZOVA_OK;
-    sqlite3_stmt *stmt;
+    zova_status status;
+    int deleted = 0;
     if (!request || !request->db) return ZOVA_INVALID_ARGUMENT;
     db = request->db;
     zv_lock(db);
     if (!request->out_deleted) return zv_unlock(db, ZOVA_INVALID_ARGUMENT);
-    stmt = zv_stmt(db, SQL_CHUNK_DELETE_IF_LOOSE, &status);
-    if (!stmt) return zv_unlock(db, status);
-    sqlite3_bind_blob(stmt, 1, request->hash.bytes, 32, SQLITE_STATIC);
-    status = zv_step_done(db, stmt);
-    if (status == ZOVA_OK) *request->out_deleted = sqlite3_changes(db->sql) > 0;
+    status = zv_chunk_delete_if_loose(db, request->hash.bytes, &deleted);
+    if (status == ZOVA_OK) *request->out_deleted = (uint8_t)deleted;
     return zv_unlock(db, status);
 }
 
