@@ -118,7 +118,7 @@ zova_status zv_object_insert(zova_database *db, const uint8_t id[32], uint64_t s
 
 /* ---- put ---- */
 
-/* Chunks, stores and records one small object (its id already computed)
+/* Chunks, stores and records one object (its id already computed)
  * inside the caller's transaction, on this thread; entries is an empty spool
  * to use, copy ZV_CHUNK_MAX bytes of scratch. Each chunk is copied before it
  * is hashed and stored, and the object is hashed again over the copies: when
@@ -152,27 +152,52 @@ static zova_status zv_object_store(zova_database *db, const uint8_t id[32], cons
     return status;
 }
 
-/* Stores the objects (ids already computed) in one BEGIN IMMEDIATE transaction. */
+/* Stores one object prepared by a zv_batch (its copy, chunks and id) inside
+ * the caller's transaction; entries is an empty spool to use. */
+static zova_status zv_prepared_store(zova_database *db, const zv_prepared *p, zv_spool *entries) {
+    zova_status status = ZOVA_OK;
+    size_t c, offset = 0;
+    for (c = 0; c < p->chunks && status == ZOVA_OK; c++) {
+        status = zv_chunk_store_entry(db, p->hashes[c], p->copy + offset, p->sizes[c], 1, entries);
+        offset += p->sizes[c];
+    }
+    if (status == ZOVA_OK) status = zv_object_insert(db, p->id, (uint64_t)p->len, p->chunks, entries);
+    zv_spool_truncate(entries, 0);
+    return status;
+}
+
+/* Stores the objects in one BEGIN IMMEDIATE transaction and writes their ids
+ * to ids. Objects of up to ZV_CHUNK_MAX bytes are copied, cut and hashed by a
+ * zv_batch (on a second thread for a large batch) while this thread inserts;
+ * a larger one is hashed here, then stored by zv_object_store. */
 static zova_status zv_objects_put(zova_database *db, const uint8_t *const *data, const size_t *lens, size_t count,
-                                  const zova_object_id *ids) {
+                                  zova_object_id *ids) {
     zova_status status;
     zv_spool entries;
     size_t i;
-    uint8_t *copy = (uint8_t *)malloc(ZV_CHUNK_MAX);
-    if (!copy) return ZOVA_OUT_OF_MEMORY;
-    status = zv_begin_immediate(db);
-    if (status != ZOVA_OK) {
-        free(copy);
-        return status;
+    zv_batch *batch = zv_batch_new(data, lens, count);
+    uint8_t *copy = batch ? (uint8_t *)malloc(ZV_CHUNK_MAX) : NULL;
+    if (!copy) {
+        zv_batch_free(batch);
+        return ZOVA_OUT_OF_MEMORY;
     }
+    status = zv_begin_immediate(db);
     zv_spool_init(&entries, db);
     for (i = 0; i < count && status == ZOVA_OK; i++) {
+        const zv_prepared *p = zv_batch_next(batch);
         int exists = 0;
+        if (p->copy) memcpy(ids[i].bytes, p->id, 32);
+        else zv_sha256(data[i], lens[i], ids[i].bytes);
         status = zv_object_exists(db, ids[i].bytes, &exists);
-        if (status == ZOVA_OK && !exists) status = zv_object_store(db, ids[i].bytes, data[i], lens[i], &entries, copy);
+        if (status == ZOVA_OK && !exists) {
+            status = p->copy ? zv_prepared_store(db, p, &entries)
+                             : zv_object_store(db, ids[i].bytes, data[i], lens[i], &entries, copy);
+        }
+        zv_batch_release(batch);
     }
     zv_spool_free(&entries);
     free(copy);
+    zv_batch_free(batch);
     return zv_finish_transaction(db, status);
 }
 
@@ -217,7 +242,6 @@ zova_status zova_object_put(const zova_object_put_request *request) {
     if (request->len >= ZV_PARALLEL_PUT_MIN && sqlite3_db_readonly(db->sql, "main") == 0) {
         status = zv_object_put_parallel(db, request->data, request->len, &id);
     } else {
-        zv_sha256(request->data, request->len, id.bytes);
         status = zv_objects_put(db, &request->data, &request->len, 1, &id);
     }
     if (status == ZOVA_OK) *request->out_id = id;
@@ -244,7 +268,6 @@ zova_status zova_object_put_many(const zova_object_put_many_request *request) {
     if (request->count == 0) return zv_unlock(db, ZOVA_OK);
     ids = (zova_object_id *)malloc(request->count * sizeof(*ids));
     if (!ids) return zv_unlock(db, ZOVA_OUT_OF_MEMORY);
-    for (i = 0; i < request->count; i++) zv_sha256(request->data[i], request->lens[i], ids[i].bytes);
     status = zv_objects_put(db, request->data, request->lens, request->count, ids);
     if (status == ZOVA_OK) memcpy(request->out_ids, ids, request->count * sizeof(*ids));
     free(ids);

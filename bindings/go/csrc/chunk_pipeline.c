@@ -360,3 +360,146 @@ zova_status zv_chunks_store_view(zova_database *db, const uint8_t *data, size_t 
     zv_cutter_free(cutter);
     return status;
 }
+
+/* ---- a batch of small objects: copied, cut and hashed ahead ----
+ *
+ * zova_object_put_many's objects of up to ZV_CHUNK_MAX bytes are copied into
+ * a ring slot, cut and hashed (each chunk, and the object: its id) on a
+ * second thread up to ZV_BATCH_RING objects ahead of the inserting thread,
+ * which stores the copies: the stored bytes are the hashed ones even if the
+ * caller changes its buffers meanwhile, and each byte is hashed once. */
+#define ZV_BATCH_RING 32
+/* Smaller batches are prepared by the calling thread, one object at a time. */
+#define ZV_BATCH_THREAD_MIN 16
+
+struct zv_batch {
+    const uint8_t *const *data;
+    const size_t *lens;
+    size_t count;
+    uint8_t *copies; /* ZV_BATCH_RING * ZV_CHUNK_MAX */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    /* Under lock once the thread runs: */
+    size_t prepared, taken; /* objects; slots[k % ZV_BATCH_RING] holds object k */
+    int stop;
+    int sleeping[2]; /* [0] the thread, [1] the owner */
+    pthread_t thread;
+    int threaded;
+    zv_prepared slots[ZV_BATCH_RING];
+};
+
+/* Prepares object k into its slot (without lock). */
+static void zv_batch_prepare(zv_batch *batch, size_t k) {
+    zv_prepared *p = &batch->slots[k % ZV_BATCH_RING];
+    size_t len = batch->lens[k], offset = 0;
+    zv_sha256_ctx object_hash;
+    p->len = len;
+    p->chunks = 0;
+    if (len > ZV_CHUNK_MAX) {
+        p->copy = NULL;
+        return;
+    }
+    p->copy = batch->copies + (k % ZV_BATCH_RING) * (size_t)ZV_CHUNK_MAX;
+    if (len > 0) memcpy(p->copy, batch->data[k], len);
+    zv_sha256_init(&object_hash);
+    while (offset < len) {
+        size_t n = zv_fastcdc_cut(p->copy + offset, len - offset);
+        if (n == len) zv_sha256(p->copy, n, p->hashes[0]); /* one chunk: its hash is the object's */
+        else zv_sha256_dual(&object_hash, p->copy + offset, n, p->hashes[p->chunks]);
+        p->sizes[p->chunks++] = (uint32_t)n;
+        offset += n;
+    }
+    if (p->chunks == 1) memcpy(p->id, p->hashes[0], 32);
+    else zv_sha256_final(&object_hash, p->id);
+}
+
+static void *zv_batch_run(void *arg) {
+    zv_batch *batch = (zv_batch *)arg;
+    pthread_mutex_lock(&batch->lock);
+    while (!batch->stop && batch->prepared < batch->count) {
+        size_t k = batch->prepared;
+        if (k - batch->taken == ZV_BATCH_RING) {
+            batch->sleeping[0] = 1;
+            pthread_cond_wait(&batch->changed, &batch->lock);
+            batch->sleeping[0] = 0;
+            continue;
+        }
+        pthread_mutex_unlock(&batch->lock);
+        zv_batch_prepare(batch, k);
+        pthread_mutex_lock(&batch->lock);
+        batch->prepared = k + 1;
+        if (batch->sleeping[1]) pthread_cond_signal(&batch->changed);
+    }
+    pthread_mutex_unlock(&batch->lock);
+    return NULL;
+}
+
+zv_batch *zv_batch_new(const uint8_t *const *data, const size_t *lens, size_t count) {
+    zv_batch *batch = (zv_batch *)calloc(1, sizeof(*batch));
+    if (!batch) return NULL;
+    batch->copies = (uint8_t *)malloc((size_t)ZV_BATCH_RING * ZV_CHUNK_MAX);
+    if (!batch->copies) {
+        free(batch);
+        return NULL;
+    }
+    batch->data = data;
+    batch->lens = lens;
+    batch->count = count;
+    if (count < ZV_BATCH_THREAD_MIN) return batch;
+    if (pthread_mutex_init(&batch->lock, NULL) != 0) return batch;
+    if (pthread_cond_init(&batch->changed, NULL) != 0) {
+        pthread_mutex_destroy(&batch->lock);
+        return batch;
+    }
+    batch->threaded = zv_thread_start(&batch->thread, zv_batch_run, batch);
+    if (!batch->threaded) {
+        pthread_cond_destroy(&batch->changed);
+        pthread_mutex_destroy(&batch->lock);
+    }
+    return batch;
+}
+
+const zv_prepared *zv_batch_next(zv_batch *batch) {
+    size_t k = batch->taken;
+    if (!batch->threaded) {
+        zv_batch_prepare(batch, k);
+        return &batch->slots[k % ZV_BATCH_RING];
+    }
+    pthread_mutex_lock(&batch->lock);
+    while (batch->prepared <= k) {
+        batch->sleeping[1] = 1;
+        pthread_cond_wait(&batch->changed, &batch->lock);
+        batch->sleeping[1] = 0;
+    }
+    pthread_mutex_unlock(&batch->lock);
+    return &batch->slots[k % ZV_BATCH_RING];
+}
+
+void zv_batch_release(zv_batch *batch) {
+    if (!batch->threaded) {
+        batch->taken++;
+        return;
+    }
+    pthread_mutex_lock(&batch->lock);
+    batch->taken++;
+    /* A thread waiting for room is woken once half the ring is free, not for
+     * each slot: a wake-up per object would cost more than preparing it. */
+    if (batch->sleeping[0] && batch->prepared - batch->taken <= ZV_BATCH_RING / 2)
+        pthread_cond_signal(&batch->changed);
+    pthread_mutex_unlock(&batch->lock);
+}
+
+void zv_batch_free(zv_batch *batch) {
+    if (!batch) return;
+    if (batch->threaded) {
+        pthread_mutex_lock(&batch->lock);
+        batch->stop = 1;
+        pthread_cond_signal(&batch->changed);
+        pthread_mutex_unlock(&batch->lock);
+        pthread_join(batch->thread, NULL);
+        pthread_cond_destroy(&batch->changed);
+        pthread_mutex_destroy(&batch->lock);
+    }
+    free(batch->copies);
+    free(batch);
+}
