@@ -6,7 +6,9 @@
  * caller's bytes (through a spool view) and stop the cutter when stored. The
  * object writer keeps one cutter from its first write to its end: it cuts
  * the staging spool as writes extend it, between calls too, so a flush finds
- * part of its cutting done.
+ * part of its cutting done. The chunk rows themselves are chunk_store.c's.
+ * A put_many batch of small objects gets a simpler helper (zv_batch, at the
+ * end): each object copied, cut and hashed ahead of the inserts.
  *
  * Cutting plus the two SHA-256 streams (interleaved on the SHA extensions)
  * is the larger half of the work (here about 0.4 s per 256 MiB against 0.3 s

@@ -6,8 +6,8 @@
  * A range read finds its first chunk by a binary search over the manifest's
  * stored offsets (they grow with chunk_index), then reads only the rows and
  * chunks the range overlaps, checking each row it reads (index, contiguous
- * offset, size, the chunk row's size) and each chunk's bytes against their
- * hash: O(log chunks + bytes). A read of the whole object checks every row
+ * offset from the end of the row before the first, size, the chunk row's
+ * size) and each chunk's bytes against their hash: O(log chunks + bytes). A read of the whole object checks every row
  * and the object's own hash instead of each chunk's (a chunk whose bytes do
  * not match its hash cannot produce the object's hash).
  *
@@ -17,7 +17,7 @@
  * verifier below), which is most of the work: SHA-256 and SQLite's reads of
  * the chunk pages take about as long as each other.
  */
-#define _GNU_SOURCE /* MADV_HUGEPAGE (Linux) */
+#define _GNU_SOURCE /* MADV_HUGEPAGE, MADV_POPULATE_WRITE (Linux) */
 #include "zova_internal.h"
 
 #include <stdlib.h>
@@ -27,7 +27,7 @@
 /* Held on its row while a read runs (see zv_object_read). */
 static const char SQL_OBJECT_PIN[] = "select 1 from _zova_objects where object_id = ?1";
 static const char SQL_MANIFEST_OFFSET[] =
-    "select offset from _zova_object_chunks where object_id = ?1 and chunk_index = ?2";
+    "select offset, size_bytes from _zova_object_chunks where object_id = ?1 and chunk_index = ?2";
 /* Manifest rows from a chunk index on, with the stored chunk's size and bytes
  * (NULL when the chunk row is missing). */
 static const char SQL_MANIFEST_READ[] =
@@ -233,30 +233,53 @@ static int zv_verifier_close(zv_verifier *v, int drain) {
 
 /* ---- locating and reading ---- */
 
-/* The index of the manifest row holding byte offset (0 < offset < size): the
- * last row whose stored offset is at most offset, by binary search over
- * [0, count). The rows probed only guide the search; the read checks the
- * rows it uses, so a damaged manifest still gives 54, never wrong bytes. */
+/* Row index's stored offset and size (54 when absent or not integers). */
+static zova_status zv_manifest_probe(zova_database *db, const uint8_t id[32], uint64_t index, int64_t *out_offset,
+                                     int64_t *out_size) {
+    zova_status status = ZOVA_OK;
+    sqlite3_stmt *stmt = zv_stmt(db, SQL_MANIFEST_OFFSET, &status);
+    int rc;
+    if (!stmt) return status;
+    sqlite3_bind_blob(stmt, 1, id, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, (sqlite3_int64)index);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE || (rc == SQLITE_ROW && (!zv_column_is_int(stmt, 0) || !zv_column_is_int(stmt, 1)))) {
+        status = ZOVA_OBJECT_CORRUPT;
+    } else if (rc != SQLITE_ROW) {
+        status = zv_sqlite_fail(db, rc);
+    } else {
+        *out_offset = sqlite3_column_int64(stmt, 0);
+        *out_size = sqlite3_column_int64(stmt, 1);
+    }
+    zv_stmt_release(stmt);
+    return status;
+}
+
+/* The manifest row holding byte offset (0 < offset < size): the last row
+ * whose stored offset is at most offset, by binary search over [0, count),
+ * and where that row must start: the end of the row before it (offset plus
+ * size), so that a damaged offset in the row found is caught too. The rows
+ * probed only guide the search; the read checks the rows it uses, so a
+ * damaged manifest gives 54, never bytes from the wrong place. */
 static zova_status zv_manifest_locate(zova_database *db, const uint8_t id[32], uint64_t count, uint64_t offset,
-                                      uint64_t *out_index) {
+                                      uint64_t *out_index, uint64_t *out_start) {
     uint64_t lo = 0, hi = count;
+    int64_t row_offset = 0, row_size = 0;
     zova_status status = ZOVA_OK;
     while (hi - lo > 1 && status == ZOVA_OK) {
         uint64_t mid = lo + (hi - lo) / 2;
-        sqlite3_stmt *stmt = zv_stmt(db, SQL_MANIFEST_OFFSET, &status);
-        int rc;
-        if (!stmt) break;
-        sqlite3_bind_blob(stmt, 1, id, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)mid);
-        rc = sqlite3_step(stmt);
-        if (rc == SQLITE_DONE || (rc == SQLITE_ROW && !zv_column_is_int(stmt, 0))) status = ZOVA_OBJECT_CORRUPT;
-        else if (rc != SQLITE_ROW) status = zv_sqlite_fail(db, rc);
-        else if (sqlite3_column_int64(stmt, 0) >= 0 && (uint64_t)sqlite3_column_int64(stmt, 0) <= offset) lo = mid;
+        status = zv_manifest_probe(db, id, mid, &row_offset, &row_size);
+        if (row_offset >= 0 && (uint64_t)row_offset <= offset) lo = mid;
         else hi = mid;
-        zv_stmt_release(stmt);
     }
     *out_index = lo;
-    return status;
+    *out_start = 0;
+    if (status != ZOVA_OK || lo == 0) return status;
+    status = zv_manifest_probe(db, id, lo - 1, &row_offset, &row_size);
+    if (status != ZOVA_OK) return status;
+    if (row_offset < 0 || row_size <= 0 || row_size > ZV_CHUNK_MAX) return ZOVA_OBJECT_CORRUPT;
+    *out_start = (uint64_t)row_offset + (uint64_t)row_size;
+    return ZOVA_OK;
 }
 
 /* The stored bytes of the current SQL_MANIFEST_READ row (chunk_size bytes,
@@ -277,7 +300,7 @@ zova_status zv_object_read(zova_database *db, const uint8_t id[32], uint64_t siz
     zv_sha256_ctx object_hash;
     zv_verifier verifier;
     uint64_t index = 0, running = 0, end = offset + len;
-    int rc = SQLITE_ROW, checked, first = 1;
+    int rc = SQLITE_ROW, checked;
 
     if (chunk_count == 0) {
         if (size != 0 || memcmp(id, zv_empty_sha256, 32) != 0) return ZOVA_OBJECT_CORRUPT;
@@ -292,7 +315,8 @@ zova_status zv_object_read(zova_database *db, const uint8_t id[32], uint64_t siz
     sqlite3_bind_blob(pin, 1, id, 32, SQLITE_STATIC);
     rc = sqlite3_step(pin);
     if (rc != SQLITE_ROW) status = rc == SQLITE_DONE ? ZOVA_OBJECT_NOT_FOUND : zv_sqlite_fail(db, rc);
-    if (status == ZOVA_OK && offset > 0) status = zv_manifest_locate(db, id, chunk_count, offset, &index);
+    if (status == ZOVA_OK && offset > 0) status = zv_manifest_locate(db, id, chunk_count, offset, &index, &running);
+    if (status == ZOVA_OK && running > offset) status = ZOVA_OBJECT_CORRUPT;
     stmt = status == ZOVA_OK ? zv_stmt(db, SQL_MANIFEST_READ, &status) : NULL;
     if (!stmt) {
         zv_stmt_release(pin);
@@ -306,16 +330,12 @@ zova_status zv_object_read(zova_database *db, const uint8_t id[32], uint64_t siz
         int64_t chunk_size = sqlite3_column_int64(stmt, 3);
         const uint8_t *data;
         uint64_t start, from, to;
-        /* The first row found starts where it says (row 0 at 0) and holds
-         * the first byte; every later row follows the one before. */
-        if (first && index > 0 && zv_column_is_int(stmt, 2) && sqlite3_column_int64(stmt, 2) > 0)
-            running = (uint64_t)sqlite3_column_int64(stmt, 2);
-        if (!zv_manifest_row_valid(stmt, index, running, size) || (first && running > offset) ||
-            running + (uint64_t)chunk_size <= offset) {
+        /* Each row starts where the one before ends; the first one read
+         * holds the first byte of the range. */
+        if (!zv_manifest_row_valid(stmt, index, running, size) || running + (uint64_t)chunk_size <= offset) {
             status = ZOVA_OBJECT_CORRUPT;
             break;
         }
-        first = 0;
         start = running;
         running += (uint64_t)chunk_size;
         index++;
