@@ -392,12 +392,19 @@ def test_go_system_library_by_pkg_config(tmp_path):
     """With -tags zova_system the package compiles no C of its own and links
     the libzova_c installed by `build.py install` through pkg-config (zova.pc:
     the shared library, with an rpath); the ABI, status and statement tests and
-    the example pass against it."""
+    the example pass against it.
+
+    The go build cache does not key packages on pkg-config's output: a package
+    cached by an earlier run would keep its -L and rpath. So the prefix is a
+    fixed directory of the checkout (build/, ignored by git), installed anew
+    each run, and a define naming it (unused by the code) goes into the key."""
     _go()
-    prefix = tmp_path / "prefix"
+    prefix = ROOT / "build" / "go-system-prefix"
     subprocess.run([sys.executable, "build.py", "install", "--prefix", str(prefix)], cwd=ROOT, check=True,
                    capture_output=True, text=True, timeout=900)
-    env = _build_env(os.environ.get("PATH", ""), PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"))
+    prefix_key = hashlib.sha256(str(prefix).encode()).hexdigest()[:16]
+    env = _build_env(os.environ.get("PATH", ""), PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"),
+                     CGO_CPPFLAGS=f"-DZOVA_GO_TEST_PREFIX_{prefix_key}")
     listed = subprocess.run(["go", "list", "-tags", "zova_system", "-f", "{{.CFiles}}", "."], cwd=GO_DIR, env=env,
                             capture_output=True, text=True, check=True, timeout=120).stdout.strip()
     assert listed == "[]", listed
