@@ -386,7 +386,13 @@ def _parse_limit(value: str) -> int:
     return number
 
 
-class _LimitType(click.ParamType[int]):
+if TYPE_CHECKING:
+    _IntParamType = click.ParamType[int]
+else:  # click.ParamType is generic only from click 8.2 on; pyproject allows 8.0
+    _IntParamType = click.ParamType
+
+
+class _LimitType(_IntParamType):
     name = "limit"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
