@@ -7,7 +7,7 @@
  * object writer keeps one cutter from its first write to its end: it cuts
  * the staging spool as writes extend it, between calls too, so a flush finds
  * part of its cutting done. The chunk rows themselves are chunk_store.c's.
- * A put_many batch of small objects gets a simpler helper (zv_batch, at the
+ * A put_many batch of small objects gets a simpler helper (zv_put_batch, at the
  * end): each object copied, cut and hashed ahead of the inserts.
  *
  * Cutting plus the two SHA-256 streams (interleaved on the SHA extensions)
@@ -367,32 +367,32 @@ zova_status zv_chunks_store_view(zova_database *db, const uint8_t *data, size_t 
  *
  * zova_object_put_many's objects of up to ZV_CHUNK_MAX bytes are copied into
  * a ring slot, cut and hashed (each chunk, and the object: its id) on a
- * second thread up to ZV_BATCH_RING objects ahead of the inserting thread,
+ * second thread up to ZV_PUT_BATCH_RING objects ahead of the inserting thread,
  * which stores the copies: the stored bytes are the hashed ones even if the
  * caller changes its buffers meanwhile, and each byte is hashed once. */
-#define ZV_BATCH_RING 32
+#define ZV_PUT_BATCH_RING 32
 /* Smaller batches are prepared by the calling thread, one object at a time. */
-#define ZV_BATCH_THREAD_MIN 16
+#define ZV_PUT_BATCH_THREAD_MIN 16
 
-struct zv_batch {
+struct zv_put_batch {
     const uint8_t *const *data;
     const size_t *lens;
     size_t count;
-    uint8_t *copies; /* ZV_BATCH_RING * ZV_CHUNK_MAX */
+    uint8_t *copies; /* ZV_PUT_BATCH_RING * ZV_CHUNK_MAX */
     pthread_mutex_t lock;
     pthread_cond_t changed;
     /* Under lock once the thread runs: */
-    size_t prepared, taken; /* objects; slots[k % ZV_BATCH_RING] holds object k */
+    size_t prepared, taken; /* objects; slots[k % ZV_PUT_BATCH_RING] holds object k */
     int stop;
     int sleeping[2]; /* [0] the thread, [1] the owner */
     pthread_t thread;
     int threaded;
-    zv_prepared slots[ZV_BATCH_RING];
+    zv_prepared slots[ZV_PUT_BATCH_RING];
 };
 
 /* Prepares object k into its slot (without lock). */
-static void zv_batch_prepare(zv_batch *batch, size_t k) {
-    zv_prepared *p = &batch->slots[k % ZV_BATCH_RING];
+static void zv_put_batch_prepare(zv_put_batch *batch, size_t k) {
+    zv_prepared *p = &batch->slots[k % ZV_PUT_BATCH_RING];
     size_t len = batch->lens[k], offset = 0;
     zv_sha256_ctx object_hash;
     p->len = len;
@@ -401,7 +401,7 @@ static void zv_batch_prepare(zv_batch *batch, size_t k) {
         p->copy = NULL;
         return;
     }
-    p->copy = batch->copies + (k % ZV_BATCH_RING) * (size_t)ZV_CHUNK_MAX;
+    p->copy = batch->copies + (k % ZV_PUT_BATCH_RING) * (size_t)ZV_CHUNK_MAX;
     if (len > 0) memcpy(p->copy, batch->data[k], len);
     zv_sha256_init(&object_hash);
     while (offset < len) {
@@ -415,19 +415,19 @@ static void zv_batch_prepare(zv_batch *batch, size_t k) {
     else zv_sha256_final(&object_hash, p->id);
 }
 
-static void *zv_batch_run(void *arg) {
-    zv_batch *batch = (zv_batch *)arg;
+static void *zv_put_batch_run(void *arg) {
+    zv_put_batch *batch = (zv_put_batch *)arg;
     pthread_mutex_lock(&batch->lock);
     while (!batch->stop && batch->prepared < batch->count) {
         size_t k = batch->prepared;
-        if (k - batch->taken == ZV_BATCH_RING) {
+        if (k - batch->taken == ZV_PUT_BATCH_RING) {
             batch->sleeping[0] = 1;
             pthread_cond_wait(&batch->changed, &batch->lock);
             batch->sleeping[0] = 0;
             continue;
         }
         pthread_mutex_unlock(&batch->lock);
-        zv_batch_prepare(batch, k);
+        zv_put_batch_prepare(batch, k);
         pthread_mutex_lock(&batch->lock);
         batch->prepared = k + 1;
         if (batch->sleeping[1]) pthread_cond_signal(&batch->changed);
@@ -436,10 +436,10 @@ static void *zv_batch_run(void *arg) {
     return NULL;
 }
 
-zv_batch *zv_batch_new(const uint8_t *const *data, const size_t *lens, size_t count) {
-    zv_batch *batch = (zv_batch *)calloc(1, sizeof(*batch));
+zv_put_batch *zv_put_batch_new(const uint8_t *const *data, const size_t *lens, size_t count) {
+    zv_put_batch *batch = (zv_put_batch *)calloc(1, sizeof(*batch));
     if (!batch) return NULL;
-    batch->copies = (uint8_t *)malloc((size_t)ZV_BATCH_RING * ZV_CHUNK_MAX);
+    batch->copies = (uint8_t *)malloc((size_t)ZV_PUT_BATCH_RING * ZV_CHUNK_MAX);
     if (!batch->copies) {
         free(batch);
         return NULL;
@@ -447,13 +447,13 @@ zv_batch *zv_batch_new(const uint8_t *const *data, const size_t *lens, size_t co
     batch->data = data;
     batch->lens = lens;
     batch->count = count;
-    if (count < ZV_BATCH_THREAD_MIN) return batch;
+    if (count < ZV_PUT_BATCH_THREAD_MIN) return batch;
     if (pthread_mutex_init(&batch->lock, NULL) != 0) return batch;
     if (pthread_cond_init(&batch->changed, NULL) != 0) {
         pthread_mutex_destroy(&batch->lock);
         return batch;
     }
-    batch->threaded = zv_thread_start(&batch->thread, zv_batch_run, batch);
+    batch->threaded = zv_thread_start(&batch->thread, zv_put_batch_run, batch);
     if (!batch->threaded) {
         pthread_cond_destroy(&batch->changed);
         pthread_mutex_destroy(&batch->lock);
@@ -461,11 +461,11 @@ zv_batch *zv_batch_new(const uint8_t *const *data, const size_t *lens, size_t co
     return batch;
 }
 
-const zv_prepared *zv_batch_next(zv_batch *batch) {
+const zv_prepared *zv_put_batch_next(zv_put_batch *batch) {
     size_t k = batch->taken;
     if (!batch->threaded) {
-        zv_batch_prepare(batch, k);
-        return &batch->slots[k % ZV_BATCH_RING];
+        zv_put_batch_prepare(batch, k);
+        return &batch->slots[k % ZV_PUT_BATCH_RING];
     }
     pthread_mutex_lock(&batch->lock);
     while (batch->prepared <= k) {
@@ -474,10 +474,10 @@ const zv_prepared *zv_batch_next(zv_batch *batch) {
         batch->sleeping[1] = 0;
     }
     pthread_mutex_unlock(&batch->lock);
-    return &batch->slots[k % ZV_BATCH_RING];
+    return &batch->slots[k % ZV_PUT_BATCH_RING];
 }
 
-void zv_batch_release(zv_batch *batch) {
+void zv_put_batch_release(zv_put_batch *batch) {
     if (!batch->threaded) {
         batch->taken++;
         return;
@@ -486,12 +486,12 @@ void zv_batch_release(zv_batch *batch) {
     batch->taken++;
     /* A thread waiting for room is woken once half the ring is free, not for
      * each slot: a wake-up per object would cost more than preparing it. */
-    if (batch->sleeping[0] && batch->prepared - batch->taken <= ZV_BATCH_RING / 2)
+    if (batch->sleeping[0] && batch->prepared - batch->taken <= ZV_PUT_BATCH_RING / 2)
         pthread_cond_signal(&batch->changed);
     pthread_mutex_unlock(&batch->lock);
 }
 
-void zv_batch_free(zv_batch *batch) {
+void zv_put_batch_free(zv_put_batch *batch) {
     if (!batch) return;
     if (batch->threaded) {
         pthread_mutex_lock(&batch->lock);

@@ -152,7 +152,7 @@ static zova_status zv_object_store(zova_database *db, const uint8_t id[32], cons
     return status;
 }
 
-/* Stores one object prepared by a zv_batch (its copy, chunks and id) inside
+/* Stores one object prepared by a zv_put_batch (its copy, chunks and id) inside
  * the caller's transaction; entries is an empty spool to use. */
 static zova_status zv_prepared_store(zova_database *db, const zv_prepared *p, zv_spool *entries) {
     zova_status status = ZOVA_OK;
@@ -168,23 +168,23 @@ static zova_status zv_prepared_store(zova_database *db, const zv_prepared *p, zv
 
 /* Stores the objects in one BEGIN IMMEDIATE transaction and writes their ids
  * to ids. Objects of up to ZV_CHUNK_MAX bytes are copied, cut and hashed by a
- * zv_batch (on a second thread for a large batch) while this thread inserts;
+ * zv_put_batch (on a second thread for a large batch) while this thread inserts;
  * a larger one is hashed here, then stored by zv_object_store. */
 static zova_status zv_objects_put(zova_database *db, const uint8_t *const *data, const size_t *lens, size_t count,
                                   zova_object_id *ids) {
     zova_status status;
     zv_spool entries;
     size_t i;
-    zv_batch *batch = zv_batch_new(data, lens, count);
+    zv_put_batch *batch = zv_put_batch_new(data, lens, count);
     uint8_t *copy = batch ? (uint8_t *)malloc(ZV_CHUNK_MAX) : NULL;
     if (!copy) {
-        zv_batch_free(batch);
+        zv_put_batch_free(batch);
         return ZOVA_OUT_OF_MEMORY;
     }
     status = zv_begin_immediate(db);
     zv_spool_init(&entries, db);
     for (i = 0; i < count && status == ZOVA_OK; i++) {
-        const zv_prepared *p = zv_batch_next(batch);
+        const zv_prepared *p = zv_put_batch_next(batch);
         int exists = 0;
         if (p->copy) memcpy(ids[i].bytes, p->id, 32);
         else zv_sha256(data[i], lens[i], ids[i].bytes);
@@ -193,11 +193,11 @@ static zova_status zv_objects_put(zova_database *db, const uint8_t *const *data,
             status = p->copy ? zv_prepared_store(db, p, &entries)
                              : zv_object_store(db, ids[i].bytes, data[i], lens[i], &entries, copy);
         }
-        zv_batch_release(batch);
+        zv_put_batch_release(batch);
     }
     zv_spool_free(&entries);
     free(copy);
-    zv_batch_free(batch);
+    zv_put_batch_free(batch);
     return zv_finish_transaction(db, status);
 }
 

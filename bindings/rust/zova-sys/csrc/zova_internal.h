@@ -329,8 +329,8 @@ ZV_HIDDEN zova_status zv_chunks_store_view(zova_database *db, const uint8_t *dat
 
 /* A batch of objects for one put_many transaction: those of at most
  * ZV_CHUNK_MAX bytes are copied, cut and hashed in order, on a second thread
- * for a large batch, ahead of the caller. zv_batch_next hands out the next
- * object (waiting for it), valid until zv_batch_release; the caller takes
+ * for a large batch, ahead of the caller. zv_put_batch_next hands out the next
+ * object (waiting for it), valid until zv_put_batch_release; the caller takes
  * them in order and releases each before the next. */
 typedef struct zv_prepared {
     uint8_t *copy; /* the object's bytes to store; NULL for a larger object, not prepared */
@@ -340,12 +340,12 @@ typedef struct zv_prepared {
     uint8_t hashes[ZV_CHUNK_MAX / ZV_CHUNK_MIN][32];
     uint8_t id[32];
 } zv_prepared;
-typedef struct zv_batch zv_batch;
+typedef struct zv_put_batch zv_put_batch;
 /* NULL when out of memory; data and lens must outlive the batch. */
-ZV_HIDDEN zv_batch *zv_batch_new(const uint8_t *const *data, const size_t *lens, size_t count);
-ZV_HIDDEN const zv_prepared *zv_batch_next(zv_batch *batch);
-ZV_HIDDEN void zv_batch_release(zv_batch *batch);
-ZV_HIDDEN void zv_batch_free(zv_batch *batch);
+ZV_HIDDEN zv_put_batch *zv_put_batch_new(const uint8_t *const *data, const size_t *lens, size_t count);
+ZV_HIDDEN const zv_prepared *zv_put_batch_next(zv_put_batch *batch);
+ZV_HIDDEN void zv_put_batch_release(zv_put_batch *batch);
+ZV_HIDDEN void zv_put_batch_free(zv_put_batch *batch);
 
 /* The descriptor the unix VFS holds for path on sql's main database (file_op
  * SQLITE_FCNTL_FILE_POINTER) or its WAL (SQLITE_FCNTL_JOURNAL_POINTER), or -1
