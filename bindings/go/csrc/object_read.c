@@ -151,9 +151,9 @@ static void *zv_verifier_run(void *arg) {
     return NULL;
 }
 
-/* A verifier for a read of len bytes: with a thread when it is large and one
- * starts, else one that checks each job at once. 0 when out of resources. */
-static int zv_verifier_open(zv_verifier *v, zv_sha256_ctx *object_hash, uint8_t *out, size_t len) {
+/* A verifier for a read of len bytes into out: with a thread when it is
+ * large and one starts, else one that checks each job at once. */
+static void zv_verifier_open(zv_verifier *v, zv_sha256_ctx *object_hash, uint8_t *out, size_t len) {
     v->object_hash = object_hash;
     v->out_end = out + len;
     v->populated = v->copied = out;
@@ -161,18 +161,16 @@ static int zv_verifier_open(zv_verifier *v, zv_sha256_ctx *object_hash, uint8_t 
     v->stop = v->failed = 0;
     v->sleeping[0] = v->sleeping[1] = 0;
     v->threaded = 0;
-    if (len < ZV_VERIFY_THREAD_MIN) return 1;
-    if (pthread_mutex_init(&v->lock, NULL) != 0) return 1;
+    if (len < ZV_VERIFY_THREAD_MIN || pthread_mutex_init(&v->lock, NULL) != 0) return;
     if (pthread_cond_init(&v->changed, NULL) != 0) {
         pthread_mutex_destroy(&v->lock);
-        return 1;
+        return;
     }
     v->threaded = zv_thread_start(&v->thread, zv_verifier_run, v);
     if (!v->threaded) {
         pthread_cond_destroy(&v->changed);
         pthread_mutex_destroy(&v->lock);
     }
-    return 1;
 }
 
 /* Queues the check of data[0..len) (with the chunk's hash unless the object
