@@ -430,3 +430,38 @@ def test_a_damaged_index_that_undercounts_the_rows(db, path):
     want = [(vid, float(d).hex()) for vid, d in ref_search(1, dict(zip(ids, matrix)), q, 40)]
     for output in fill_outputs(path, ["v"]):
         assert output == f"v {want}\n"
+
+
+def test_a_cancelled_fill_leaves_no_partial_matrix(db, path):
+    """A first search cancelled while its matrix is being filled raises Interrupted (or, when
+    the cancel comes too late, returns); either way the handle's next search gives the
+    reference results: an interrupted fill caches nothing."""
+    import threading
+    rng = np.random.default_rng(9)
+    matrix = rng.standard_normal((60000, 32)).astype(np.float32)
+    db.create_vector_collection("v", VectorCollectionOptions(32, 1))
+    db.put_vectors("v", [f"r{i:05d}" for i in range(60000)], matrix)
+    q = matrix[123] + np.float32(0.001)
+    want = ids_of(db.search_vectors("v", q, 5))
+    assert want[0] == "r00123"
+    db.close()
+    for delay in (0.0, 0.002, 0.005, 0.01, 0.02, 0.04):
+        handle = zova.Database.open(path)
+        token = zova.Cancel()
+        result = {}
+
+        def first_search():
+            try:
+                with token.bound():
+                    result["ids"] = ids_of(handle.search_vectors("v", q, 5))
+            except zova.Interrupted:
+                result["ids"] = "interrupted"
+
+        worker = threading.Thread(target=first_search)
+        worker.start()
+        threading.Event().wait(delay)
+        token.cancel()
+        worker.join()
+        assert result["ids"] in ("interrupted", want)  # which one depends on the timing
+        assert ids_of(handle.search_vectors("v", q, 5)) == want
+        handle.close()
