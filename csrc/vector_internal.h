@@ -203,6 +203,10 @@ ZV_HIDDEN int zv_kern_threads(void);
 ZV_HIDDEN const char *zv_kern_name(void);
 /* *non_finite: some element is NaN/Inf; *nonzero: some element is not +-0. */
 ZV_HIDDEN void zv_kern_check_values(const float *v, size_t n, int *non_finite, int *nonzero);
+/* For `rows` contiguous rows of `dims` floats: sumsq[r] = zv_exact_sumsq of row
+ * r (the same bits), maxbits[r] = the largest (bits & 0x7fffffff) of its
+ * elements (>= 0x7f800000: a NaN or infinity; 0: all zero). */
+ZV_HIDDEN void zv_kern_row_stats(const float *m, size_t rows, size_t dims, double *sumsq, uint32_t *maxbits);
 /* Exact double-precision sums in index order (Appendix B). */
 ZV_HIDDEN double zv_exact_dot(const float *a, const float *b, size_t n);
 ZV_HIDDEN double zv_exact_sumsq(const float *a, size_t n);

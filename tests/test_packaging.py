@@ -55,6 +55,12 @@ def make_venv(python: str, where: Path) -> Path:
     return where / "bin" / "python"
 
 
+def venv_env() -> dict[str, str]:
+    """The environment for a venv's commands: nothing of this process's
+    PYTHONPATH (it could point at a working tree built for another Python)."""
+    return {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+
+
 def in_tree_build_output() -> list[str]:
     """What a setuptools build run in the tree would leave there: egg-info,
     build/lib.*, build/temp.*, build/bdist.*, dist/ (build.py's own build/lib
@@ -144,34 +150,36 @@ def test_sdist_installs_into_a_fresh_python310_venv_with_the_minimum_versions(di
     (sdist,) = dist.glob("zova-*.tar.gz")
     python = make_venv(python310(), tmp_path / "venv")
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    run([*pip, "install", *MINIMUM_PINS], timeout=900)
-    run([*pip, "install", str(sdist)], timeout=900)
-    versions = run([str(python), "-m", "pip", "list", "--format=freeze"]).stdout
+    run([*pip, "install", *MINIMUM_PINS], timeout=900, env=venv_env())
+    run([*pip, "install", str(sdist)], timeout=900, env=venv_env())
+    versions = run([str(python), "-m", "pip", "list", "--format=freeze"], env=venv_env()).stdout
     for pin in MINIMUM_PINS:
         assert pin in versions, versions
     work = tmp_path / "work"
     work.mkdir()
-    quickstart = run([str(python), str(ROOT / "examples" / "quickstart.py")], cwd=work, timeout=300)
+    quickstart = run([str(python), str(ROOT / "examples" / "quickstart.py")], cwd=work, timeout=300,
+                     env=venv_env())
     assert "nearest documents to the query" in quickstart.stdout
-    version = run([str(tmp_path / "venv" / "bin" / "zova"), "--version"]).stdout
+    version = run([str(tmp_path / "venv" / "bin" / "zova"), "--version"], env=venv_env()).stdout
     assert "0.17.0" in version
     suites = run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--rootdir={ROOT}",
-                  *(str(ROOT / "tests" / name) for name in MINIMUM_SUITES)], cwd=work, timeout=1200)
+                  *(str(ROOT / "tests" / name) for name in MINIMUM_SUITES)], cwd=work, timeout=1200, env=venv_env())
     assert re.search(r"\d+ passed", suites.stdout) and "failed" not in suites.stdout, suites.stdout
-    imported_from = run([str(python), "-c", "import zova; print(zova.__file__)"], cwd=work).stdout
+    imported_from = run([str(python), "-c", "import zova; print(zova.__file__)"], cwd=work, env=venv_env()).stdout
     assert str(tmp_path / "venv") in imported_from
 
 
 def test_library_builds_with_a_python_that_has_no_cffi(tmp_path):
     """`build.py lib` and `build.py install` need no third-party module."""
     python = make_venv(sys.executable, tmp_path / "venv")
-    missing = subprocess.run([str(python), "-c", "import cffi"], capture_output=True)
+    missing = subprocess.run([str(python), "-c", "import cffi"], capture_output=True, env=venv_env())
     assert missing.returncode != 0, "the fresh venv unexpectedly has cffi"
     out = tmp_path / "out" / "lib"
-    run([str(python), str(ROOT / "build.py"), "lib", "--out", str(out)], timeout=900)
+    run([str(python), str(ROOT / "build.py"), "lib", "--out", str(out)], timeout=900, env=venv_env())
     assert (out / "libzova_c.a").exists() and (out / "libzova_c.so").exists()
     assert exported_symbols(out / "libzova_c.so") == sorted(HEADER_FUNCTIONS)
-    run([str(python), str(ROOT / "build.py"), "install", "--prefix", str(tmp_path / "prefix")], timeout=900)
+    run([str(python), str(ROOT / "build.py"), "install", "--prefix", str(tmp_path / "prefix")], timeout=900,
+        env=venv_env())
     assert (tmp_path / "prefix" / "lib" / "pkgconfig" / "zova-static.pc").exists()
 
 

@@ -318,3 +318,44 @@ def test_closed_handles_raise_closed_handle_error(db):
     db.close()
     with pytest.raises(zova.ClosedHandleError, match="database is closed"):
         db.put_object(b"x")
+
+
+def test_first_vector_search_races_puts_and_close_on_one_handle(tmp_path):
+    """A first search fills the matrix (csrc/vector_cache.c, with its helper thread) while
+    other threads put vectors and the main thread closes the handle: each search returns the
+    right nearest row or raises ClosedHandleError, nothing crashes or hangs."""
+    out = run_child(tmp_path, f'''
+        import numpy as np
+        rng = np.random.default_rng(3)
+        matrix = rng.standard_normal((20000, 16)).astype(np.float32)
+        with zova.Database.create(path) as db:
+            db.create_vector_collection("v", zova.VectorCollectionOptions(16, 1))
+            db.put_vectors("v", [f"r{{i:05d}}" for i in range(20000)], matrix)
+        q = matrix[77] + np.float32(0.001)
+        outcomes = {{"found": 0, "closed": 0}}
+        for round in range({12 * ROUNDS}):
+            db = zova.Database.open(path)
+            def searcher():
+                for _ in range(3):
+                    try:
+                        check(db.search_vectors("v", q, 1)[0].id == "r00077", "wrong nearest row")
+                        outcomes["found"] += 1
+                    except ClosedHandleError:
+                        outcomes["closed"] += 1
+            def putter():
+                for i in range(20):
+                    try:
+                        db.put_vector("v", f"far{{round}}-{{i}}", [100.0 + i] * 16)
+                    except ClosedHandleError:
+                        return
+            threads = [threading.Thread(target=searcher), threading.Thread(target=searcher),
+                       threading.Thread(target=putter)]
+            for t in threads:
+                t.start()
+            threading.Event().wait(0.002 * (round % 6))
+            db.close()
+            for t in threads:
+                t.join()
+        print(outcomes)
+    ''')
+    assert "found" in out

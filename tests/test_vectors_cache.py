@@ -323,3 +323,145 @@ def test_overlay_falls_back_on_rows_deleted_without_the_hook(filled):
     assert db.search_vectors("v", q, 1)[0].id == "r006"
     db.rollback()
     assert len(db.search_vectors("v", q, 1000)) == 500
+
+
+# ---- the fill of a new matrix (csrc/vector_cache.c): helper thread or calling thread ----
+
+FILL_SCRIPT = """
+import sys, numpy as np, zova
+db = zova.Database.open(sys.argv[1])
+rng = np.random.default_rng(5)
+for name in sys.argv[2:]:
+    q = rng.standard_normal(db.vector_collection_info(name).dimensions).astype(np.float32)
+    try:
+        print(name, [(r.id, r.distance.hex()) for r in db.search_vectors(name, q, 40)])
+    except zova.ZovaError as error:
+        print(name, "status", error.status)
+"""
+
+
+def fill_outputs(path, names):
+    """The same searches on a fresh handle with the fill on a helper thread
+    (ZOVA_VECTOR_THREADS=2), on the calling thread (=1) and with the portable kernels."""
+    import os
+    outputs = []
+    for env in ({"ZOVA_VECTOR_THREADS": "2"}, {"ZOVA_VECTOR_THREADS": "1"},
+                {"ZOVA_VECTOR_THREADS": "2", "ZOVA_VECTOR_KERNEL": "portable"}):
+        done = subprocess.run([sys.executable, "-c", FILL_SCRIPT, path, *names], env=dict(os.environ, **env),
+                              capture_output=True, text=True, check=True)
+        outputs.append(done.stdout)
+    return outputs
+
+
+def test_large_fills_give_the_reference_results_on_either_thread(db, path):
+    """Collections above and below the helper-thread size, dimensions with and without a
+    multiple of 8, all metrics: exact distances identical to the reference sums (Appendix B)
+    and bit for bit the same with the fill on either thread and with the portable kernels."""
+    from test_vectors_search import ref_search
+    rng = np.random.default_rng(21)
+    expected = {}
+    for name, n, dims, metric in (("a", 9000, 37, 0), ("b", 5000, 16, 1), ("c", 4100, 3, 2), ("d", 900, 40, 0)):
+        matrix = rng.standard_normal((n, dims)).astype(np.float32)
+        matrix[::97] *= np.float32(1e-20)  # tiny norms beside ordinary ones
+        ids = [f"{name}{i:05d}" for i in range(n)]
+        db.create_vector_collection(name, VectorCollectionOptions(dims, metric))
+        db.put_vectors(name, ids, matrix)
+        expected[name] = (metric, dict(zip(ids, matrix)))
+    db.close()
+    outputs = fill_outputs(path, list(expected))
+    assert outputs[0] == outputs[1] == outputs[2]
+    rng = np.random.default_rng(5)  # the queries of FILL_SCRIPT
+    for line, (name, (metric, rows)) in zip(outputs[0].splitlines(), expected.items()):
+        q = rng.standard_normal(len(next(iter(rows.values())))).astype(np.float32)
+        want = [(vid, float(d).hex()) for vid, d in ref_search(metric, rows, q, 40)]
+        assert line == f"{name} {want}"
+
+
+@pytest.mark.parametrize("position", [0, 1023, 1024, 4500, 8999])
+@pytest.mark.parametrize("damage", ["nan", "inf", "zeros", "short", "dimensions"])
+def test_a_corrupt_row_anywhere_in_a_large_fill_is_74(db, path, position, damage):
+    """docs/file-format.md §4: every stored row is checked while the matrix is filled, in the
+    first chunk, at a chunk boundary, in the middle and in the last, partial chunk."""
+    rng = np.random.default_rng(position)
+    db.create_vector_collection("v", VectorCollectionOptions(8, 0))
+    db.put_vectors("v", [f"r{i:05d}" for i in range(9000)], rng.standard_normal((9000, 8)).astype(np.float32))
+    rowid = db.execute("select rowid from _zova_vectors order by rowid limit 1 offset ?", [position]).fetchone()[0]
+    value = {"nan": np.float32("nan"), "inf": np.float32("-inf"), "zeros": np.float32(0)}.get(damage)
+    if value is not None:
+        blob = np.ones(8, np.float32) if damage != "zeros" else np.zeros(8, np.float32)
+        blob[5] = value
+        db.exec(f"update _zova_vectors set \"values\" = x'{blob.tobytes().hex()}' where rowid = {rowid}")
+    elif damage == "short":
+        db.exec("pragma ignore_check_constraints = 1")
+        db.exec(f"update _zova_vectors set \"values\" = x'0000803f' where rowid = {rowid}")
+    else:
+        db.exec("pragma ignore_check_constraints = 1")
+        db.exec(f"update _zova_vectors set dimensions = 9 where rowid = {rowid}")
+    db.close()
+    for output in fill_outputs(path, ["v"]):
+        assert output == "v status 74\n"
+
+
+def test_a_damaged_index_that_undercounts_the_rows(db, path):
+    """The matrix is sized by the row count from the index; a damaged index that counts
+    fewer rows than the table scan finds makes the fill grow (with the helper stopped)
+    instead of writing past the matrix, and every row is searched."""
+    import sqlite3
+    from test_vectors_search import ref_search
+    rng = np.random.default_rng(4)
+    matrix = rng.standard_normal((10000, 4)).astype(np.float32)
+    ids = [f"r{i:05d}" for i in range(10000)]
+    db.create_vector_collection("v", VectorCollectionOptions(4, 1))
+    db.put_vectors("v", ids, matrix)
+    db.close()
+    conn = sqlite3.connect(path)
+    conn.execute("create index half on _zova_vectors(collection_name, vector_id) where vector_id < 'r05000'")
+    root = conn.execute("select rootpage from sqlite_master where name = 'half'").fetchone()[0]
+    conn.execute("pragma writable_schema = 1")
+    conn.execute("update sqlite_master set rootpage = ? where name = 'sqlite_autoindex__zova_vectors_1'", [root])
+    conn.execute("delete from sqlite_master where name = 'half'")
+    conn.commit()
+    conn.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("select count(*) from _zova_vectors where collection_name = 'v'").fetchone() == (5000,)
+    conn.close()
+    rng = np.random.default_rng(5)  # the query of FILL_SCRIPT
+    q = rng.standard_normal(4).astype(np.float32)
+    want = [(vid, float(d).hex()) for vid, d in ref_search(1, dict(zip(ids, matrix)), q, 40)]
+    for output in fill_outputs(path, ["v"]):
+        assert output == f"v {want}\n"
+
+
+def test_a_cancelled_fill_leaves_no_partial_matrix(db, path):
+    """A first search cancelled while its matrix is being filled raises Interrupted (or, when
+    the cancel comes too late, returns); either way the handle's next search gives the
+    reference results: an interrupted fill caches nothing."""
+    import threading
+    rng = np.random.default_rng(9)
+    matrix = rng.standard_normal((60000, 32)).astype(np.float32)
+    db.create_vector_collection("v", VectorCollectionOptions(32, 1))
+    db.put_vectors("v", [f"r{i:05d}" for i in range(60000)], matrix)
+    q = matrix[123] + np.float32(0.001)
+    want = ids_of(db.search_vectors("v", q, 5))
+    assert want[0] == "r00123"
+    db.close()
+    for delay in (0.0, 0.002, 0.005, 0.01, 0.02, 0.04):
+        handle = zova.Database.open(path)
+        token = zova.Cancel()
+        result = {}
+
+        def first_search():
+            try:
+                with token.bound():
+                    result["ids"] = ids_of(handle.search_vectors("v", q, 5))
+            except zova.Interrupted:
+                result["ids"] = "interrupted"
+
+        worker = threading.Thread(target=first_search)
+        worker.start()
+        threading.Event().wait(delay)
+        token.cancel()
+        worker.join()
+        assert result["ids"] in ("interrupted", want)  # which one depends on the timing
+        assert ids_of(handle.search_vectors("v", q, 5)) == want
+        handle.close()

@@ -605,3 +605,127 @@ const char *zv_kern_name(void) {
     static const char *const names[] = {"portable", "avx2-fma", "avx512f"};
     return names[zv_kern_select()];
 }
+
+/* ---- row statistics for the matrix cache (vector_cache.c) ----
+ * sumsq[r] is zv_exact_sumsq of row r, bit for bit: lanes hold different rows
+ * and each lane adds its row's squares in index order; a float squared is
+ * exact in double, so a fused multiply-add rounds once, like the plain sum.
+ * maxbits[r] is the largest (bits & 0x7fffffff) over the row: the bits of
+ * max |v| for finite rows. */
+
+static uint32_t zv_abs_bits(float v) {
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    return bits & 0x7fffffffu;
+}
+
+static void zv_row_stats_portable(const float *m, size_t rows, size_t dims, double *sumsq, uint32_t *maxbits) {
+    size_t r = 0, i;
+    for (; r + 4 <= rows; r += 4) { /* four rows at a time: four independent sums */
+        const float *v0 = m + r * dims, *v1 = v0 + dims, *v2 = v1 + dims, *v3 = v2 + dims;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        uint32_t b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+        for (i = 0; i < dims; i++) {
+            uint32_t a0 = zv_abs_bits(v0[i]), a1 = zv_abs_bits(v1[i]), a2 = zv_abs_bits(v2[i]), a3 = zv_abs_bits(v3[i]);
+            s0 += (double)v0[i] * (double)v0[i];
+            s1 += (double)v1[i] * (double)v1[i];
+            s2 += (double)v2[i] * (double)v2[i];
+            s3 += (double)v3[i] * (double)v3[i];
+            b0 = a0 > b0 ? a0 : b0;
+            b1 = a1 > b1 ? a1 : b1;
+            b2 = a2 > b2 ? a2 : b2;
+            b3 = a3 > b3 ? a3 : b3;
+        }
+        sumsq[r] = s0;
+        sumsq[r + 1] = s1;
+        sumsq[r + 2] = s2;
+        sumsq[r + 3] = s3;
+        maxbits[r] = b0;
+        maxbits[r + 1] = b1;
+        maxbits[r + 2] = b2;
+        maxbits[r + 3] = b3;
+    }
+    for (; r < rows; r++) {
+        uint32_t b = 0;
+        for (i = 0; i < dims; i++) {
+            uint32_t a = zv_abs_bits(m[r * dims + i]);
+            b = a > b ? a : b;
+        }
+        sumsq[r] = zv_exact_sumsq(m + r * dims, dims);
+        maxbits[r] = b;
+    }
+}
+
+#if ZV_HAVE_X86
+/* Eight rows: 8x8 blocks are transposed so that one vector holds element i of
+ * the eight rows; two accumulators of four doubles take rows 0-3 and 4-7. */
+__attribute__((target("avx2,fma"))) static void zv_row_stats8_avx2(const float *m, size_t dims, double *sumsq,
+                                                                   uint32_t *maxbits) {
+    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+    __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+    __m256i mx = _mm256_setzero_si256();
+    double s[8];
+    uint32_t b[8];
+    size_t i = 0, r, j;
+    for (; i + 8 <= dims; i += 8) {
+        __m256 c[8], t[8];
+        for (r = 0; r < 8; r++) c[r] = _mm256_loadu_ps(m + r * dims + i);
+        t[0] = _mm256_unpacklo_ps(c[0], c[1]);
+        t[1] = _mm256_unpackhi_ps(c[0], c[1]);
+        t[2] = _mm256_unpacklo_ps(c[2], c[3]);
+        t[3] = _mm256_unpackhi_ps(c[2], c[3]);
+        t[4] = _mm256_unpacklo_ps(c[4], c[5]);
+        t[5] = _mm256_unpackhi_ps(c[4], c[5]);
+        t[6] = _mm256_unpacklo_ps(c[6], c[7]);
+        t[7] = _mm256_unpackhi_ps(c[6], c[7]);
+        c[0] = _mm256_shuffle_ps(t[0], t[2], 0x44);
+        c[1] = _mm256_shuffle_ps(t[0], t[2], 0xee);
+        c[2] = _mm256_shuffle_ps(t[1], t[3], 0x44);
+        c[3] = _mm256_shuffle_ps(t[1], t[3], 0xee);
+        c[4] = _mm256_shuffle_ps(t[4], t[6], 0x44);
+        c[5] = _mm256_shuffle_ps(t[4], t[6], 0xee);
+        c[6] = _mm256_shuffle_ps(t[5], t[7], 0x44);
+        c[7] = _mm256_shuffle_ps(t[5], t[7], 0xee);
+        /* c[k] (k < 4): elements i + k and i + k + 4 of rows 0-3, in its two
+         * halves; c[k + 4]: the same elements of rows 4-7. */
+        t[0] = _mm256_permute2f128_ps(c[0], c[4], 0x20);
+        t[1] = _mm256_permute2f128_ps(c[1], c[5], 0x20);
+        t[2] = _mm256_permute2f128_ps(c[2], c[6], 0x20);
+        t[3] = _mm256_permute2f128_ps(c[3], c[7], 0x20);
+        t[4] = _mm256_permute2f128_ps(c[0], c[4], 0x31);
+        t[5] = _mm256_permute2f128_ps(c[1], c[5], 0x31);
+        t[6] = _mm256_permute2f128_ps(c[2], c[6], 0x31);
+        t[7] = _mm256_permute2f128_ps(c[3], c[7], 0x31);
+        for (j = 0; j < 8; j++) { /* t[j]: element i + j of rows 0..7 */
+            __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(t[j]));
+            __m256d d = _mm256_cvtps_pd(_mm256_extractf128_ps(t[j], 1));
+            lo = _mm256_fmadd_pd(a, a, lo);
+            hi = _mm256_fmadd_pd(d, d, hi);
+            mx = _mm256_max_epu32(mx, _mm256_and_si256(_mm256_castps_si256(t[j]), abs_mask));
+        }
+    }
+    _mm256_storeu_pd(s, lo);
+    _mm256_storeu_pd(s + 4, hi);
+    _mm256_storeu_si256((__m256i *)(void *)b, mx);
+    for (r = 0; r < 8; r++) { /* the last dims % 8 elements, still in index order */
+        for (j = i; j < dims; j++) {
+            float v = m[r * dims + j];
+            uint32_t a = zv_abs_bits(v);
+            b[r] = a > b[r] ? a : b[r];
+            s[r] += (double)v * (double)v;
+        }
+        sumsq[r] = s[r];
+        maxbits[r] = b[r];
+    }
+}
+#endif
+
+void zv_kern_row_stats(const float *m, size_t rows, size_t dims, double *sumsq, uint32_t *maxbits) {
+    size_t r = 0;
+#if ZV_HAVE_X86
+    if (zv_kern_select() >= ZV_KERN_AVX2) {
+        for (; r + 8 <= rows; r += 8) zv_row_stats8_avx2(m + r * dims, dims, sumsq + r, maxbits + r);
+    }
+#endif
+    zv_row_stats_portable(m + r * dims, rows - r, dims, sumsq + r, maxbits + r);
+}

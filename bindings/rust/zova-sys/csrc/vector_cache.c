@@ -21,6 +21,7 @@
 #include "vector_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -212,10 +213,184 @@ static zova_status zv_collection_count(zv_vec_ctx *ctx, const zv_vec_collection 
     return status;
 }
 
+/* ---- filling a new matrix ----
+ * One sequential pass over the rows: the calling thread steps the scan and
+ * copies each row's blob into place (SQLite's page reads bound it); the row
+ * checks of docs/file-format.md §4, the norms and the rowid map are computed
+ * from the copied rows in chunks, by a helper thread when the matrix is large
+ * (which also prefaults the matrix ahead of the copy), else after each chunk
+ * on the calling thread. The matrix is allocated once from the row count of
+ * the same read snapshot. */
+
+#define ZV_FILL_CHUNK 1024u        /* rows handed over at a time */
+#define ZV_FILL_THREAD_ROWS 4096u  /* smaller fills stay on the calling thread */
+#define ZV_FILL_AHEAD ((size_t)64 << 20) /* bytes prefaulted ahead of the copy */
+#define ZV_FILL_FAULT_STEP ((size_t)4 << 20)
+
+typedef struct zv_fill {
+    zv_vec_matrix *m;
+    int threaded;    /* a helper thread runs (reader only) */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    size_t copied;   /* rows copied by the reader (lock) */
+    int finished;    /* the reader stopped handing over rows (lock) */
+    int failed;      /* ... because it failed: the helper stops early (lock) */
+    int corrupt;     /* a row failed the value checks (lock while the helper runs) */
+    size_t checked;  /* rows whose checks, norm and map entry are done (checker only) */
+    size_t faulted;  /* bytes of m->values prefaulted (helper only) */
+    size_t fault_end;
+} zv_fill;
+
+/* Checks, norms, extremes and map entries of rows [f->checked, to); 0 for a
+ * row that fails the value checks. */
+static int zv_fill_check(zv_fill *f, size_t to) {
+    zv_vec_matrix *m = f->m;
+    uint32_t bits[ZV_FILL_CHUNK];
+    uint32_t max_bits;
+    memcpy(&max_bits, &m->max_abs, 4);
+    while (f->checked < to) {
+        size_t from = f->checked, n = to - from < ZV_FILL_CHUNK ? to - from : ZV_FILL_CHUNK, i;
+        zv_kern_row_stats(m->values + from * m->dims, n, m->dims, m->norms + from, bits);
+        for (i = 0; i < n; i++) {
+            double norm;
+            /* non-finite values, or an all-zero cosine vector: docs/file-format.md §4 */
+            if (bits[i] >= 0x7f800000u || (bits[i] == 0 && m->metric == ZOVA_VECTOR_METRIC_COSINE)) return 0;
+            if (bits[i] > max_bits) max_bits = bits[i];
+            norm = sqrt(m->norms[from + i]);
+            if (norm > m->max_norm) m->max_norm = norm;
+            if (norm < m->min_norm) m->min_norm = norm;
+            m->norms[from + i] = norm;
+            if (m->map_keys) zv_map_set(m, m->rowids[from + i], (uint32_t)(from + i));
+        }
+        f->checked = from + n;
+        memcpy(&m->max_abs, &max_bits, 4);
+    }
+    return 1;
+}
+
+/* Prefaults the next step of the matrix: writable zero pages, and pages
+ * already present (holding copied rows) stay as they are. */
+static void zv_fill_fault(zv_fill *f) {
+    size_t step = f->fault_end - f->faulted < ZV_FILL_FAULT_STEP ? f->fault_end - f->faulted : ZV_FILL_FAULT_STEP;
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t from = (uintptr_t)f->m->values + f->faulted, start = from & ~(uintptr_t)4095;
+    if (madvise((void *)start, step + (from - start), MADV_POPULATE_WRITE) != 0) {
+        f->fault_end = f->faulted; /* not supported here: the copy faults the pages in */
+        return;
+    }
+#endif
+    f->faulted += step;
+}
+
+static void *zv_fill_helper(void *arg) {
+    zv_fill *f = (zv_fill *)arg;
+    size_t row_bytes = (size_t)f->m->dims * sizeof(float);
+    pthread_mutex_lock(&f->lock);
+    while (!f->failed && !f->corrupt) {
+        size_t copied = f->copied;
+        int finished = f->finished, ok = 1;
+        pthread_mutex_unlock(&f->lock);
+        if (f->faulted < copied * row_bytes) f->faulted = copied * row_bytes; /* the copy got there first */
+        if (f->faulted > f->fault_end) f->faulted = f->fault_end;
+        /* Prefaults while the copy is close behind, else the checks. */
+        if (!finished && f->faulted < f->fault_end && f->faulted < copied * row_bytes + ZV_FILL_AHEAD) {
+            zv_fill_fault(f);
+        } else if (f->checked < copied) {
+            ok = zv_fill_check(f, copied);
+        } else if (!finished && f->faulted < f->fault_end) {
+            zv_fill_fault(f);
+        } else {
+            pthread_mutex_lock(&f->lock);
+            if (f->finished && f->checked == f->copied) break;
+            if (f->copied == copied && !f->finished) pthread_cond_wait(&f->wake, &f->lock);
+            continue;
+        }
+        pthread_mutex_lock(&f->lock);
+        if (!ok) f->corrupt = 1;
+    }
+    pthread_mutex_unlock(&f->lock);
+    return NULL;
+}
+
+static void zv_fill_start(zv_fill *f) {
+    if (pthread_mutex_init(&f->lock, NULL) != 0) return;
+    if (pthread_cond_init(&f->wake, NULL) != 0) {
+        pthread_mutex_destroy(&f->lock);
+        return;
+    }
+    f->threaded = zv_thread_start(&f->thread, zv_fill_helper, f);
+    if (!f->threaded) {
+        pthread_cond_destroy(&f->wake);
+        pthread_mutex_destroy(&f->lock);
+    }
+}
+
+/* Hands the helper the last rows and waits for it: it has checked every
+ * copied row (unless failed or a row was corrupt). */
+static void zv_fill_join(zv_fill *f, int failed) {
+    pthread_mutex_lock(&f->lock);
+    f->copied = f->m->rows;
+    f->finished = 1;
+    f->failed = failed;
+    pthread_cond_signal(&f->wake);
+    pthread_mutex_unlock(&f->lock);
+    pthread_join(f->thread, NULL);
+    pthread_cond_destroy(&f->wake);
+    pthread_mutex_destroy(&f->lock);
+    f->threaded = 0;
+}
+
+/* The stored row's blob when its dimensions column and blob are well formed
+ * (docs/file-format.md §4), else NULL. */
+static const void *zv_fill_blob(const zv_vec_collection *coll, sqlite3_stmt *stmt) {
+    const void *blob;
+    if (sqlite3_column_type(stmt, 1) != SQLITE_INTEGER || sqlite3_column_int64(stmt, 1) != (sqlite3_int64)coll->dims)
+        return NULL;
+    if (sqlite3_column_type(stmt, 2) != SQLITE_BLOB) return NULL;
+    blob = sqlite3_column_blob(stmt, 2);
+    if (!blob || (size_t)sqlite3_column_bytes(stmt, 2) != (size_t)coll->dims * 4) return NULL;
+    return blob;
+}
+
+/* Steps the scan into m: OK, 74 or the SQLite failure. The rows copied are
+ * handed to the helper, or checked here, every ZV_FILL_CHUNK rows. */
+static zova_status zv_fill_rows(zv_vec_ctx *ctx, const zv_vec_collection *coll, sqlite3_stmt *stmt, zv_fill *f) {
+    zv_vec_matrix *m = f->m;
+    int rc = SQLITE_DONE, corrupt = 0;
+    while (!corrupt && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const void *blob = zv_fill_blob(coll, stmt);
+        if (!blob) return ZOVA_VECTOR_CORRUPT;
+        if (m->rows == m->capacity) {
+            /* More rows than the index counted (a damaged index): grow, with
+             * the helper stopped, since it reads the matrix. */
+            if (f->threaded) zv_fill_join(f, 0);
+            if (f->corrupt || !zv_fill_check(f, m->rows)) return ZOVA_VECTOR_CORRUPT;
+            if (!zv_matrix_reserve(m, m->capacity * 2)) return ZOVA_OUT_OF_MEMORY;
+        }
+        zv_f32_from_le(m->values + m->rows * m->dims, blob, m->dims);
+        m->rowids[m->rows++] = sqlite3_column_int64(stmt, 0);
+        if (m->rows % ZV_FILL_CHUNK == 0) {
+            if (f->threaded) {
+                pthread_mutex_lock(&f->lock);
+                f->copied = m->rows;
+                corrupt = f->corrupt;
+                pthread_cond_signal(&f->wake);
+                pthread_mutex_unlock(&f->lock);
+            } else {
+                corrupt = !zv_fill_check(f, m->rows);
+            }
+        }
+    }
+    if (corrupt) return ZOVA_VECTOR_CORRUPT;
+    return rc == SQLITE_DONE ? ZOVA_OK : zv_vec_sqlite_status(ctx, rc);
+}
+
 static zova_status zv_matrix_build(zv_vec_ctx *ctx, const zv_vec_collection *coll, zv_vec_matrix *m) {
     zova_status status;
     sqlite3_stmt *stmt;
     size_t count = 0, total = 0;
+    zv_fill f;
     int rc;
     status = zv_collection_count(ctx, coll, &count);
     if (status != ZOVA_OK) return status;
@@ -236,20 +411,14 @@ static zova_status zv_matrix_build(zv_vec_ctx *ctx, const zv_vec_collection *col
     stmt = zv_vec_stmt(ctx, count >= 1024 && count * 2 >= total ? ZV_SQL_SCAN_TABLE : ZV_SQL_SCAN, &status);
     if (!stmt) return status;
     sqlite3_bind_text(stmt, 1, coll->name, (int)coll->name_len, SQLITE_STATIC);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (m->rows == m->capacity && !zv_matrix_reserve(m, m->capacity * 2)) { /* not within one snapshot */
-            status = ZOVA_OUT_OF_MEMORY;
-            break;
-        }
-        status = zv_vec_row_decode(coll, stmt, 1, 2, m->values + m->rows * m->dims);
-        if (status != ZOVA_OK) break;
-        m->rowids[m->rows] = sqlite3_column_int64(stmt, 0);
-        zv_matrix_row_stats(m, m->rows);
-        if (m->map_keys) zv_map_set(m, m->rowids[m->rows], (uint32_t)m->rows);
-        m->rows++;
-    }
-    if (status == ZOVA_OK && rc != SQLITE_DONE) status = zv_vec_sqlite_status(ctx, rc);
+    memset(&f, 0, sizeof(f));
+    f.m = m;
+    f.fault_end = count * m->dims * sizeof(float);
+    if (count >= ZV_FILL_THREAD_ROWS && zv_kern_threads() > 1) zv_fill_start(&f);
+    status = zv_fill_rows(ctx, coll, stmt, &f);
     zv_vec_stmt_done(ctx, stmt);
+    if (f.threaded) zv_fill_join(&f, status != ZOVA_OK);
+    if (status == ZOVA_OK && (f.corrupt || !zv_fill_check(&f, m->rows))) status = ZOVA_VECTOR_CORRUPT;
     return status;
 }
 
