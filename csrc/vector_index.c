@@ -251,7 +251,7 @@ static zv_hnsw *zv_ix_new(const zv_vec_collection *coll, uint32_t m, uint32_t ef
 }
 
 static int zv_ix_reserve(zv_hnsw *h, size_t want) {
-    size_t cap = h->cap ? h->cap : 64, i;
+    size_t cap = h->cap ? h->cap : (want > 64 ? want : 64), i;
     if (want <= h->cap) return 1;
     while (cap < want) cap *= 2;
 #define ZV_GROW(field, type)                                                       \
@@ -715,6 +715,46 @@ static void *zv_ix_worker(void *arg) {
     return NULL;
 }
 
+/* Nodes that cannot be reached from the entry point at level 0 (threads
+ * inserting near each other at once can prune every link into a small group)
+ * are linked again, serially, from the entry point, so every node stays
+ * reachable. */
+static int zv_ix_relink_orphans(zv_hnsw *h) {
+    uint8_t *reached = (uint8_t *)calloc(h->used ? h->used : 1, 1);
+    uint32_t *queue = (uint32_t *)malloc((h->used ? h->used : 1) * sizeof(uint32_t));
+    size_t head = 0, tail = 0, n;
+    zv_ix_work w;
+    int ok = 1;
+    if (!reached || !queue || h->entry == ZV_IX_NONE || !zv_ix_work_init(&w, h, h->visit)) {
+        ok = reached && queue && h->entry == ZV_IX_NONE;
+        free(reached);
+        free(queue);
+        return ok;
+    }
+    reached[h->entry] = 1;
+    queue[tail++] = h->entry;
+    while (head < tail) {
+        const uint32_t *list = zv_ix_list(h, queue[head++], 0);
+        uint32_t i;
+        for (i = 1; i <= list[0]; i++) {
+            if (!reached[list[i]]) {
+                reached[list[i]] = 1;
+                queue[tail++] = list[i];
+            }
+        }
+    }
+    w.tag = h->visit_tag;
+    for (n = 0; ok && n < h->used; n++) {
+        if (h->levels[n] == ZV_IX_FREE || reached[n]) continue;
+        ok = zv_ix_link(h, &w, (uint32_t)n);
+    }
+    h->visit_tag = w.tag;
+    zv_ix_work_done(&w);
+    free(reached);
+    free(queue);
+    return ok;
+}
+
 /* Links nodes[0..count) on every core the kernels use (docs/c-api.md §4.17: both
  * cores build). 0 on failure (memory, or the calling thread's cancel token). */
 static int zv_ix_link_all(zv_hnsw *h, const uint32_t *nodes, size_t count) {
@@ -757,6 +797,7 @@ static int zv_ix_link_all(zv_hnsw *h, const uint32_t *nodes, size_t count) {
         if (started == 0) zv_ix_worker(&job);
         for (i = 0; i < started; i++) pthread_join(threads[i], NULL);
         h->parallel = 0;
+        if (!job.failed && !zv_ix_relink_orphans(h)) job.failed = 1;
     } else if (!job.failed && job.count) {
         zv_ix_worker(&job);
     }
@@ -932,7 +973,17 @@ static zova_status zv_ix_load(zv_vec_ctx *ctx, const zv_vec_collection *coll, co
     *out = NULL;
     if (!h) return ZOVA_OUT_OF_MEMORY;
     h->token = row->token;
-    stmt = zv_vec_stmt(ctx, ZV_SQL_NODES_LOAD, &status);
+    {
+        uint64_t nodes = 0;
+        sqlite3_stmt *count = zv_vec_stmt(ctx, ZV_SQL_NODES_BYTES, &status);
+        if (count) {
+            sqlite3_bind_text(count, 1, coll->name, (int)coll->name_len, SQLITE_STATIC);
+            if (sqlite3_step(count) == SQLITE_ROW) nodes = (uint64_t)sqlite3_column_int64(count, 0);
+            zv_vec_stmt_done(ctx, count);
+        }
+        if (nodes && !zv_ix_reserve(h, (size_t)nodes)) status = ZOVA_OUT_OF_MEMORY;
+    }
+    stmt = status == ZOVA_OK ? zv_vec_stmt(ctx, ZV_SQL_NODES_LOAD, &status) : NULL;
     if (!stmt) {
         zv_ix_free(h);
         return status;
@@ -1184,6 +1235,8 @@ static zova_status zv_ix_apply_log(zv_vec_ctx *ctx, const zv_vec_collection *col
 
 /* ---- building, persisting, folding the log ---- */
 
+static zova_status zv_ix_count(zv_vec_ctx *ctx, const char *sql, const char *name, uint64_t *a, uint64_t *b);
+
 /* A graph over every vector of coll, built on every core. */
 static zova_status zv_ix_build(zv_vec_ctx *ctx, const zv_vec_collection *coll, uint32_t m, uint32_t efc,
                                zv_hnsw **out) {
@@ -1193,6 +1246,7 @@ static zova_status zv_ix_build(zv_vec_ctx *ctx, const zv_vec_collection *coll, u
     uint32_t *nodes = NULL;
     size_t count = 0, cap = 0;
     float *values = (float *)malloc((size_t)coll->dims * sizeof(float));
+    uint64_t total = 0;
     int rc;
     *out = NULL;
     if (!h || !values) {
@@ -1200,7 +1254,10 @@ static zova_status zv_ix_build(zv_vec_ctx *ctx, const zv_vec_collection *coll, u
         zv_ix_free(h);
         return ZOVA_OUT_OF_MEMORY;
     }
-    stmt = zv_vec_stmt(ctx, ZV_SQL_VEC_ALL, &status);
+    /* exactly the slots needed: memory is the vectors plus the graph */
+    status = zv_ix_count(ctx, ZV_SQL_VEC_COUNT, coll->name, &total, NULL);
+    if (status == ZOVA_OK && !zv_ix_reserve(h, (size_t)total)) status = ZOVA_OUT_OF_MEMORY;
+    stmt = status == ZOVA_OK ? zv_vec_stmt(ctx, ZV_SQL_VEC_ALL, &status) : NULL;
     if (stmt) {
         sqlite3_bind_text(stmt, 1, coll->name, (int)coll->name_len, SQLITE_STATIC);
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -1355,6 +1412,20 @@ static zova_status zv_ix_remove_persisted(zv_vec_ctx *ctx, const char *name) {
     return status;
 }
 
+/* (Re)creates the three triggers with their canonical text: create, and
+ * rebuild as the repair of a file where one was dropped. */
+static zova_status zv_ix_install_triggers(zv_vec_ctx *ctx) {
+    zova_status status = ZOVA_OK;
+    int i;
+    for (i = 0; status == ZOVA_OK && i < 3; i++) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), "drop trigger if exists %s", zv_ix_trigger_names[i]);
+        status = zv_ix_own_ddl(ctx, sql);
+        if (status == ZOVA_OK) status = zv_ix_own_ddl(ctx, zv_ix_triggers[i]);
+    }
+    return status;
+}
+
 /* The in-memory graph of coll matching the persisted one (loaded, or
  * reloaded when the token moved, or when it holds changes that are not
  * persisted and persist is set). */
@@ -1480,6 +1551,19 @@ int zv_vindex_trigger_is_own(const char *name, const char *sql) {
     return 0;
 }
 
+/* SQL: zova_vector_index_trigger(name, sql) is 1 for one of the index's own
+ * triggers (the diagnostics' foreign-trigger report leaves them out). */
+static void zv_ix_sql_trigger(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    (void)argc;
+    sqlite3_result_int(context, zv_vindex_trigger_is_own((const char *)sqlite3_value_text(argv[0]),
+                                                         (const char *)sqlite3_value_text(argv[1])));
+}
+
+int zv_vindex_sql_register(sqlite3 *sql) {
+    return sqlite3_create_function(sql, "zova_vector_index_trigger", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   zv_ix_sql_trigger, NULL, NULL);
+}
+
 /* ---- the ABI (docs/c-api.md §4.17) ---- */
 
 #define ZV_IX_BEGIN(request)                                               \
@@ -1566,12 +1650,7 @@ zova_status zova_vector_index_create(const zova_vector_index_create_request *req
         /* the first index creates the tables (the last one dropped removes them) */
         int tables = zv_ix_tables_exist(&ctx, &status);
         for (i = 0; tables == 0 && status == ZOVA_OK && i < 3; i++) status = zv_ix_own_ddl(&ctx, zv_ix_tables[i]);
-        for (i = 0; status == ZOVA_OK && i < 3; i++) {
-            char sql[128];
-            snprintf(sql, sizeof(sql), "drop trigger if exists %s", zv_ix_trigger_names[i]);
-            status = zv_ix_own_ddl(&ctx, sql);
-            if (status == ZOVA_OK) status = zv_ix_own_ddl(&ctx, zv_ix_triggers[i]);
-        }
+        if (status == ZOVA_OK) status = zv_ix_install_triggers(&ctx);
         if (status == ZOVA_OK) status = zv_ix_step_name(&ctx, ZV_SQL_LOG_CLEAR, coll.name);
         if (status == ZOVA_OK) status = zv_ix_step_name(&ctx, ZV_SQL_NODES_DELETE_ALL, coll.name);
         if (status == ZOVA_OK) status = zv_ix_rebuild_persisted(&ctx, &coll, m, efc, 1);
@@ -1608,7 +1687,8 @@ zova_status zova_vector_index_rebuild(const zova_vector_index_request *request) 
     if (status != ZOVA_OK) ZV_IX_END();
     found = zv_ix_row_get(&ctx, coll.name, &row, &status);
     if (found == 0) status = zv_ix_no_index(&ctx, coll.name);
-    if (found > 0) status = zv_ix_step_name(&ctx, ZV_SQL_LOG_CLEAR, coll.name);
+    if (found > 0) status = zv_ix_install_triggers(&ctx);
+    if (found > 0 && status == ZOVA_OK) status = zv_ix_step_name(&ctx, ZV_SQL_LOG_CLEAR, coll.name);
     if (found > 0 && status == ZOVA_OK) status = zv_ix_rebuild_persisted(&ctx, &coll, row.m, row.efc, 0);
     status = zv_ix_write_end(&ctx, coll.name, status);
     ZV_IX_END();

@@ -211,6 +211,8 @@ ZV_HIDDEN double zv_exact_l2sq(const float *a, const float *b, size_t n);
 
 /* ---- vector_index.c: approximate search (docs/c-api.md §4.17) ---- */
 ZV_HIDDEN void zv_vindex_free_all(zv_vec_state *state);
+/* Registers the SQL function zova_vector_index_trigger(name, sql) on a connection. */
+ZV_HIDDEN int zv_vindex_sql_register(sqlite3 *sql);
 /* Around each vector write of vectors.c: when the file has an index, a
  * savepoint; at its end the index's log is folded into the graph before the
  * savepoint is released (on failure both are rolled back). */

@@ -369,7 +369,8 @@ def _report_vectors(report: Diagnostics, batch: list[tuple[Any, ...]], errors: l
 _FOREIGN_SCHEMA_SQL = (
     "select type, name, tbl_name, coalesce(sql, '') from {schema} "
     "where (type in ('trigger', 'index') and tbl_name like '\\_zova\\_%' escape '\\' "
-    "       and name not like 'sqlite\\_autoindex\\_%' escape '\\') "
+    "       and name not like 'sqlite\\_autoindex\\_%' escape '\\' "
+    "       and not (type = 'trigger' and zova_vector_index_trigger(name, sql))) "
     "   or (type = 'view' and sql like '%\\_zova\\_%' escape '\\') order by type, name")
 
 
