@@ -1856,7 +1856,7 @@ zova_status zova_vector_index_search(const zova_vector_index_search_request *req
         status = zv_vec_refuse(&ctx, ZOVA_INVALID_ARGUMENT, "query is NULL with query_len > 0");
         ZV_IX_END();
     }
-    if ((request->flags & ZOVA_VECTOR_INDEX_SEARCH_IN) && !request->candidate_ids && request->candidate_count > 0) {
+    if (!request->candidate_ids && request->candidate_count > 0) {
         status = zv_vec_refuse(&ctx, ZOVA_INVALID_ARGUMENT, "candidate_ids is NULL with candidate_count > 0");
         ZV_IX_END();
     }

@@ -1273,7 +1273,9 @@ typedef struct zova_vector_index_search_request {
  * zova_vector_search_results_free). Statuses: the query checks of
  * zova_vector_search (73, 75), 71, 72 for a missing source_id,
  * INVALID_ARGUMENT when the collection has no index, for ef out of range, an
- * unknown flag or NULL arguments, VECTOR_CORRUPT (74) for an index that is
+ * unknown flag, NULL collection_name or out_results, NULL query with
+ * query_len > 0 (and no source_id), NULL candidate_ids with
+ * candidate_count > 0 or a NULL candidate id, VECTOR_CORRUPT (74) for an index that is
  * damaged or out of step (zova_vector_index_rebuild repairs it). Reads only.
  * docs/c-api.md §4.17. */
 zova_status zova_vector_index_search(const zova_vector_index_search_request *request);
