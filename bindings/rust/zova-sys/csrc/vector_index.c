@@ -28,12 +28,14 @@
  * (in memory only: a search never writes), re-ranks the candidates with the
  * exact double distances of exact search and orders ties as exact search does.
  */
+#define _DEFAULT_SOURCE /* madvise */
 #include "vector_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define ZV_IX_DEFAULT_M 16u
 #define ZV_IX_DEFAULT_EFC 200u
@@ -261,8 +263,15 @@ static int zv_ix_reserve(zv_hnsw *h, size_t want) {
         h->field = p;                                                              \
     } while (0)
     {
-        float *p = (float *)realloc(h->vecs, cap * (size_t)h->dims * sizeof(float));
-        if (!p) return 0;
+        /* the vectors on huge pages when large: a search touches rows all
+         * over the array, and TLB misses cost as much as the arithmetic */
+        size_t bytes = cap * (size_t)h->dims * sizeof(float), huge = (size_t)2 << 20;
+        size_t rounded = (bytes + huge - 1) / huge * huge;
+        float *p = NULL;
+        if (posix_memalign((void **)&p, huge, rounded) != 0) return 0;
+        if (rounded >= ((size_t)4 << 20)) (void)madvise(p, rounded, MADV_HUGEPAGE);
+        if (h->vecs) memcpy(p, h->vecs, h->cap * (size_t)h->dims * sizeof(float));
+        free(h->vecs);
         h->vecs = p;
     }
     ZV_GROW(norms, double);
@@ -359,6 +368,79 @@ static float zv_ix_node_dist(const zv_hnsw *h, uint32_t a, uint32_t b) {
     return zv_ix_raw(h, h->vecs + (size_t)a * h->dims, h->inv[a], b);
 }
 
+/* Graph distances from q to count nodes: the dot products four rows at a
+ * time with four independent accumulators (AVX-512F when the CPU has it; the
+ * shared kernels otherwise), the row of the next group prefetched. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define ZV_IX_X86 1
+__attribute__((target("avx512f"))) static void zv_ix_dot4_avx512(const float *q, const float *const *v, size_t dims,
+                                                                 float *out) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    size_t i, main = dims & ~(size_t)15;
+    for (i = 0; i < main; i += 16) {
+        __m512 x = _mm512_loadu_ps(q + i);
+        a0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(v[0] + i), a0);
+        a1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(v[1] + i), a1);
+        a2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(v[2] + i), a2);
+        a3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(v[3] + i), a3);
+    }
+    if (main < dims) {
+        __mmask16 tail = (__mmask16)((1u << (dims - main)) - 1);
+        __m512 x = _mm512_maskz_loadu_ps(tail, q + i);
+        a0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, v[0] + i), a0);
+        a1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, v[1] + i), a1);
+        a2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, v[2] + i), a2);
+        a3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, v[3] + i), a3);
+    }
+    out[0] = _mm512_reduce_add_ps(a0);
+    out[1] = _mm512_reduce_add_ps(a1);
+    out[2] = _mm512_reduce_add_ps(a2);
+    out[3] = _mm512_reduce_add_ps(a3);
+}
+#else
+#define ZV_IX_X86 0
+#endif
+
+static int zv_ix_avx512(void) {
+    static int level = -1;
+    int v = __atomic_load_n(&level, __ATOMIC_RELAXED);
+    if (v < 0) {
+        const char *forced = getenv("ZOVA_VECTOR_KERNEL"); /* the kernels' own switch (vector_kernels.c) */
+        v = 0;
+#if ZV_IX_X86
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx512f") && !(forced && strcmp(forced, "avx512f") != 0);
+#endif
+        (void)forced;
+        __atomic_store_n(&level, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
+static void zv_ix_dists(const zv_hnsw *h, const float *q, float q_inv, const uint32_t *nodes, size_t count,
+                        float *out) {
+    size_t i = 0, j;
+#if ZV_IX_X86
+    if (h->metric != ZOVA_VECTOR_METRIC_L2 && zv_ix_avx512()) {
+        for (; i + 4 <= count; i += 4) {
+            const float *v[4];
+            for (j = 0; j < 4; j++) v[j] = h->vecs + (size_t)nodes[i + j] * h->dims;
+            if (i + 4 < count) {
+                const float *next = h->vecs + (size_t)nodes[i + 4] * h->dims;
+                size_t line;
+                for (line = 32; line < h->dims; line += 16) __builtin_prefetch(next + line);
+            }
+            zv_ix_dot4_avx512(q, v, h->dims, out + i);
+            for (j = i; j < i + 4; j++) {
+                out[j] = h->metric == ZOVA_VECTOR_METRIC_COSINE ? 1.0f - out[j] * q_inv * h->inv[nodes[j]] : -out[j];
+            }
+        }
+    }
+#endif
+    for (; i < count; i++) out[i] = zv_ix_raw(h, q, q_inv, nodes[i]);
+}
+
 /* ---- heaps of candidates ---- */
 
 typedef struct zv_ix_heap {
@@ -424,7 +506,9 @@ typedef struct zv_ix_work {
     uint16_t tag;
     size_t visit_len;
     zv_ix_heap cand, best;
-    uint32_t *copy; /* a neighbour list copied under its lock */
+    uint32_t *copy;  /* a neighbour list copied under its lock */
+    uint32_t *fresh; /* its neighbours not visited yet */
+    float *dist;     /* and their distances */
 } zv_ix_work;
 
 static int zv_ix_work_init(zv_ix_work *w, const zv_hnsw *h, uint16_t *visit) {
@@ -433,13 +517,21 @@ static int zv_ix_work_init(zv_ix_work *w, const zv_hnsw *h, uint16_t *visit) {
     w->visit_len = h->cap;
     w->best.max = 1;
     w->copy = (uint32_t *)malloc((1 + h->m0) * sizeof(uint32_t));
-    return w->copy != NULL;
+    w->fresh = (uint32_t *)malloc((1 + h->m0) * sizeof(uint32_t));
+    w->dist = (float *)malloc((1 + h->m0) * sizeof(float));
+    if (w->copy && w->fresh && w->dist) return 1;
+    free(w->copy);
+    free(w->fresh);
+    free(w->dist);
+    return 0;
 }
 
 static void zv_ix_work_done(zv_ix_work *w) {
     free(w->cand.items);
     free(w->best.items);
     free(w->copy);
+    free(w->fresh);
+    free(w->dist);
 }
 
 static void zv_ix_new_tag(zv_ix_work *w) {
@@ -494,17 +586,24 @@ static int zv_ix_search_layer(const zv_hnsw *h, zv_ix_work *w, const float *q, f
     while (w->cand.len) {
         zv_ix_cand c = w->cand.items[0];
         const uint32_t *list;
-        uint32_t i;
+        uint32_t i, fresh;
         if (w->best.len >= ef && c.d > w->best.items[0].d) break;
         zv_ix_pop(&w->cand);
         list = zv_ix_read_list(h, w, c.node, level);
-        for (i = 1; i <= list[0]; i++) {
+        /* the unvisited neighbours first, their rows prefetched together
+         * (many memory loads in flight instead of one at a time) */
+        for (i = 1, fresh = 0; i <= list[0]; i++) {
             uint32_t n = list[i];
-            float d;
-            if (i < list[0]) __builtin_prefetch(h->vecs + (size_t)list[i + 1] * h->dims);
             if (w->visit[n] == w->tag) continue;
             w->visit[n] = w->tag;
-            d = zv_ix_raw(h, q, q_inv, n);
+            w->fresh[fresh++] = n;
+            __builtin_prefetch(h->vecs + (size_t)n * h->dims);
+            __builtin_prefetch(h->vecs + (size_t)n * h->dims + 16);
+        }
+        zv_ix_dists(h, q, q_inv, w->fresh, fresh, w->dist);
+        for (i = 0; i < fresh; i++) {
+            uint32_t n = w->fresh[i];
+            float d = w->dist[i];
             if (w->best.len < ef || d < w->best.items[0].d) {
                 if (!zv_ix_push(&w->cand, d, n)) return 0;
                 if (h->gone[n]) continue;
