@@ -408,3 +408,73 @@ def test_sigkill_mid_transaction_leaves_index_and_vectors_in_step(path, tmp_path
             everything = db.search_vectors_approx("c", q, 100_000, ef=4096)
             assert len(everything) == db.vector_collection_info("c").vector_count
         assert_in_step(path)
+
+
+# ---- check --deep, doctor, salvage, compact, CLI ----
+
+def test_deep_check_reports_a_stale_index_and_doctor_suggests_rebuilding(path):
+    with zova.Database.create(path) as db:
+        indexed(db, 60)
+    assert zova.diagnostics.check(path, deep=True).ok
+    with sqlite3.connect(path) as con:   # a graph row lost, and a damaged one
+        con.execute("delete from _zova_vector_index_nodes where vector_id = 'v000005'")
+    report = zova.diagnostics.check(path, deep=True)
+    kinds = {issue.kind for issue in report.diagnostics.issues}
+    # the graph misses a vector, and lists still name its node
+    assert not report.ok and kinds == {"vector_index_stale", "vector_index_damaged"}
+    assert all("repairable: zova index rebuild" in issue.detail for issue in report.diagnostics.issues)
+    doctor = zova.diagnostics.doctor(path)
+    assert doctor.suggested_actions(path)[0] == f"run: zova index rebuild {path} c"
+    with sqlite3.connect(path) as con:
+        con.execute("update _zova_vector_index_nodes set links = x'0100' where vector_id = 'v000006'")
+    assert "vector_index_damaged" in {i.kind for i in zova.diagnostics.check(path, deep=True).diagnostics.issues}
+    with zova.Database.open(path) as db:
+        with pytest.raises(zova.CorruptError, match="rebuild"):
+            db.search_vectors_approx("c", np.ones(DIMS), 3)
+        db.rebuild_vector_index("c")
+    assert zova.diagnostics.check(path, deep=True).ok
+    with sqlite3.connect(path) as con:   # writes by other programs waiting in the log are not stale
+        con.execute("delete from _zova_vectors where vector_id = 'v000007'")
+    assert zova.diagnostics.check(path, deep=True).ok
+
+
+def test_salvage_rebuilds_and_compact_keeps_the_index(path, tmp_path):
+    with zova.Database.create(path) as db:
+        indexed(db, 80)
+        db.create_vector_collection("plain", zova.VectorCollectionOptions(DIMS, 1))
+    rescued, compacted = str(tmp_path / "rescued.zova"), str(tmp_path / "compact.zova")
+    assert zova.diagnostics.salvage(path, rescued).destination_verified
+    with zova.Database.open(path) as db:
+        db.compact_to(compacted)
+    for copy in (rescued, compacted):
+        with zova.Database.open(copy) as db:
+            assert db.vector_index_info("c").vector_count == 80
+            assert db.vector_index_info("plain") is None
+            assert db.search_vectors_approx("c", np.ones(DIMS), 1)
+        assert_in_step(copy)
+
+
+def test_cli_index_commands(path):
+    import json
+
+    with zova.Database.create(path) as db:
+        db.create_vector_collection("c", zova.VectorCollectionOptions(DIMS, 0))
+        db.put_vectors("c", ids_of(40), clustered(40)[0])
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "zova.cli", "index", *args], capture_output=True, text=True)
+
+    created = run("--json", "create", path, "c")
+    assert created.returncode == 0, created.stderr
+    doc = json.loads(created.stdout)
+    assert doc["exists"] and doc["kind"] == "hnsw" and doc["vector_count"] == 40 and doc["m"] == 16
+    assert run("info", path, "c").stdout.splitlines()[3] == "exists: true"
+    assert run("rebuild", path, "c").returncode == 0
+    assert run("drop", path, "c").returncode == 0
+    assert json.loads(run("--json", "info", path, "c").stdout)["exists"] is False
+    missing = run("drop", path, "c")
+    assert missing.returncode == 4 and "has no index" in missing.stderr
+    assert run("info", path, "nope").returncode == 4
+    assert run("bogus", path, "c").returncode == 2
+    assert run("create", path).returncode == 2
+    assert "create|drop|rebuild|info" in run("--help").stdout
