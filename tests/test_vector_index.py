@@ -2,7 +2,7 @@
 docs/python.md §2.4): the HNSW index persisted in the file, maintained in the
 same transaction as Zova's vector writes, never stale for writers that know
 nothing of it (stdlib sqlite3 here), exact distances and tie order, filters,
-rollback, SIGKILL, threads, and the format rules of file-format §1-2.
+rollback, SIGKILL, threads, and the format rules of docs/file-format.md §1-2.
 """
 from __future__ import annotations
 

@@ -1283,7 +1283,7 @@ INDEX_ACTIONS = ("create", "drop", "rebuild", "info")
 
 
 def cmd_index(args: Args) -> None:
-    """docs/cli.md §2.17: the approximate-search index of one collection."""
+    """docs/cli.md §1.9: the approximate-search index of one collection."""
     action, path, name = args.positionals
     with _open(args, path, read_only=action == "info") as db:
         try:

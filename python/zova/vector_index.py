@@ -1,4 +1,4 @@
-"""Approximate vector search over a persisted HNSW index (docs/python.md §2.4,
+"""Approximate vector search over a persisted HNSW index (docs/python.md §2.9,
 docs/c-api.md §4.17).
 
 An index is opt-in per collection: ``create_vector_index`` builds it over the
@@ -40,6 +40,7 @@ class VectorIndexInfo:
     """
 
     __slots__ = ("_values",)
+    _values: dict[str, Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("VectorIndexInfo objects come from Database.vector_index_info")
@@ -94,7 +95,13 @@ class VectorIndexInfo:
         return int(self._values["memory_bytes"])
 
     def as_dict(self) -> dict[str, Any]:
-        """The fields as a dict (what ``zova index info --json`` prints)."""
+        """The fields as a dict.
+
+        Returns:
+            ``kind``, ``m``, ``ef_construction``, ``default_ef``, ``vector_count``,
+            ``pending_changes``, ``disk_bytes`` and ``memory_bytes`` (what ``zova index
+            info --json`` prints, without ``memory_bytes``).
+        """
         return dict(self._values)
 
     def __repr__(self) -> str:
@@ -115,7 +122,7 @@ _U32 = 2**32 - 1
 
 
 class VectorIndexMethods(MixinBase):
-    """Database mixin: the approximate-search API of docs/python.md §2.4."""
+    """Database mixin: the approximate-search API of docs/python.md §2.9."""
 
     __slots__ = ()
 
