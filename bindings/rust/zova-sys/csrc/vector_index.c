@@ -102,9 +102,7 @@ static const char ZV_SQL_NODE_PUT[] =
 static const char ZV_SQL_NODE_DELETE[] =
     "delete from _zova_vector_index_nodes where collection_name = ?1 and vector_id = ?2";
 static const char ZV_SQL_NODES_LOAD[] =
-    "select n.vector_id, n.node, n.level, n.links, v.dimensions, v.\"values\" from _zova_vector_index_nodes n "
-    "left join _zova_vectors v on v.collection_name = n.collection_name and v.vector_id = n.vector_id "
-    "where n.collection_name = ?1";
+    "select vector_id, node, level, links from _zova_vector_index_nodes where collection_name = ?1";
 static const char ZV_SQL_NODES_BYTES[] =
     "select count(*), coalesce(sum(length(links) + length(vector_id) + 16), 0) from _zova_vector_index_nodes "
     "where collection_name = ?1";
@@ -114,8 +112,9 @@ static const char ZV_SQL_LOG_COUNT[] = "select count(*) from _zova_vector_index_
 static const char ZV_SQL_LOG_CLEAR[] = "delete from _zova_vector_index_log where collection_name = ?1";
 static const char ZV_SQL_VEC_ONE[] =
     "select dimensions, \"values\" from _zova_vectors where collection_name = ?1 and vector_id = ?2";
+/* In table order: sequential pages when the collection is most of the table. */
 static const char ZV_SQL_VEC_ALL[] =
-    "select vector_id, dimensions, \"values\" from _zova_vectors where collection_name = ?1";
+    "select vector_id, dimensions, \"values\" from _zova_vectors not indexed where collection_name = ?1";
 static const char ZV_SQL_VEC_COUNT[] = "select count(*) from _zova_vectors where collection_name = ?1";
 static const char ZV_SQL_HAS_TABLES[] =
     "select count(*) from sqlite_schema where type = 'table' and name = '_zova_vector_indexes'";
@@ -137,6 +136,7 @@ typedef struct zv_hnsw {
     int64_t token;      /* the persisted token this graph matches */
     int64_t applied;    /* highest log seq applied in memory since */
     int tainted;        /* applied log rows of an open transaction: reload */
+    int unverified;     /* loaded: the first search compares it with the vector count */
     double ml;          /* level multiplier 1 / ln(m) */
     size_t cap;         /* node slots */
     size_t used;        /* slots 0..used-1 ever handed out */
@@ -891,7 +891,7 @@ static int zv_ix_link_all(zv_hnsw *h, const uint32_t *nodes, size_t count) {
         }
         h->parallel = 1;
         for (i = 0; !job.failed && i < nthreads; i++) {
-            if (pthread_create(&threads[i], NULL, zv_ix_worker, &job) == 0) started++;
+            if (zv_thread_start(&threads[i], zv_ix_worker, &job)) started++;
         }
         if (started == 0) zv_ix_worker(&job);
         for (i = 0; i < started; i++) pthread_join(threads[i], NULL);
@@ -1146,23 +1146,37 @@ static zova_status zv_ix_load(zv_vec_ctx *ctx, const zv_vec_collection *coll, co
         }
         if (status == ZOVA_OK && pos != bytes) status = zv_ix_damaged(ctx, coll->name, "a neighbour list is too long");
         if (status != ZOVA_OK) break;
-        if (sqlite3_column_type(stmt, 5) == SQLITE_NULL) {
-            h->gone[node] = 1; /* deleted behind the index: the log says so */
-            memset(h->vecs + (size_t)node * h->dims, 0, (size_t)h->dims * sizeof(float));
-            h->norms[node] = 0;
-            h->inv[node] = 0;
-        } else {
-            status = zv_vec_row_decode(coll, stmt, 4, 5, h->vecs + (size_t)node * h->dims);
+        /* gone until the scan below finds its vector (deleted behind the
+         * index otherwise: the log says so) */
+        h->gone[node] = 1;
+        memset(h->vecs + (size_t)node * h->dims, 0, (size_t)h->dims * sizeof(float));
+        h->norms[node] = 0;
+        h->inv[node] = 0;
+    }
+    if (status == ZOVA_OK && rc != SQLITE_DONE) status = zv_vec_sqlite_status(ctx, rc);
+    zv_vec_stmt_done(ctx, stmt);
+    /* the values: one scan of the collection's rows, matched by id */
+    stmt = status == ZOVA_OK ? zv_vec_stmt(ctx, ZV_SQL_VEC_ALL, &status) : NULL;
+    if (stmt) {
+        sqlite3_bind_text(stmt, 1, coll->name, (int)coll->name_len, SQLITE_STATIC);
+        while (status == ZOVA_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const char *id = (const char *)sqlite3_column_text(stmt, 0);
+            uint32_t node = id ? zv_ix_lookup(h, id) : ZV_IX_NONE;
+            if (node == ZV_IX_NONE) continue; /* not indexed yet: the log names it */
+            status = zv_vec_row_decode(coll, stmt, 1, 2, h->vecs + (size_t)node * h->dims);
             if (status == ZOVA_VECTOR_CORRUPT) {
                 char message[ZV_VEC_MAX_NAME * 2 + 64];
                 snprintf(message, sizeof(message), "stored vector %s of collection %s is corrupt", id, coll->name);
                 status = zv_vec_refuse(ctx, status, message);
             }
-            if (status == ZOVA_OK) zv_ix_set_norm(h, (uint32_t)node);
+            if (status == ZOVA_OK) {
+                zv_ix_set_norm(h, node);
+                h->gone[node] = 0;
+            }
         }
+        if (status == ZOVA_OK && rc != SQLITE_DONE) status = zv_vec_sqlite_status(ctx, rc);
+        zv_vec_stmt_done(ctx, stmt);
     }
-    if (status == ZOVA_OK && rc != SQLITE_DONE) status = zv_vec_sqlite_status(ctx, rc);
-    zv_vec_stmt_done(ctx, stmt);
     /* links point at nodes that exist; free slots and the entry point */
     for (n = 0; status == ZOVA_OK && n < h->used; n++) {
         int l;
@@ -1539,6 +1553,7 @@ static zova_status zv_ix_current(zv_vec_ctx *ctx, const zv_vec_collection *coll,
     if (h) zv_ix_forget(ctx->state, coll->name);
     status = zv_ix_load(ctx, coll, row, &h);
     if (status != ZOVA_OK) return status;
+    h->unverified = 1;
     h->next = (zv_hnsw *)ctx->state->indexes;
     ctx->state->indexes = h;
     *out = h;
@@ -1987,7 +2002,8 @@ zova_status zova_vector_index_search(const zova_vector_index_search_request *req
         int64_t before = h->applied;
         status = zv_ix_apply_log(&ctx, &coll, h, 0, NULL, NULL);
         if (status == ZOVA_OK && h->applied != before && !sqlite3_get_autocommit(ctx.sql)) h->tainted = 1;
-        if (status == ZOVA_OK && h->applied != before) {
+        if (status == ZOVA_OK && (h->applied != before || h->unverified)) {
+            h->unverified = 0;
             status = zv_ix_count(&ctx, ZV_SQL_VEC_COUNT, coll.name, &vectors, NULL);
             if (status == ZOVA_OK && vectors != h->live) {
                 status = zv_ix_damaged(&ctx, coll.name, "vectors were written without the index's triggers");
