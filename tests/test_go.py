@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,11 +185,17 @@ def test_go_csrc_copy_matches_sources():
 
 
 def test_go_package_refers_to_nothing_outside_the_module():
-    """The cgo directives name only ${SRCDIR}/csrc and system libraries: no
-    ../../include, no -L, no libzova_c; test.sh needs neither Python nor ZOVA_*."""
+    """The cgo directives of the default build name only ${SRCDIR}/csrc and
+    system libraries: no ../../include, no -L, no libzova_c (only the opt-in
+    zova_system build links an installed library); test.sh needs neither
+    Python nor ZOVA_*."""
     directives = []
     for source in sorted(GO_DIR.glob("*.go")):
-        directives += [line for line in source.read_text().splitlines() if line.startswith("#cgo")]
+        text = source.read_text()
+        if source.name == "zova_system.go":
+            assert text.startswith("//go:build zova_system\n"), text[:200]
+            continue
+        directives += [line for line in text.splitlines() if line.startswith("#cgo")]
     assert directives, "no #cgo directive found in bindings/go/*.go"
     for line in directives:
         assert "zova_c" not in line and "-L" not in line and ".." not in line, line
@@ -196,7 +203,8 @@ def test_go_package_refers_to_nothing_outside_the_module():
                    for flag in line.split()), line
     bundles = sorted(path.name for path in GO_DIR.glob("*.c"))
     assert bundles == ["zova_bundle.c"], bundles
-    assert '#include "csrc/bundle.c"' in (GO_DIR / "zova_bundle.c").read_text()
+    bundle = (GO_DIR / "zova_bundle.c").read_text()
+    assert bundle.startswith("//go:build !zova_system\n") and '#include "csrc/bundle.c"' in bundle
     commands = "\n".join(line for line in (GO_DIR / "test.sh").read_text().splitlines()
                          if not line.lstrip().startswith("#"))
     assert "python" not in commands.lower() and "ZOVA_" not in commands, commands
@@ -378,3 +386,37 @@ def test_go_program_links_zova_beside_mattn_sqlite3(tmp_path):
     assert vendored
     assert result.stdout.splitlines() == ["mattn from mattn true", f"zova from zova {vendored.group(1)}"], \
         result.stdout + result.stderr
+
+
+def test_go_system_library_by_pkg_config(tmp_path):
+    """With -tags zova_system the package compiles no C of its own and links
+    the libzova_c installed by `build.py install` through pkg-config (zova.pc:
+    the shared library, with an rpath); the ABI, status and statement tests and
+    the example pass against it.
+
+    The go build cache does not key packages on pkg-config's output: a package
+    cached by an earlier run would keep its -L and rpath. So the prefix is a
+    fixed directory of the checkout (build/, ignored by git), installed anew
+    each run, and a define naming it (unused by the code) goes into the key."""
+    _go()
+    prefix = ROOT / "build" / "go-system-prefix"
+    subprocess.run([sys.executable, "build.py", "install", "--prefix", str(prefix)], cwd=ROOT, check=True,
+                   capture_output=True, text=True, timeout=900)
+    prefix_key = hashlib.sha256(str(prefix).encode()).hexdigest()[:16]
+    env = _build_env(os.environ.get("PATH", ""), PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"),
+                     CGO_CPPFLAGS=f"-DZOVA_GO_TEST_PREFIX_{prefix_key}")
+    listed = subprocess.run(["go", "list", "-tags", "zova_system", "-f", "{{.CFiles}}", "."], cwd=GO_DIR, env=env,
+                            capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+    assert listed == "[]", listed
+    test_binary = tmp_path / "zova.test"
+    result = subprocess.run(["go", "test", "-tags", "zova_system", "-c", "-o", str(test_binary), "."],
+                            cwd=GO_DIR, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    libraries = subprocess.run(["ldd", str(test_binary)], capture_output=True, text=True, check=True).stdout
+    assert f"{prefix / 'lib' / 'libzova_c.so'}" in libraries, libraries
+    result = subprocess.run([str(test_binary), "-test.count=1", "-test.v", "-test.run",
+                             "TestABIVersion|TestStatusNames|TestStatementBindAndColumns|Example"],
+                            cwd=GO_DIR, env=env, capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-20000:]
+    assert "--- PASS: TestABIVersion" in output and "--- PASS: Example" in output, output[-5000:]

@@ -65,11 +65,19 @@ def wait_until_reading(process: subprocess.Popen, source: str) -> None:
     raise AssertionError(f"zova never opened {source}")
 
 
+def default_signals() -> None:
+    """In the child: SIGINT and SIGTERM at their defaults, as from a terminal
+    (a suite started in the background by a shell inherits SIGINT ignored)."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+
+
 def interrupt(argv: list[str], number: int, after: float) -> tuple[int, float, str]:
     """Starts ``zova argv``, sends ``number`` ``after`` seconds after it opened
     its source (the first existing file in argv; the command must still be
     running then), returns (exit code, seconds to exit, stderr)."""
-    process = subprocess.Popen([ZOVA, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen([ZOVA, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=default_signals)
     wait_until_reading(process, next(arg for arg in argv if os.path.isfile(arg)))
     time.sleep(after)
     assert process.poll() is None, f"zova {' '.join(argv)} finished before the signal: make the file bigger"
@@ -156,7 +164,33 @@ def test_a_signal_before_the_command_starts_ends_the_run_issue13_2(monkeypatch, 
         raise AssertionError("the signal was not taken")
 
     monkeypatch.setattr(cli, "check_arguments", parse_then_signal)
-    code = cli.main.main(args=["info", "whatever.zova"], standalone_mode=False)
+    # As from a terminal (pytest started in the background inherits SIG_IGN).
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = cli.main.main(args=["info", "whatever.zova"], standalone_mode=False)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored afterwards
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert code == 130
     assert capsys.readouterr().err.splitlines()[-1] == "zova: interrupted (Ctrl-C)"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored afterwards
+
+
+def test_a_signal_ignored_at_start_stays_ignored(big, tmp_path):
+    """`zova backup a b &` in a shell script starts with SIGINT ignored (so the
+    Ctrl-C meant for the foreground job does not reach it): zova keeps it
+    ignored, finishes the backup and exits 0."""
+    destination = str(tmp_path / "copy.zova")
+
+    def ignore_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    process = subprocess.Popen([ZOVA, "backup", big, destination], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, preexec_fn=ignore_sigint)
+    wait_until_reading(process, big)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err.decode()
+    with zova.Database.open(destination) as copy, zova.Database.open(big) as source:
+        assert copy.list_objects() == source.list_objects()
+    check = subprocess.run([ZOVA, "check", "--deep", destination], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -23,7 +23,8 @@ HEADER_FUNCTIONS = re.findall(r"\b(zova_\w+)\s*\([^;{}]*\)\s*;",
                               re.sub(r"/\*.*?\*/", "", (ROOT / "include" / "zova.h").read_text(), flags=re.S))
 # The lowest versions pyproject.toml allows (its comment points here).
 MINIMUM_PINS = ["cffi==1.15.1", "numpy==1.23.2", "click==8.0.0", "pytest==7.0.0", "hypothesis==6.0.0"]
-MINIMUM_SUITES = ["test_objects.py", "test_vectors.py", "test_records_api.py", "test_statements.py"]
+MINIMUM_SUITES = ["test_objects.py", "test_vectors.py", "test_records_api.py", "test_statements.py", "test_cli.py",
+                  "test_cli_click.py"]
 
 
 def tool(name: str) -> str:
@@ -138,7 +139,7 @@ def test_wheel_never_reuses_an_earlier_builds_objects(tmp_path):
 
 def test_sdist_installs_into_a_fresh_python310_venv_with_the_minimum_versions(dist, tmp_path):
     """The versions pyproject.toml calls minimum really run: the quickstart and
-    the object, vector, record and statement suites, against the sdist installed
+    the object, vector, record, statement and CLI suites, against the sdist installed
     (and compiled) in a new venv."""
     (sdist,) = dist.glob("zova-*.tar.gz")
     python = make_venv(python310(), tmp_path / "venv")

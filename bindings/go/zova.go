@@ -13,7 +13,9 @@
 // clashes with another SQLite in the program); csrc/ is a copy made by
 // `python3 build.py sync-bindings`. A program that imports the package needs
 // only Go and a C compiler; nothing is linked from outside the module but
-// libc, libm, libpthread and libdl.
+// libc, libm, libpthread and libdl. The cgo flags of that build are in
+// zova_bundled.go; with -tags zova_system, zova_system.go links an installed
+// libzova_c through pkg-config (zova.pc) instead.
 //
 // Memory discipline: no Go pointer is ever passed to C. Requests, inputs and
 // out-parameters live in C memory (calloc'd, freed before returning); empty
@@ -25,8 +27,6 @@
 package zova
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/csrc -std=gnu99
-#cgo linux LDFLAGS: -lpthread -ldl -lm
 #include <stdlib.h>
 #include "zova.h"
 */

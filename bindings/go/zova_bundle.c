@@ -1,3 +1,5 @@
+//go:build !zova_system
+
 /*
 ** zova_bundle.c: the C core of Zova, compiled by cgo as part of this package.
 **
@@ -11,6 +13,9 @@
 ** files, so go build does not compile its files one by one. A program that
 ** imports the package therefore needs only Go and a C compiler, and no
 ** sqlite3_* symbol leaves this object (a program may also link
-** mattn/go-sqlite3 or a system SQLite).
+** mattn/go-sqlite3 or a system SQLite). The flags are in zova_bundled.go.
+**
+** Built with -tags zova_system, the package compiles no C of its own and
+** links the installed libzova_c found by pkg-config instead (zova_system.go).
 */
 #include "csrc/bundle.c"

@@ -394,7 +394,13 @@ def _parse_limit(value: str) -> int:
     return number
 
 
-class _LimitType(click.ParamType[int]):
+if TYPE_CHECKING:
+    _IntParamType = click.ParamType[int]
+else:  # click.ParamType is generic only from click 8.2 on; pyproject allows 8.0
+    _IntParamType = click.ParamType
+
+
+class _LimitType(_IntParamType):
     name = "limit"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
@@ -1801,11 +1807,14 @@ class _ZovaGroup(click.Group):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         """Runs zova with SIGINT and SIGTERM taken by _on_signal (from the main
-        thread; elsewhere the signals are not ours to take)."""
+        thread; elsewhere the signals are not ours to take). A signal ignored
+        when zova starts stays ignored, as a background job of a shell
+        script or nohup expects."""
         if threading.current_thread() is not threading.main_thread():
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         _RUNNING.reset()
-        previous = {number: signal.signal(number, _on_signal) for number in _EXIT_FOR_SIGNAL}
+        previous = {number: signal.signal(number, _on_signal) for number in _EXIT_FOR_SIGNAL
+                    if signal.getsignal(number) is not signal.SIG_IGN}
         try:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         except _Signalled:

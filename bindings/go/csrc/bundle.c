@@ -7,7 +7,7 @@
 ** internal linkage (SQLITE_API static), so neither libzova_c.a nor
 ** libzova_c.so defines a single sqlite3_* symbol, and a program may link the
 ** system SQLite, mattn/go-sqlite3 or libsqlite3-sys beside Zova without a
-** clash (docs/c.md, "SQLite inside libzova_c"). Compiled with
+** clash (docs/c.md, "SQLite inside"). Compiled with
 ** -fvisibility=hidden, only the zova_* functions of include/zova.h (declared
 ** first below, with default visibility) are exported from the shared library.
 **
