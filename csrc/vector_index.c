@@ -2002,23 +2002,20 @@ zova_status zova_vector_index_search(const zova_vector_index_search_request *req
         int64_t before = h->applied;
         status = zv_ix_apply_log(&ctx, &coll, h, 0, NULL, NULL);
         if (status == ZOVA_OK && h->applied != before && !sqlite3_get_autocommit(ctx.sql)) h->tainted = 1;
+        /* after a load or new log rows: the graph must cover exactly the vectors */
         if (status == ZOVA_OK && (h->applied != before || h->unverified)) {
             h->unverified = 0;
             status = zv_ix_count(&ctx, ZV_SQL_VEC_COUNT, coll.name, &vectors, NULL);
             if (status == ZOVA_OK && vectors != h->live) {
                 status = zv_ix_damaged(&ctx, coll.name, "vectors were written without the index's triggers");
             }
-        }
-        if (status != ZOVA_OK) zv_ix_forget(ctx.state, coll.name);
-    }
-    if (status == ZOVA_OK) {
-        for (i = 0; i < h->used; i++) {
-            if (h->levels[i] != ZV_IX_FREE && h->gone[i]) {
-                status = zv_ix_damaged(&ctx, coll.name, "a vector was deleted without the index's triggers");
-                zv_ix_forget(ctx.state, coll.name);
-                break;
+            for (i = 0; status == ZOVA_OK && i < h->used; i++) {
+                if (h->levels[i] != ZV_IX_FREE && h->gone[i]) {
+                    status = zv_ix_damaged(&ctx, coll.name, "a vector was deleted without the index's triggers");
+                }
             }
         }
+        if (status != ZOVA_OK) zv_ix_forget(ctx.state, coll.name);
     }
     if (status == ZOVA_OK && request->source_id) {
         skip = zv_ix_lookup(h, request->source_id);
