@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["bench_records.py", "bench_objects.py", "bench_vectors.py", "bench_check.py", "bench_cli_start.py",
+BENCHMARKS = ["bench_records.py", "bench_objects.py", "bench_vectors.py", "bench_ann.py", "bench_check.py", "bench_cli_start.py",
               "bench_go.py",
               "bench_rust.py"]
 

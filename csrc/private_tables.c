@@ -1,7 +1,7 @@
 /*
  * private_tables.c - keeps foreign code out of Zova's own writes. A trigger on
  * a private _zova_ table (planted by another program: neither Zova nor
- * upstream creates any) would run inside put_object, put_vector and the other
+ * upstream creates any, but see below) would run inside put_object, put_vector and the other
  * writes, and could delete user rows or rewrite sizes. Before each of its
  * writes, inside the write's transaction (so the schema cannot change under
  * it), the core checks the schema for such triggers and refuses to write
@@ -15,6 +15,10 @@
  * trigger to one, and to create anything named with the reserved _zova_ prefix.
  * Dropping foreign triggers, views and indexes stays allowed (that is the fix
  * the guard above asks for). README "Private tables are off limits to SQL".
+ *
+ * The one exception is Zova's own: the three triggers of a vector index
+ * (vector_index.c, docs/file-format.md §5), recognised by name and canonical
+ * text, are allowed (and tell the vector writes to keep the index in step).
  */
 #include "zova_internal.h"
 
@@ -25,6 +29,10 @@
 
 /* The reason for the last refusal on this thread, for zv_private_tables_refusal. */
 static __thread char zv_refusal[256];
+/* Zova's own DDL on private names is running on this thread (vector_index.c). */
+static __thread int zv_own_ddl;
+
+void zv_private_tables_own_ddl(int on) { zv_own_ddl = on; }
 
 static int zv_is_private_name(const char *name) {
     return name && sqlite3_strnicmp(name, "_zova_", 6) == 0;
@@ -52,7 +60,7 @@ int zv_private_tables_authorize(int action, const char *a, const char *b, const 
         "%s is one of Zova's private tables: SQL cannot drop, alter or rename it, or add an index or trigger "
         "to it (Zova's API writes it; a damaged file is for zova salvage)";
     static const char NAME[] = "%s: names starting with _zova_ are reserved for Zova's private tables";
-    if (zv_is_vacuum_scratch(database)) return SQLITE_OK;
+    if (zv_is_vacuum_scratch(database) || zv_own_ddl) return SQLITE_OK;
     switch (action) {
     case SQLITE_DROP_TABLE:
     case SQLITE_DROP_TEMP_TABLE:
@@ -85,10 +93,10 @@ const char *zv_private_tables_refusal(void) {
 
 static const char SQL_SCHEMA_VERSION[] = "pragma schema_version";
 static const char SQL_FOREIGN_TRIGGERS[] =
-    "select name, tbl_name from sqlite_schema where type = 'trigger' and tbl_name like '\\_zova\\_%' escape '\\' "
+    "select name, tbl_name, sql from sqlite_schema where type = 'trigger' and tbl_name like '\\_zova\\_%' escape '\\' "
     "union all "
-    "select name, tbl_name from sqlite_temp_schema where type = 'trigger' and tbl_name like '\\_zova\\_%' escape '\\' "
-    "limit 1";
+    "select name, tbl_name, null from sqlite_temp_schema where type = 'trigger' and tbl_name like '\\_zova\\_%' "
+    "escape '\\'";
 
 zova_status zv_private_tables_guard(zova_database *db) {
     zova_status status = ZOVA_OK;
@@ -103,7 +111,13 @@ zova_status zv_private_tables_guard(zova_database *db) {
     if (db->schema_scanned && db->scanned_schema_version == version) return ZOVA_OK;
     stmt = zv_stmt(db, SQL_FOREIGN_TRIGGERS, &status);
     if (!stmt) return status;
-    rc = sqlite3_step(stmt);
+    db->vector_index_triggers = 0;
+    /* the vector index's own triggers (canonical text, docs/file-format.md §5) are Zova's */
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW &&
+           zv_vindex_trigger_is_own((const char *)sqlite3_column_text(stmt, 0),
+                                    (const char *)sqlite3_column_text(stmt, 2))) {
+        db->vector_index_triggers = 1;
+    }
     if (rc == SQLITE_ROW) {
         char message[512];
         snprintf(message, sizeof(message),

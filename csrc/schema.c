@@ -91,7 +91,7 @@ static unsigned char zv_ascii_lower(unsigned char c) {
 }
 
 /* Equal after removing ASCII whitespace and folding ASCII case. */
-static int zv_ddl_equal(const char *a, const char *b) {
+int zv_schema_ddl_equal(const char *a, const char *b) {
     const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
     for (;;) {
         while (*x && zv_is_ascii_space(*x)) x++;
@@ -173,7 +173,7 @@ zova_status zv_schema_validate(sqlite3 *sql) {
         rc = sqlite3_step(stmt);
         if (rc == SQLITE_ROW) {
             const char *stored = (const char *)sqlite3_column_text(stmt, 0);
-            if (!stored || !zv_ddl_equal(stored, zv_private_tables[i].ddl)) status = ZOVA_NOT_ZOVA_DATABASE;
+            if (!stored || !zv_schema_ddl_equal(stored, zv_private_tables[i].ddl)) status = ZOVA_NOT_ZOVA_DATABASE;
         } else if (rc == SQLITE_DONE) {
             status = ZOVA_NOT_ZOVA_DATABASE;
         } else {

@@ -1170,6 +1170,116 @@ typedef struct zova_vector_search_batch_request {
  * free each with zova_vector_search_results_free. docs/c-api.md §4.16. */
 zova_status zova_vector_search_batch(const zova_vector_search_batch_request *request);
 
+/*
+ * Approximate search (an addition; docs/c-api.md §4.17): an HNSW index per
+ * collection, opt-in, stored in the file (docs/file-format.md §5) and kept in
+ * step with every vector write in the write's own transaction, including
+ * writes by programs that know nothing of it (they are logged by triggers and
+ * applied before each search). Exact search is unchanged. Results carry the
+ * exact double distances of exact search and its tie order (by id bytes);
+ * only which vectors are found is approximate.
+ */
+enum {
+    ZOVA_VECTOR_INDEX_HNSW = 1,           /* zova_vector_index_info.kind */
+    ZOVA_VECTOR_INDEX_DEFAULT_EF = 64,    /* the ef of a search that passes 0 */
+    ZOVA_VECTOR_INDEX_MAX_EF = 4096
+};
+
+/* m: neighbours per node (2..64, 0 means 16; level 0 keeps 2m);
+ * ef_construction: candidates while inserting (1..4096, 0 means 200). */
+typedef struct zova_vector_index_create_request {
+    zova_database *db;
+    const char *collection_name;
+    uint32_t m;
+    uint32_t ef_construction;
+} zova_vector_index_create_request;
+
+/* Creates and builds the index of an existing collection over all its vectors
+ * (on every core); INVALID_ARGUMENT when it already has one or for m or
+ * ef_construction out of range, VECTOR_COLLECTION_NOT_FOUND (71) for a missing
+ * collection, the write statuses of zova_vector_put otherwise (read-only 14,
+ * contention 10/11, a foreign trigger 15). docs/c-api.md §4.17. */
+zova_status zova_vector_index_create(const zova_vector_index_create_request *request);
+
+typedef struct zova_vector_index_request {
+    zova_database *db;
+    const char *collection_name;
+} zova_vector_index_request;
+
+/* Removes a collection's index from the file (the index tables and triggers
+ * go with the last one); INVALID_ARGUMENT when it has none, 71 for a missing
+ * collection. docs/c-api.md §4.17. */
+zova_status zova_vector_index_drop(const zova_vector_index_request *request);
+
+/* Rebuilds a collection's index from its vectors with the same parameters (the
+ * repair for an index reported damaged or out of step); statuses as
+ * zova_vector_index_drop. docs/c-api.md §4.17. */
+zova_status zova_vector_index_rebuild(const zova_vector_index_request *request);
+
+/* exists is 0 (and the rest 0) when the collection has no index. vector_count:
+ * vectors in the persisted graph; pending_changes: logged changes not folded
+ * into it yet (writes by other programs); disk_bytes: size of its node rows;
+ * memory_bytes: the graph and vectors held by this handle (0 until its first
+ * approximate search or write). */
+typedef struct zova_vector_index_info {
+    uint8_t exists;
+    int32_t kind;
+    uint32_t m;
+    uint32_t ef_construction;
+    uint32_t default_ef;
+    uint64_t vector_count;
+    uint64_t pending_changes;
+    uint64_t disk_bytes;
+    uint64_t memory_bytes;
+} zova_vector_index_info;
+
+typedef struct zova_vector_index_info_get_request {
+    zova_database *db;
+    const char *collection_name;
+    zova_vector_index_info *out_info;
+} zova_vector_index_info_get_request;
+
+/* Describes a collection's index (71 for a missing collection, INVALID_ARGUMENT
+ * for NULL out_info). docs/c-api.md §4.17. */
+zova_status zova_vector_index_info_get(const zova_vector_index_info_get_request *request);
+
+enum {
+    ZOVA_VECTOR_INDEX_SEARCH_IN = 1,
+    ZOVA_VECTOR_INDEX_SEARCH_WITHIN = 2
+};
+
+/* query (query_len floats) or, when source_id is not NULL, the stored vector
+ * source_id (which is left out of the results); flags as the batch search's:
+ * IN restricts to candidate_ids (ids not in the collection are ignored; the
+ * candidates are ranked exactly), WITHIN keeps distances <= max_distance.
+ * ef: candidates examined (0 means ZOVA_VECTOR_INDEX_DEFAULT_EF, at most
+ * ZOVA_VECTOR_INDEX_MAX_EF; raised to limit when smaller). */
+typedef struct zova_vector_index_search_request {
+    zova_database *db;
+    const char *collection_name;
+    const float *query;
+    size_t query_len;
+    const char *source_id;
+    uint32_t flags;
+    const char *const *candidate_ids;
+    size_t candidate_count;
+    double max_distance;
+    size_t limit;
+    uint32_t ef;
+    zova_vector_search_results *out_results;
+} zova_vector_index_search_request;
+
+/* The approximate nearest limit vectors (set empty first; free with
+ * zova_vector_search_results_free). Statuses: the query checks of
+ * zova_vector_search (73, 75), 71, 72 for a missing source_id,
+ * INVALID_ARGUMENT when the collection has no index, for ef out of range, an
+ * unknown flag, NULL collection_name or out_results, NULL query with
+ * query_len > 0 (and no source_id), NULL candidate_ids with
+ * candidate_count > 0 or a NULL candidate id, VECTOR_CORRUPT (74) for an index that is
+ * damaged or out of step (zova_vector_index_rebuild repairs it). Reads only.
+ * docs/c-api.md §4.17. */
+zova_status zova_vector_index_search(const zova_vector_index_search_request *request);
+
 #ifdef __cplusplus
 }
 #endif

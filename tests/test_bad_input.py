@@ -62,7 +62,8 @@ SEARCH_Q = [("query", "query_len")]
 SEARCH_IN = [("query", "query_len"), ("candidate_ids", "candidate_count")]
 
 # docs/c-api.md §7, one row per exported function (the 91 of upstream, zova_object_put_many,
-# zova_vector_search_batch and the 5 cancellation functions of docs/c-api.md §4.15).
+# zova_vector_search_batch, the 5 cancellation functions of docs/c-api.md §4.15 and the 5
+# vector index functions of §4.17).
 TABLE: dict[str, Row] = {
     # §7.1
     "zova_abi_version_major": Row("static"),
@@ -192,6 +193,12 @@ TABLE: dict[str, Row] = {
     # additions
     "zova_vector_search_batch": R("zova_vector_search_batch_request", required=["collection_name", "out_results"],
                                   pairs=[("queries", "query_count"), ("candidate_ids", "candidate_count")]),
+    "zova_vector_index_create": R("zova_vector_index_create_request", required=["collection_name"]),
+    "zova_vector_index_drop": R("zova_vector_index_request", required=["collection_name"]),
+    "zova_vector_index_rebuild": R("zova_vector_index_request", required=["collection_name"]),
+    "zova_vector_index_info_get": R("zova_vector_index_info_get_request", required=["collection_name", "out_info"]),
+    "zova_vector_index_search": R("zova_vector_index_search_request", required=["collection_name", "out_results"],
+                                  pairs=SEARCH_IN),
 }
 
 REQUEST_ROWS = sorted(name for name, row in TABLE.items() if row.kind == "request")
@@ -204,8 +211,8 @@ PAIR_CASES = [(name, p, n) for name, row in sorted(TABLE.items()) for p, n in ro
 def test_table_covers_every_header_function_5_1():
     """A function added to include/zova.h without a row here fails this test."""
     declared = header_functions()
-    assert len(declared) == 98, declared
-    assert len(set(declared)) == 98
+    assert len(declared) == 103, declared
+    assert len(set(declared)) == 103
     assert sorted(declared) == sorted(TABLE), set(declared) ^ set(TABLE)
     for name in declared:
         assert hasattr(lib, name), name
@@ -222,7 +229,7 @@ def test_table_request_types_and_fields_exist_3_3():
 # ---- the environment every row runs in ----
 
 class Env:
-    """An open database holding a collection `coll` (dims 2, l2) with vectors
+    """An open database holding a collection `coll` (dims 2, l2, indexed) with vectors
     v1, v2, one stored object, a prepared statement with two parameters and
     an open object writer; keeps every cffi allocation alive."""
 
@@ -237,6 +244,8 @@ class Env:
         for vid, values in (("v1", [1.0, 0.0]), ("v2", [0.0, 1.0])):
             assert self.call("zova_vector_put", collection_name=self.s("coll"), vector_id=self.s(vid),
                              values=self.floats(values), values_len=2) == 0
+        # an index on coll, so approximate search reaches its argument checks
+        assert self.call("zova_vector_index_create", collection_name=self.s("coll")) == 0
         self.object_bytes = b"hello zova object"
         out_id = ffi.new("zova_object_id *")
         assert self.call("zova_object_put", data=self.b(self.object_bytes), len=len(self.object_bytes),
@@ -478,6 +487,8 @@ EXPECTED_ZERO_LENGTH = {
     ("zova_vector_search_by_id_in_within", "candidate_ids"): lib.ZOVA_OK,
     ("zova_vector_search_batch", "queries"): lib.ZOVA_OK,          # no queries, no results
     ("zova_vector_search_batch", "candidate_ids"): lib.ZOVA_OK,    # with the IN flag: no candidates
+    ("zova_vector_index_search", "query"): lib.ZOVA_VECTOR_DIMENSION_MISMATCH,
+    ("zova_vector_index_search", "candidate_ids"): lib.ZOVA_OK,    # with the IN flag: no candidates
 }
 
 
@@ -488,6 +499,8 @@ def test_zero_length_exact_status_7(env, name, pointer):
     overrides = {pointer: ffi.NULL, length: 0}
     if name == "zova_vector_search_batch" and pointer == "candidate_ids":
         overrides["flags"] = lib.ZOVA_VECTOR_SEARCH_BATCH_IN
+    if name == "zova_vector_index_search" and pointer == "candidate_ids":
+        overrides["flags"] = lib.ZOVA_VECTOR_INDEX_SEARCH_IN
     if name == "zova_object_assemble_from_chunks":
         overrides["size_bytes"] = 10
         overrides["id"] = {"bytes": [7] * 32}  # not the stored object (that would be 51 first)

@@ -23,9 +23,12 @@ from .records import __all__ as _records_all
 from .statement import *  # noqa: F401,F403
 from .statement import __all__ as _statement_all
 from .vectors import *  # noqa: F401,F403
+from .vector_index import *  # noqa: F401,F403
+from .vector_index import __all__ as _vector_index_all
 from .vectors import __all__ as _vectors_all
 
 __version__ = "0.17.0"
 
 __all__ = ["__version__", *_cancel_all, *_database_all, *_enums_all, *_errors_all, *_objects_all,
-           *_operations_all, *_records_all, *_statement_all, *_vectors_all]
+           *_operations_all, *_records_all, *_statement_all, *_vectors_all,
+           *_vector_index_all]

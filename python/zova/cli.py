@@ -90,6 +90,7 @@ SYNOPSIS = [
     "compact [--json] [--no-verify] <source.zova> <destination.zova>",
     "restore [--json] [--no-verify] <backup.zova> <destination.zova>",
     "convert [--json] <source.sqlite> <destination.zova>",
+    "index [--json] create|drop|rebuild|info <file.zova> <collection>",
 ]
 
 COMMAND_HELP = [
@@ -109,6 +110,7 @@ COMMAND_HELP = [
     ("compact", "VACUUM INTO a new .zova file, verified unless --no-verify"),
     ("restore", "copy a backup into a new .zova file, verified unless --no-verify"),
     ("convert", "create a new .zova file from a plain SQLite file (the source is not modified)"),
+    ("index", "create, drop, rebuild or describe a collection's approximate-search (HNSW) index"),
 ]
 
 # What `zova <command> --help` adds to the line above: an example, and for some
@@ -133,6 +135,10 @@ EXAMPLES = {
     "compact": ("zova compact notes.zova notes-small.zova", "The destination must not exist; a failed copy leaves no file."),
     "restore": ("zova restore notes-backup.zova notes.zova", "The destination must not exist; a failed copy leaves no file."),
     "convert": ("zova convert app.db app.zova", "The destination must not exist; a failed copy leaves no file."),
+    "index": ("zova index create notes.zova docs\n  zova index info --json notes.zova docs",
+              "create builds the index (M=16, ef_construction=200) over the collection's vectors and stores it in "
+              "the file; rebuild repairs one check --deep reports stale or damaged. Exit 4 when the collection or "
+              "its index is missing."),
 }
 
 OPTION_HELP = {
@@ -360,8 +366,10 @@ FLAGS = {
     "compact": ("--json", "--no-verify"),
     "restore": ("--json", "--no-verify"),
     "convert": ("--json",),
+    "index": ("--json",),
 }
 POSITIONALS = {
+    "index": "create|drop|rebuild|info <file.zova> <collection>",
     "object": "<file.zova> <object-id>", "chunk": "<file.zova> <chunk-id>",
     "vector-collection": "<file.zova> <name>", "salvage": "<source.zova> [<destination.zova>]",
     "backup": "<source.zova> <destination.zova>", "compact": "<source.zova> <destination.zova>",
@@ -484,6 +492,16 @@ def _check_positionals(command: str, positionals: list[str], dry_run: bool, usag
             if len(target) != 64 or not all(ch in "0123456789abcdefABCDEF" for ch in target):
                 raise usage(f"{command} id must be 64 hex characters")
         elif not _collection_name_valid(target):
+            raise usage("vector collection name is invalid")
+        return
+    if command == "index":
+        if count == 0 or positionals[0] not in INDEX_ACTIONS:
+            raise usage("index requires create, drop, rebuild or info")
+        if count < 3:
+            raise usage("index requires <file.zova> <collection>")
+        if count > 3:
+            raise usage("too many arguments")
+        if not _collection_name_valid(positionals[2]):
             raise usage("vector collection name is invalid")
         return
     if command == "salvage":
@@ -1267,6 +1285,40 @@ def cmd_vector_collection(args: Args) -> None:
         "vector_ids": ids})
 
 
+INDEX_ACTIONS = ("create", "drop", "rebuild", "info")
+
+
+def cmd_index(args: Args) -> None:
+    """docs/cli.md §1.9: the approximate-search index of one collection."""
+    action, path, name = args.positionals
+    with _open(args, path, read_only=action == "info") as db:
+        try:
+            if action == "create":
+                db.create_vector_index(name)
+            elif action == "drop":
+                db.drop_vector_index(name)
+            elif action == "rebuild":
+                db.rebuild_vector_index(name)
+            info = db.vector_index_info(name)
+        except ZovaError as error:
+            if diag.error_name(error) == "VectorCollectionNotFound":
+                _inspect_error(args, error, f"vector collection {_printable(name)}")
+            if diag.error_name(error) == "InvalidArgument":
+                message = str(error)
+                _fail("index", args.json, 4, "index", "InvalidArgument", f"index {action}: {message}", message)
+            _inspect_error(args, error, f"vector index of {_printable(name)}")
+    doc: dict[str, Any] = {"status": "ok", "command": "index", "action": action, "collection": name,
+                           "exists": info is not None}
+    if info is not None:
+        doc.update(info.as_dict())
+        doc.pop("memory_bytes")
+    lines = [_header("Zova vector index", path), _kv("collection", name), _kv("action", action),
+             _kv("exists", info is not None)]
+    lines += [_kv(key, value) for key, value in doc.items()
+              if key not in ("status", "command", "action", "collection", "exists")]
+    _emit("index", args.json, 0, lines, doc)
+
+
 def cmd_tables(args: Args) -> None:
     path, limit = args.positionals[0], args.limit
     with _open(args, path) as db:
@@ -1583,7 +1635,7 @@ COMMANDS = {
     "info": cmd_info, "stats": cmd_stats, "objects": cmd_objects, "object": cmd_object, "chunks": cmd_chunks,
     "chunk": cmd_chunk, "vectors": cmd_vectors, "vector-collection": cmd_vector_collection, "tables": cmd_tables,
     "check": cmd_check, "doctor": cmd_doctor, "salvage": cmd_salvage, "backup": cmd_backup,
-    "compact": cmd_compact, "restore": cmd_restore, "convert": cmd_convert,
+    "compact": cmd_compact, "restore": cmd_restore, "convert": cmd_convert, "index": cmd_index,
 }
 
 

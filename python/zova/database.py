@@ -16,6 +16,7 @@ from .objects import ObjectMethods
 from .operations import OperationMethods
 from .records import RecordMethods
 from .statement import Statement
+from .vector_index import VectorIndexMethods
 from .vectors import VectorMethods
 
 __all__ = ["Database", "SavepointContext"]
@@ -32,7 +33,7 @@ def _uint32(value: SupportsIndex, what: str) -> int:
     return value
 
 
-class Database(ObjectMethods, VectorMethods, OperationMethods, RecordMethods):
+class Database(ObjectMethods, VectorMethods, VectorIndexMethods, OperationMethods, RecordMethods):
     """A handle on one ``.zova`` file. Use :meth:`create` or :meth:`open`.
 
     ``with Database.open(path) as db:`` closes the handle when the block ends

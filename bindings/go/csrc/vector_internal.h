@@ -12,7 +12,7 @@
 
 #define ZV_VEC_MAX_DIMS 16384u
 #define ZV_VEC_MAX_NAME 255u
-#define ZV_VEC_STMT_CACHE 24
+#define ZV_VEC_STMT_CACHE 48
 
 typedef struct zv_vec_matrix zv_vec_matrix;
 
@@ -46,6 +46,7 @@ typedef struct zv_vec_state {
     uint64_t barrier;
     uint64_t builds;  /* matrices built (cache statistics for tests and benchmarks) */
     uint64_t patches; /* matrices brought up to date from the log */
+    void *indexes;    /* in-memory HNSW graphs (vector_index.c) */
 } zv_vec_state;
 
 #define ZV_VEC_LOG_MAX 65536u
@@ -211,5 +212,16 @@ ZV_HIDDEN void zv_kern_row_stats(const float *m, size_t rows, size_t dims, doubl
 ZV_HIDDEN double zv_exact_dot(const float *a, const float *b, size_t n);
 ZV_HIDDEN double zv_exact_sumsq(const float *a, size_t n);
 ZV_HIDDEN double zv_exact_l2sq(const float *a, const float *b, size_t n);
+
+/* ---- vector_index.c: approximate search (docs/c-api.md §4.17) ---- */
+ZV_HIDDEN void zv_vindex_free_all(zv_vec_state *state);
+/* Registers the SQL function zova_vector_index_trigger(name, sql) on a connection. */
+ZV_HIDDEN int zv_vindex_sql_register(sqlite3 *sql);
+/* Around each vector write of vectors.c: when the file has an index, a
+ * savepoint; at its end the index's log is folded into the graph before the
+ * savepoint is released (on failure both are rolled back). */
+ZV_HIDDEN zova_status zv_vindex_write_begin(zv_vec_ctx *ctx, zova_database *db, int *opened);
+ZV_HIDDEN zova_status zv_vindex_write_end(zv_vec_ctx *ctx, const char *collection_name, zova_status status,
+                                          int opened);
 
 #endif

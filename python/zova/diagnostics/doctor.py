@@ -65,11 +65,17 @@ class DoctorReport:
             ``["no action needed"]`` when ``ok``; else restore from a backup,
             ``zova check --deep`` (left out when a stage failed, as the deep
             check would stop there too), ``zova salvage --dry-run`` and
-            ``zova salvage``.
+            ``zova salvage``; first ``zova index rebuild`` for each collection
+            whose approximate-search index is stale or damaged.
         """
         if self.ok:
             return ["no action needed"]
         actions = doctor_actions(path)
+        if self.diagnostics is not None:
+            # a stale or damaged vector index is rebuilt from the vectors (issue 17)
+            indexes = sorted({issue.collection for issue in self.diagnostics.issues
+                              if issue.kind.startswith("vector_index_") and issue.collection is not None})
+            actions = [f"run: zova index rebuild {path or '<file.zova>'} {name}" for name in indexes] + actions
         if self.stage is not None:
             # check --deep would stop where doctor stopped: go straight to salvage
             actions = [action for action in actions if "check --deep" not in action]

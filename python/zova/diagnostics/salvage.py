@@ -15,7 +15,7 @@ from ..database import Database
 from ..errors import Interrupted, PathArg, ZovaError
 from .common import (
     DEFAULT_LIMIT, Diagnostics, Issue, Progress, _StageError, _VECTORS_SQL, _collection_error, raise_if_cancelled,
-    _collections, _counts, _name_valid, _run, _scalar, _vector_error, error_name, quick_check, summary,
+    _collections, _counts, _name_valid, _rows, _run, _scalar, _vector_error, error_name, quick_check, summary,
 )
 from .losses import account_losses
 from .reput import Reput
@@ -325,6 +325,7 @@ def salvage(source: PathArg, destination: PathArg, *, limit: int = DEFAULT_LIMIT
                 # indexed lookups cannot be trusted; rescue by scanning tables.
                 walk = None
             _copy_all(db, target, report, walk)
+            _rebuild_vector_indexes(db, target)
             account_losses(db, target, report)
         except (ZovaError, ValueError, MemoryError) as error:
             report.error = error_name(error)
@@ -431,6 +432,22 @@ def _copy_objects(src: Database, dst: Database, report: SalvageReport, d: Diagno
     except BaseException:
         dst.rollback()
         raise
+
+
+def _rebuild_vector_indexes(src: Database, dst: Database) -> None:
+    """The approximate-search indexes of the source, built again over the
+    copied vectors with the same parameters (the graph itself is not copied:
+    it may be the damaged part; issue 17)."""
+    if not _scalar(src, "select count(*) from sqlite_schema where type = 'table' and name = '_zova_vector_indexes'"):
+        return
+    for name_raw, m, ef_construction in _rows(src, "select cast(collection_name as blob), m, ef_construction "
+                                                   "from _zova_vector_indexes order by collection_name"):
+        if not isinstance(name_raw, bytes) or not _name_valid(name_raw) or not isinstance(m, int) or \
+                not isinstance(ef_construction, int) or not 2 <= m <= 64 or not 1 <= ef_construction <= 4096:
+            continue
+        name = name_raw.decode("utf-8")
+        if dst.has_vector_collection(name):
+            dst.create_vector_index(name, m=m, ef_construction=ef_construction)
 
 
 def _copy_vectors(src: Database, dst: Database, report: SalvageReport) -> None:

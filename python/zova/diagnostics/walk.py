@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -369,7 +370,8 @@ def _report_vectors(report: Diagnostics, batch: list[tuple[Any, ...]], errors: l
 _FOREIGN_SCHEMA_SQL = (
     "select type, name, tbl_name, coalesce(sql, '') from {schema} "
     "where (type in ('trigger', 'index') and tbl_name like '\\_zova\\_%' escape '\\' "
-    "       and name not like 'sqlite\\_autoindex\\_%' escape '\\') "
+    "       and name not like 'sqlite\\_autoindex\\_%' escape '\\' "
+    "       and not (type = 'trigger' and zova_vector_index_trigger(name, sql))) "
     "   or (type = 'view' and sql like '%\\_zova\\_%' escape '\\') order by type, name")
 
 
@@ -394,6 +396,84 @@ def _walk_foreign_schema(db: Database, report: Diagnostics) -> None:
                                  f"(drop index {name})"))
 
 
+_INDEX_TRIGGERS = ("_zova_vector_index_on_insert", "_zova_vector_index_on_update", "_zova_vector_index_on_delete")
+
+
+def _links_problem(blob: object, level: int, m: int, nodes: dict[int, int]) -> str | None:
+    """What is wrong with one node's neighbour lists (docs/file-format.md §5), or None."""
+    if not isinstance(blob, bytes) or len(blob) % 4:
+        return "its neighbour lists are not a whole number of 32-bit words"
+    words = struct.unpack(f"<{len(blob) // 4}I", blob)
+    position = 0
+    for current in range(level + 1):
+        if position >= len(words):
+            return f"its level-{current} neighbour list is missing"
+        count = words[position]
+        position += 1
+        if count > (2 * m if current == 0 else m) or position + count > len(words):
+            return f"its level-{current} neighbour list is too long"
+        for neighbour in words[position:position + count]:
+            if nodes.get(neighbour, -1) < current:
+                return f"its level-{current} neighbour list names node {neighbour}, which is not in the graph there"
+        position += count
+    return None if position == len(words) else "its neighbour lists have trailing words"
+
+
+def _walk_vector_indexes(db: Database, report: Diagnostics) -> None:
+    """Each approximate-search index against the vectors it covers (issue 17):
+    a graph that misses vectors, keeps deleted ones (outside the change log),
+    was built for another shape of the collection, or lost a trigger is stale;
+    one whose rows do not parse is damaged. Both are repairable with
+    ``zova index rebuild``."""
+    if not _scalar(db, "select count(*) from sqlite_schema where type = 'table' and name = '_zova_vector_indexes'"):
+        return
+    triggers = {name for (name,) in _rows(
+        db, "select name from sqlite_schema where type = 'trigger' and zova_vector_index_trigger(name, sql)")}
+    for name_raw, m, dims, metric in _rows(
+            db, "select cast(collection_name as blob), m, dimensions, metric from _zova_vector_indexes "
+                "order by collection_name"):
+        name = _display(name_raw)
+
+        def add(kind: str, why: str) -> None:
+            report.add(Issue("vector", kind, f"vector index of {name}: {why}; repairable: zova index rebuild "
+                                             f"<file.zova> {name}", collection=name))
+
+        missing = [t for t in _INDEX_TRIGGERS if t not in triggers]
+        if missing:
+            add("vector_index_stale", f"trigger {missing[0]} is missing, so other programs' writes go unseen")
+        meta = _rows(db, "select dimensions, metric from _zova_vector_collections where cast(name as blob) = ?",
+                     name_raw)
+        if not meta:
+            add("vector_index_stale", "its collection does not exist")
+            continue
+        if tuple(meta[0]) != (dims, metric):
+            add("vector_index_stale", "it was built for a collection of another shape")
+            continue
+        rows = _rows(db, "select vector_id, node, level, links from _zova_vector_index_nodes "
+                         "where cast(collection_name as blob) = ?", name_raw)
+        nodes: dict[int, int] = {}
+        for _vid, node, level, _links in rows:
+            if not isinstance(node, int) or not isinstance(level, int) or node in nodes:
+                add("vector_index_damaged", f"node {node!r} is invalid or used twice")
+                break
+            nodes[node] = level
+        else:
+            for vid, node, level, links in rows:
+                problem = _links_problem(links, level, int(m), nodes)
+                if problem is not None:
+                    add("vector_index_damaged", f"node {node} ({vid}): {problem}")
+                    break
+        pending = {v for (v,) in _rows(db, "select vector_id from _zova_vector_index_log "
+                                           "where cast(collection_name as blob) = ?", name_raw)}
+        indexed = {vid for vid, *_ in rows} - pending
+        stored = {v for (v,) in _rows(db, "select vector_id from _zova_vectors where cast(collection_name as blob) = ?",
+                                      name_raw)} - pending
+        if indexed != stored:
+            gone, new = sorted(indexed - stored), sorted(stored - indexed)
+            example = f"vector {gone[0]} is gone" if gone else f"vector {new[0]} is not in it"
+            add("vector_index_stale", f"{len(gone) + len(new)} vectors differ from the graph ({example})")
+
+
 def diagnose(db: Database, limit: int, progress: Progress | None = None, path: str | None = None) -> Diagnostics:
     """The diagnostics walk shared by deep check, doctor and salvage: objects
     (manifests, chunks, whole-object hashes), loose chunks, then vectors. Keeps
@@ -414,6 +494,7 @@ def diagnose(db: Database, limit: int, progress: Progress | None = None, path: s
     _walk_orphan_manifests(db, report)
     _walk_loose_chunks(db, report, chunks, progress, done, total)
     _walk_vectors(db, report)
+    _walk_vector_indexes(db, report)
     if progress is not None:
         progress(total, total)
     return report

@@ -70,6 +70,7 @@
 ** _GNU_SOURCE; vector_cache.c defines it empty for its own compilation. */
 #undef _DEFAULT_SOURCE
 #include "vector_cache.c"
+#include "vector_index.c"
 #include "vector_kernels.c"
 #include "vector_search.c"
 #include "vector_sql.c"

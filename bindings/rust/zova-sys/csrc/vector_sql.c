@@ -340,5 +340,6 @@ int zv_vector_sql_register(sqlite3 *sql) {
                                         NULL, NULL, NULL);
     }
     if (rc == SQLITE_OK) rc = sqlite3_create_module_v2(sql, "zova_vector_search", &zv_search_module, NULL, NULL);
+    if (rc == SQLITE_OK) rc = zv_vindex_sql_register(sql); /* vector_index.c */
     return rc;
 }

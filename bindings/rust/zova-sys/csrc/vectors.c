@@ -98,6 +98,7 @@ static void zv_vec_state_destroy(void *p) {
     sqlite3_set_authorizer(state->sql, NULL, NULL);
     for (i = 0; i < state->stmt_count; i++) sqlite3_finalize(state->stmts[i].stmt);
     zv_vec_matrix_free_all(state);
+    zv_vindex_free_all(state);
     free(state->log);
     free(state);
 }
@@ -128,6 +129,7 @@ static void zv_vec_release_db(zova_database *db) {
     state->stmt_count = 0;
     state->linked = 0;
     zv_vec_matrix_free_all(state);
+    zv_vindex_free_all(state);
 }
 
 void zv_vec_ctx_init(zv_vec_ctx *ctx, sqlite3 *sql, int cache_statements) {
@@ -696,22 +698,25 @@ zova_status zova_vector_collections_list(const zova_vector_collections_list_requ
 zova_status zova_vector_collection_delete(const zova_vector_collection_delete_request *request) {
     zv_vec_collection coll;
     sqlite3_stmt *stmt;
+    int indexed = 0;
     ZV_VEC_BEGIN(request);
     if (!request->name) status = ZOVA_INVALID_ARGUMENT;
     else status = zv_vec_name_check(db, "collection name", request->name);
     if (status == ZOVA_OK) status = zv_vec_collection_load(&ctx, request->name, &coll, NULL);
     if (status != ZOVA_OK) ZV_VEC_END();
     status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
+    if (status == ZOVA_OK) status = zv_vindex_write_begin(&ctx, db, &indexed);
     if (status != ZOVA_OK) ZV_VEC_END();
     stmt = zv_vec_stmt(&ctx, ZV_SQL_COLL_DELETE_ROWS, &status);
-    if (!stmt) ZV_VEC_END();
-    sqlite3_bind_text(stmt, 1, request->name, -1, SQLITE_STATIC);
-    status = zv_vec_step_done(&ctx, stmt);
-    if (status != ZOVA_OK) ZV_VEC_END();
-    stmt = zv_vec_stmt(&ctx, ZV_SQL_COLL_DELETE, &status);
-    if (!stmt) ZV_VEC_END();
-    sqlite3_bind_text(stmt, 1, request->name, -1, SQLITE_STATIC);
-    status = zv_vec_step_done(&ctx, stmt);
+    if (stmt) {
+        sqlite3_bind_text(stmt, 1, request->name, -1, SQLITE_STATIC);
+        status = zv_vec_step_done(&ctx, stmt);
+    }
+    if (status == ZOVA_OK && (stmt = zv_vec_stmt(&ctx, ZV_SQL_COLL_DELETE, &status)) != NULL) {
+        sqlite3_bind_text(stmt, 1, request->name, -1, SQLITE_STATIC);
+        status = zv_vec_step_done(&ctx, stmt);
+    }
+    status = zv_vindex_write_end(&ctx, request->name, status, indexed);
     ZV_VEC_END();
 }
 
@@ -741,6 +746,7 @@ zova_status zova_vector_put(const zova_vector_put_request *request) {
     zv_vec_collection coll;
     sqlite3_stmt *stmt;
     float *scratch = NULL;
+    int indexed = 0;
     ZV_VEC_BEGIN(request);
     if (!request->collection_name || !request->vector_id || (!request->values && request->values_len > 0)) {
         status = ZOVA_INVALID_ARGUMENT;
@@ -756,11 +762,13 @@ zova_status zova_vector_put(const zova_vector_put_request *request) {
         ZV_VEC_END();
     }
     status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
+    if (status == ZOVA_OK) status = zv_vindex_write_begin(&ctx, db, &indexed);
     stmt = status == ZOVA_OK ? zv_vec_stmt(&ctx, ZV_SQL_VEC_UPSERT, &status) : NULL;
     if (stmt) {
         status = zv_vec_upsert(&ctx, stmt, &coll, request->vector_id, request->values, scratch);
         zv_vec_stmt_done(&ctx, stmt);
     }
+    status = zv_vindex_write_end(&ctx, coll.name, status, indexed);
     free(scratch);
     ZV_VEC_END();
 }
@@ -780,7 +788,7 @@ zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
     const zova_vector_input **order;
     float *scratch = NULL;
     size_t i;
-    int own_transaction = 0;
+    int own_transaction = 0, indexed = 0;
     ZV_VEC_BEGIN(request);
     if (!request->collection_name || (!request->vectors && request->vectors_len > 0)) {
         status = ZOVA_INVALID_ARGUMENT;
@@ -823,6 +831,7 @@ zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
         else own_transaction = 1;
     }
     if (status == ZOVA_OK) status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
+    if (status == ZOVA_OK) status = zv_vindex_write_begin(&ctx, db, &indexed);
     /* Upsert in id order (stable, so a later duplicate still overwrites an
      * earlier one): the primary-key index then grows at its end instead of at
      * random places, which matters for random ids such as UUIDs. */
@@ -837,6 +846,7 @@ zova_status zova_vector_put_many(const zova_vector_put_many_request *request) {
     }
     free(order);
     zv_vec_stmt_done(&ctx, stmt);
+    status = zv_vindex_write_end(&ctx, coll.name, status, indexed);
     if (own_transaction) {
         if (status == ZOVA_OK) {
             int rc = sqlite3_exec(db->sql, "commit", NULL, NULL, NULL);
@@ -906,7 +916,7 @@ zova_status zova_vector_exists(const zova_vector_exists_request *request) {
 zova_status zova_vector_delete(const zova_vector_delete_request *request) {
     zv_vec_collection coll;
     sqlite3_stmt *stmt;
-    int exists;
+    int exists, indexed = 0;
     ZV_VEC_BEGIN(request);
     if (!request->collection_name || !request->vector_id) {
         status = ZOVA_INVALID_ARGUMENT;
@@ -922,10 +932,11 @@ zova_status zova_vector_delete(const zova_vector_delete_request *request) {
         ZV_VEC_END();
     }
     status = zv_private_tables_guard(db); /* no foreign triggers in our writes */
+    if (status == ZOVA_OK) status = zv_vindex_write_begin(&ctx, db, &indexed);
     if (status != ZOVA_OK) ZV_VEC_END();
     stmt = zv_vec_keyed_stmt(&ctx, ZV_SQL_VEC_DELETE, &coll, request->vector_id, &status);
-    if (!stmt) ZV_VEC_END();
-    status = zv_vec_step_done(&ctx, stmt);
+    if (stmt) status = zv_vec_step_done(&ctx, stmt);
     if (status == ZOVA_OK && sqlite3_changes64(db->sql) == 0) status = ZOVA_VECTOR_NOT_FOUND;
+    status = zv_vindex_write_end(&ctx, coll.name, status, indexed);
     ZV_VEC_END();
 }

@@ -42,6 +42,8 @@ struct zova_database {
     /* private_tables.c: the schema version last scanned clean of foreign triggers. */
     int schema_scanned;
     int64_t scanned_schema_version;
+    /* ...and whether that scan found vector_index.c's triggers (an index exists). */
+    int vector_index_triggers;
     /* Vector search state owned by the vector code; released on close. */
     void *vector_state;
     void (*release_vector_state)(zova_database *db);
@@ -115,6 +117,11 @@ ZV_HIDDEN int zv_private_tables_authorize(int action, const char *a, const char 
 /* The reason of this thread's last refusal (the message of the SQLITE_AUTH
  * failure it caused), or NULL when there was none. */
 ZV_HIDDEN const char *zv_private_tables_refusal(void);
+/* While on (this thread), the authorizer lets Zova's own DDL on private names through. */
+ZV_HIDDEN void zv_private_tables_own_ddl(int on);
+/* vector_index.c: 1 when a trigger on a private table is one of the index's own
+ * (its name and canonical text, docs/file-format.md §5). */
+ZV_HIDDEN int zv_vindex_trigger_is_own(const char *name, const char *sql);
 
 /* ---- paths.c: file-system checks shared by create/open/copies ---- */
 ZV_HIDDEN int zv_has_zova_suffix(const char *path);
@@ -128,6 +135,8 @@ ZV_HIDDEN void zv_remove_database_files(const char *path);
 /* ---- schema.c: docs/file-format.md §1-§2 ---- */
 ZV_HIDDEN zova_status zv_schema_create(sqlite3 *sql);
 ZV_HIDDEN zova_status zv_schema_validate(sqlite3 *sql);
+/* 1 when two DDL texts are equal ignoring ASCII whitespace and case (docs/file-format.md §1). */
+ZV_HIDDEN int zv_schema_ddl_equal(const char *a, const char *b);
 
 /* ---- database.c: open a handle on a path with full validation ---- */
 ZV_HIDDEN zova_status zv_database_open_path(const char *path, int read_only, uint32_t busy_timeout_ms,

@@ -6,7 +6,8 @@
 //! `zova_step_result`, `zova_column_type` and `zova_vector_metric` enums as
 //! `c_int` aliases with their constants, the four flag constants, and the 91
 //! upstream functions. The additions beyond upstream 0.17.0 (`zova_object_put_many`,
-//! the five cancellation functions and `zova_vector_search_batch`) are declared
+//! the five cancellation functions, `zova_vector_search_batch` and the five
+//! `zova_vector_index_*` functions of approximate search) are declared
 //! in their own blocks at the end.
 //!
 //! Every struct implements `Default` as all-zero bytes (NULL pointers, zero
@@ -898,6 +899,84 @@ zeroed_default!(zova_vector_search_batch_request);
 
 extern "C" {
     pub fn zova_vector_search_batch(request: *const zova_vector_search_batch_request) -> zova_status;
+}
+
+// Approximate search (docs/c-api.md §4.17): the vector index functions.
+pub const ZOVA_VECTOR_INDEX_HNSW: c_int = 1;
+pub const ZOVA_VECTOR_INDEX_DEFAULT_EF: c_int = 64;
+pub const ZOVA_VECTOR_INDEX_MAX_EF: c_int = 4096;
+pub const ZOVA_VECTOR_INDEX_SEARCH_IN: u32 = 1;
+pub const ZOVA_VECTOR_INDEX_SEARCH_WITHIN: u32 = 2;
+
+/// Request of `zova_vector_index_create` (`m`, `ef_construction`: 0 for the defaults 16 and 200).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct zova_vector_index_create_request {
+    pub db: *mut zova_database,
+    pub collection_name: *const c_char,
+    pub m: u32,
+    pub ef_construction: u32,
+}
+/// Request of `zova_vector_index_drop` and `zova_vector_index_rebuild`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct zova_vector_index_request {
+    pub db: *mut zova_database,
+    pub collection_name: *const c_char,
+}
+/// What `zova_vector_index_info_get` fills (`exists` 0 when the collection has no index).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct zova_vector_index_info {
+    pub exists: u8,
+    pub kind: i32,
+    pub m: u32,
+    pub ef_construction: u32,
+    pub default_ef: u32,
+    pub vector_count: u64,
+    pub pending_changes: u64,
+    pub disk_bytes: u64,
+    pub memory_bytes: u64,
+}
+/// Request of `zova_vector_index_info_get`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct zova_vector_index_info_get_request {
+    pub db: *mut zova_database,
+    pub collection_name: *const c_char,
+    pub out_info: *mut zova_vector_index_info,
+}
+/// Request of `zova_vector_index_search`: `query` or `source_id`, flags as the batch search's, `ef` 0 for the default.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct zova_vector_index_search_request {
+    pub db: *mut zova_database,
+    pub collection_name: *const c_char,
+    pub query: *const f32,
+    pub query_len: usize,
+    pub source_id: *const c_char,
+    pub flags: u32,
+    pub candidate_ids: *const *const c_char,
+    pub candidate_count: usize,
+    pub max_distance: f64,
+    pub limit: usize,
+    pub ef: u32,
+    pub out_results: *mut zova_vector_search_results,
+}
+zeroed_default!(
+    zova_vector_index_create_request,
+    zova_vector_index_request,
+    zova_vector_index_info,
+    zova_vector_index_info_get_request,
+    zova_vector_index_search_request,
+);
+
+extern "C" {
+    pub fn zova_vector_index_create(request: *const zova_vector_index_create_request) -> zova_status;
+    pub fn zova_vector_index_drop(request: *const zova_vector_index_request) -> zova_status;
+    pub fn zova_vector_index_rebuild(request: *const zova_vector_index_request) -> zova_status;
+    pub fn zova_vector_index_info_get(request: *const zova_vector_index_info_get_request) -> zova_status;
+    pub fn zova_vector_index_search(request: *const zova_vector_index_search_request) -> zova_status;
 }
 
 #[cfg(test)]

@@ -222,11 +222,11 @@ fn header_parser_ignores_comments() {
 #[test]
 fn every_header_function_is_declared_c_abi_section_4() {
     let functions = header_functions();
-    assert_eq!(functions.len(), 98, "91 upstream functions, zova_object_put_many, 5 cancellation functions, zova_vector_search_batch");
+    assert_eq!(functions.len(), 103, "91 upstream functions, zova_object_put_many, 5 cancellation functions, zova_vector_search_batch, 5 zova_vector_index_* functions");
     for name in &functions {
         assert!(LIB_RS.contains(&std::format!("pub fn {name}(")), "{name} is not declared");
     }
-    assert_eq!(LIB_RS.matches("    pub fn zova_").count(), 98);
+    assert_eq!(LIB_RS.matches("    pub fn zova_").count(), 103);
 }
 
 #[test]
