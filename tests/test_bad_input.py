@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,19 +19,11 @@ import pytest
 from zova._native import ffi, lib
 
 from conftest import NativeDb
+from zova_fixtures import header_functions
 
-ROOT = Path(__file__).resolve().parent.parent
-HEADER = ROOT / "include" / "zova.h"
 SIZE_MAX = 2**64 - 1
 SENTINEL_SQL = "select * from sentinel_missing_table"
 SENTINEL_MESSAGE = "no such table: sentinel_missing_table"
-
-
-def header_functions() -> list[str]:
-    text = re.sub(r"/\*.*?\*/", "", HEADER.read_text(), flags=re.S)
-    # A declaration is a zova_ name, its parameter list and `;` (the return type
-    # may be on the line before).
-    return re.findall(r"\b(zova_\w+)\s*\([^;{}]*\)\s*;", text)
 
 
 @dataclass

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from zova_fixtures import header_functions
+
 ROOT = Path(__file__).resolve().parent.parent
 LIB_DIR = ROOT / "build" / "lib"
-HEADER_FUNCTIONS = re.findall(r"\b(zova_\w+)\s*\([^;{}]*\)\s*;",
-                              re.sub(r"/\*.*?\*/", "", (ROOT / "include" / "zova.h").read_text(), flags=re.S))
+HEADER_FUNCTIONS = header_functions()
 # The lowest versions pyproject.toml allows (its comment points here).
 MINIMUM_PINS = ["cffi==1.15.1", "numpy==1.23.2", "click==8.0.0", "pytest==7.0.0", "hypothesis==6.0.0"]
 MINIMUM_SUITES = ["test_objects.py", "test_vectors.py", "test_records_api.py", "test_statements.py", "test_cli.py",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import struct
@@ -24,6 +25,15 @@ SECRET_ROW = "generated-secret-row-value"
 OBJECT_A = b"hello object " * 1000          # 13000 bytes, 3 chunks of <= 6000
 OBJECT_B = b"streamed object " * 20          # 320 bytes, 1 chunk
 LOOSE = b"hidden chunk bytes"
+
+
+def header_functions() -> list[str]:
+    """The functions include/zova.h declares, in order: a declaration is a
+    zova_ name, its parameter list and `;` (the return type may be on the line
+    before), outside comments."""
+    header = Path(__file__).resolve().parent.parent / "include" / "zova.h"
+    text = re.sub(r"/\*.*?\*/", "", header.read_text(), flags=re.S)
+    return re.findall(r"\b(zova_\w+)\s*\([^;{}]*\)\s*;", text)
 
 
 def installed_zova() -> str:
